@@ -1,0 +1,100 @@
+// The one shape every model file takes once opened, and the interfaces a format plugs in with.
+import type { DType } from '../tensor/dtypes';
+
+export type FormatId = 'safetensors' | 'onnx' | 'pytorch';
+
+export interface TensorInfo {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  /** Bytes of the tensor's data once contiguous (elements × dtype size). */
+  byteLength: number;
+  /** Fetch just this tensor's bytes, contiguous, little-endian, row-major (positioned reads). */
+  read(): Promise<Uint8Array>;
+}
+
+/** A node of an ONNX graph, for the graph view and the alignment's permutation spec. */
+export interface GraphNodeInfo {
+  name: string;
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+}
+export interface GraphInfo {
+  inputs: { name: string; dtype?: DType | string; shape?: (number | string)[] }[];
+  outputs: { name: string; dtype?: DType | string; shape?: (number | string)[] }[];
+  nodes: GraphNodeInfo[];
+  opset?: number;
+}
+
+export interface ModelSource {
+  path: string;
+  format: FormatId;
+  /** Free-form string metadata (safetensors __metadata__, ONNX metadata_props, …). */
+  metadata: Record<string, string>;
+  tensors: TensorInfo[];
+  /** Groups of names that share one storage (tied weights), each group of two or more. */
+  tied: string[][];
+  graph?: GraphInfo;
+  /** Things done while opening that the user should know (unwrapped a checkpoint, stripped `module.`, …). */
+  notes: string[];
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Upper bound on any single allocation the reader makes from header values (defence against bombs). */
+  maxHeaderBytes?: number;
+}
+
+export interface TensorSpec {
+  name: string;
+  dtype: DType;
+  shape: number[];
+}
+
+export interface WriteOptions {
+  metadata?: Record<string, string>;
+  /** Tied groups: the first name of each group is written; the writer keeps the others tied to it. */
+  tied?: string[][];
+  /** For ONNX output: the ONNX model whose graph to keep (its initializers are replaced). */
+  graphFrom?: string;
+}
+
+/**
+ * A streaming write: the writer knows every tensor's spec up front, then receives the data of each
+ * non-alias tensor in spec order, exactly once. Output goes to a temp file renamed on finish();
+ * abort() removes it, so nothing half-written is ever left at `path`.
+ */
+export interface TensorWriteSession {
+  writeTensor(name: string, data: Uint8Array): Promise<void>;
+  finish(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface FormatReader {
+  id: FormatId;
+  /** Human name for messages ("PyTorch checkpoint"). */
+  label: string;
+  extensions: string[];
+  /** True when the first bytes (up to 4 KiB) and the path say this reader owns the file. */
+  sniff(head: Uint8Array, path: string): boolean;
+  open(path: string, options?: OpenOptions): Promise<ModelSource>;
+}
+
+export interface FormatWriter {
+  id: FormatId;
+  extensions: string[];
+  begin(path: string, specs: TensorSpec[], options?: WriteOptions): Promise<TensorWriteSession>;
+}
+
+/** An error about a user's file: the message says which file, what is wrong and what to do. */
+export class ModelFileError extends Error {
+  constructor(
+    public readonly file: string,
+    public readonly problem: string,
+    public readonly hint = '',
+  ) {
+    super(`${file}: ${problem}${hint ? ` — ${hint}` : ''}`);
+    this.name = 'ModelFileError';
+  }
+}
