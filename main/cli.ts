@@ -1,0 +1,57 @@
+// merge-studio: the command-line tool. Each command lives in main/cli/<name>.ts; this file dispatches.
+import { parseArgs } from 'node:util';
+import pkg from '../package.json';
+import { commands } from './cli/commands';
+import { CliError } from './cli/common';
+
+function usage(): string {
+  const lines = [
+    `merge-studio ${pkg.version} — average and merge neural-network weights`,
+    '',
+    'Usage: merge-studio <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.usage.padEnd(38)} ${c.summary}`),
+    '',
+    'Options:',
+    '  --help       show this help (or a command\'s: merge-studio <command> --help)',
+    '  --version    print the version',
+  ];
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  if (first === '--version' || first === '-v') {
+    console.log(pkg.version);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === first);
+  if (!command) {
+    console.error(`merge-studio: unknown command '${first}'. Run merge-studio --help for the list.`);
+    return 2;
+  }
+  try {
+    const parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    if (parsed.values.help) {
+      console.log(`Usage: merge-studio ${command.usage}\n\n${command.summary}\n${command.help ?? ''}`);
+      return 0;
+    }
+    return await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    console.error(`merge-studio ${command.name}: ${msg.split('\n')[0]}`);
+    return err instanceof CliError ? err.exitCode : 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (err) => { console.error(err); process.exitCode = 1; },
+  );
+}

@@ -1,0 +1,5 @@
+// The CLI's command list: adding a command = adding its file and one line here.
+import type { CliCommand } from './common';
+import { serveCommand } from './serve';
+
+export const commands: CliCommand[] = [serveCommand];

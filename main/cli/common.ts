@@ -1,0 +1,22 @@
+// Shared pieces of the CLI commands: the command shape, errors with exit codes, paths of the build.
+import path from 'node:path';
+
+export interface CliCommand {
+  name: string;
+  usage: string;
+  summary: string;
+  help?: string;
+  options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+}
+
+/** An error the CLI prints as one line, exiting with `exitCode` (2: bad input or refused file). */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 2) { super(message); this.name = 'CliError'; }
+}
+
+/** The built engine host and renderer, next to the built CLI (out/main/cli.js). */
+export const buildPaths = {
+  host: path.join(__dirname, 'host.js'),
+  renderer: path.join(__dirname, '..', 'renderer'),
+};

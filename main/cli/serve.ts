@@ -1,0 +1,34 @@
+// `merge-studio serve`: the app for a browser, engine in a child process, on 127.0.0.1 only.
+import fs from 'node:fs';
+import { EngineClient } from '../engineClient';
+import { forkHost } from '../nodeHost';
+import { startServer, type RunningServer } from '../server';
+import { buildPaths, CliError, type CliCommand } from './common';
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  usage: 'serve [--port N]',
+  summary: 'serve the app to a browser on 127.0.0.1 (port 0 picks a free one)',
+  options: { port: { type: 'string' } },
+  async run(values) {
+    const port = values.port === undefined ? 5317 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0..65535, got ${values.port}`);
+    if (!fs.existsSync(buildPaths.host) || !fs.existsSync(buildPaths.renderer)) {
+      throw new CliError('the app is not built: run `npm run build` first');
+    }
+    let server: RunningServer | null = null;
+    const engine = new EngineClient(forkHost(buildPaths.host), (event) => server?.broadcast(event));
+    await engine.start();
+    server = await startServer({ port, rendererDir: buildPaths.renderer, engine: { call: (n, a) => engine.call(n as never, a) } });
+    console.log(`Merge Studio is ready. Open this address in a browser:`);
+    console.log(server.url);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    engine.stop();
+    await server.close();
+    return 0;
+  },
+};

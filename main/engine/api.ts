@@ -1,0 +1,112 @@
+// The API contract: every call with its argument and result schemas, every event type.
+// Main and the WebSocket server validate with these; preload, renderer and the WS client import the types.
+import { z } from 'zod';
+import { CALL_NAMES as NAMES, type CallNameList } from './callNames';
+
+export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'eval']);
+export type JobKind = z.infer<typeof JobKind>;
+
+export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const JobSummary = z.object({
+  id: z.string(),
+  kind: JobKind,
+  title: z.string(),
+  status: JobStatus,
+  done: z.number(),
+  total: z.number(),
+  etaSeconds: z.number().nullable(),
+  message: z.string().optional(),
+  error: z.string().optional(),
+  result: z.unknown().optional(),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+});
+export type JobSummary = z.infer<typeof JobSummary>;
+
+export const Environment = z.object({
+  appVersion: z.string(),
+  onnxruntimeVersion: z.string(),
+  providers: z.array(z.string()),
+  threads: z.number().int(),
+  platform: z.string(),
+  arch: z.string(),
+  nodeVersion: z.string(),
+  mode: z.enum(['electron', 'browser', 'cli']),
+});
+export type Environment = z.infer<typeof Environment>;
+
+export const SelftestParams = z.object({
+  steps: z.number().int().min(1).max(1_000_000).default(100),
+  stepMs: z.number().min(0).max(60_000).default(50),
+  failAt: z.number().int().min(0).optional(),
+}).strict();
+
+const Empty = z.object({}).strict();
+
+/** Every call: name → {args, result}. Adding a call = adding an entry here and a handler. */
+export const calls = {
+  getEnvironment: { args: Empty, result: Environment },
+  startJob: {
+    args: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('selftest'), params: SelftestParams }).strict(),
+    ]),
+    result: z.object({ jobId: z.string() }),
+  },
+  cancelJob: { args: z.object({ jobId: z.string().min(1) }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  listJobs: { args: Empty, result: z.array(JobSummary) },
+} as const;
+
+export type CallName = keyof typeof calls;
+export type CallArgs<K extends CallName> = z.input<(typeof calls)[K]['args']>;
+export type CallResult<K extends CallName> = z.infer<(typeof calls)[K]['result']>;
+
+export const StudioEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('job'), job: JobSummary }),
+  z.object({ type: z.literal('log'), jobId: z.string(), message: z.string() }),
+  z.object({ type: z.literal('metric'), jobId: z.string(), name: z.string(), value: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal('engine'), state: z.enum(['started', 'crashed', 'restarted']), message: z.string() }),
+]);
+export type StudioEvent = z.infer<typeof StudioEvent>;
+
+/** What `window.studio` is: one function per call plus onEvent (returns an unsubscribe function). */
+export type StudioApi = { [K in CallName]: (args: CallArgs<K>) => Promise<CallResult<K>> } & {
+  onEvent(listener: (event: StudioEvent) => void): () => void;
+};
+
+export const CALL_NAMES: readonly CallName[] = NAMES;
+// Compile-time check: callNames.ts lists exactly the calls of this table.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesMatch: Same<CallName, CallNameList> = true;
+void namesMatch;
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
+}
+
+/** Validate a call crossing a process boundary; throws ApiValidationError naming what is wrong. */
+export function parseCall(name: unknown, args: unknown): { name: CallName; args: unknown } {
+  if (!isCallName(name)) throw new ApiValidationError(`unknown call ${JSON.stringify(name)}`);
+  const parsed = calls[name].args.safeParse(args ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ApiValidationError(`${name}: ${issue.path.join('.') || 'arguments'}: ${issue.message}`);
+  }
+  return { name, args: parsed.data };
+}
+
+export class ApiValidationError extends Error {
+  constructor(message: string) { super(message); this.name = 'ApiValidationError'; }
+}
+
+// Wire messages between main (or the server) and the engine host process.
+export const HostRequest = z.object({ id: z.number().int(), call: z.string(), args: z.unknown() });
+export type HostRequest = z.infer<typeof HostRequest>;
+export const HostMessage = z.union([
+  z.object({ kind: z.literal('response'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ kind: z.literal('response'), id: z.number().int(), ok: z.literal(false), error: z.string() }),
+  z.object({ kind: z.literal('event'), event: StudioEvent }),
+  z.object({ kind: z.literal('ready') }),
+]);
+export type HostMessage = z.infer<typeof HostMessage>;

@@ -1,0 +1,20 @@
+// Preload (sandboxed, CommonJS): exposes exactly one object, window.studio, with one function per API call
+// plus onEvent, which forwards only the event payload (never the IPC event object).
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { CALL_NAMES } from '../main/engine/callNames';
+import type { StudioApi, StudioEvent } from '../main/engine/api';
+
+const api = Object.fromEntries(
+  CALL_NAMES.map((name) => [name, (args: unknown) => ipcRenderer.invoke('studio:call', name, args ?? {})]),
+) as Omit<StudioApi, 'onEvent'>;
+
+const studio: StudioApi = {
+  ...api,
+  onEvent(listener) {
+    const wrapped = (_e: IpcRendererEvent, event: StudioEvent) => listener(event);
+    ipcRenderer.on('studio:event', wrapped);
+    return () => ipcRenderer.removeListener('studio:event', wrapped);
+  },
+};
+
+contextBridge.exposeInMainWorld('studio', studio);

@@ -1,0 +1,42 @@
+// The wizard's screens. Each states what happens there and the next step; later work fills them in.
+import { Placeholder, Screen } from '../components/Screen';
+
+export function TrainScreen() {
+  return (
+    <Screen title="Train" lead="No models yet? Train built-in architectures on built-in or your own data, keeping a checkpoint per epoch." next={{ step: 'load', label: 'Load the trained models' }}>
+      <Placeholder>Training is not available in this build yet.</Placeholder>
+    </Screen>
+  );
+}
+
+export function LoadScreen() {
+  return (
+    <Screen title="Load models" lead="Open PyTorch, safetensors or ONNX files and see every parameter, shape, dtype and tied weight." next={{ step: 'align', label: 'Line up the layers' }}>
+      <Placeholder>Model loading is not available in this build yet.</Placeholder>
+    </Screen>
+  );
+}
+
+export function AlignScreen() {
+  return (
+    <Screen title="Align layers" lead="Match layers across models by name, order and shape, then permute hidden units so averaging means something." next={{ step: 'scheme', label: 'Pick a merge scheme' }}>
+      <Placeholder>Alignment is not available in this build yet.</Placeholder>
+    </Screen>
+  );
+}
+
+export function SchemeScreen() {
+  return (
+    <Screen title="Merge scheme" lead="Pick how to combine the weights — mean, weighted, task arithmetic, SLERP, TIES, DARE… — and per-layer rules." next={{ step: 'run', label: 'Run the merge' }}>
+      <Placeholder>Merge schemes are not available in this build yet.</Placeholder>
+    </Screen>
+  );
+}
+
+export function CompareScreen() {
+  return (
+    <Screen title="Compare" lead="Measure merges against their parents: accuracy, loss, interpolation curves, ensembles and weight diffs.">
+      <Placeholder>Comparison is not available in this build yet.</Placeholder>
+    </Screen>
+  );
+}
