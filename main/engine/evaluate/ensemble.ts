@@ -1,0 +1,50 @@
+// Ensembles: the average of several models' softmaxes, scored like one model. Averaging happens in
+// log space (log-mean-exp of log-softmaxes), which is exact and never underflows.
+import { silentContext, type JobContext } from '../jobs/context';
+import type { Dataset } from '../data/types';
+import { agreementMatrix } from './agreement';
+import { logSoftmax, scoreLogProbs, scoreLogits, type EvalResult } from './metrics';
+import { predict, type PredictOptions, type Predictions } from './predict';
+import type { ModelInput } from './session';
+
+/** log(mean over members of softmax(logits)) per example and class. */
+export function ensembleLogProbs(members: Predictions[]): Float32Array {
+  if (members.length === 0) throw new Error('an ensemble needs at least one model');
+  const k = members[0].numOutputs, n = members[0].n;
+  for (const m of members) {
+    if (m.numOutputs !== k || m.n !== n) throw new Error(`ensemble members disagree: ${m.n}×${m.numOutputs} outputs against ${n}×${k}; use models with the same classes on the same dataset`);
+  }
+  const logs = members.map((m) => logSoftmax(m.logits, k));
+  const out = new Float32Array(n * k);
+  const logM = Math.log(members.length);
+  for (let i = 0; i < out.length; i++) {
+    let max = -Infinity;
+    for (const l of logs) if (l[i] > max) max = l[i];
+    let sum = 0;
+    for (const l of logs) sum += Math.exp(l[i] - max);
+    out[i] = max + Math.log(sum) - logM;
+  }
+  return out;
+}
+
+export interface EnsembleResult {
+  ensemble: EvalResult;
+  members: EvalResult[];
+  /** Pairwise agreement of the members' predictions. */
+  agreement: number[][];
+}
+
+export async function evaluateEnsemble(models: ModelInput[], d: Dataset, opts: PredictOptions = {}, ctx: JobContext = silentContext()): Promise<EnsembleResult> {
+  const preds: Predictions[] = [];
+  for (let m = 0; m < models.length; m++) {
+    // Progress over all members as one bar.
+    const memberCtx: JobContext = { ...ctx, signal: ctx.signal, progress: (u) => ctx.progress({ ...u, done: m * d.size + u.done, total: models.length * d.size, message: `model ${m + 1}/${models.length}: ${u.message ?? ''}` }) };
+    preds.push(await predict(models[m], d, opts, memberCtx));
+  }
+  const k = preds[0]?.numOutputs ?? 0;
+  return {
+    ensemble: scoreLogProbs(ensembleLogProbs(preds), k, d.labels, d.classNames),
+    members: preds.map((p) => scoreLogits(p.logits, p.numOutputs, d.labels, d.classNames)),
+    agreement: agreementMatrix(preds.map((p) => p.predictions)),
+  };
+}
