@@ -1,0 +1,22 @@
+// Positioned reads of exactly N bytes, in chunks small enough for fs.read (which caps one call at 2 GiB).
+import type { FileHandle } from 'node:fs/promises';
+
+const CHUNK = 1 << 30;
+
+export class ShortReadError extends Error {
+  constructor(position: number, length: number) {
+    super(`file ends early (wanted ${length} bytes at offset ${position}; truncated?)`);
+    this.name = 'ShortReadError';
+  }
+}
+
+export async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, Math.min(CHUNK, length - got), position + got);
+    if (bytesRead === 0) throw new ShortReadError(position, length);
+    got += bytesRead;
+  }
+  return buf;
+}

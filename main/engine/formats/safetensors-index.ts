@@ -1,0 +1,87 @@
+// Sharded safetensors: `*.safetensors.index.json` = {metadata?, weight_map: {tensor: shard file}}.
+// Each shard is opened with the single-file reader; the model is their union in weight_map order.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { safetensorsReader } from './safetensors';
+import { ModelFileError, type FormatReader, type ModelSource, type OpenOptions, type TensorInfo } from './types';
+
+/** An index lists names and file names only; anything bigger is not an index. */
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+const INDEX_SUFFIX = '.safetensors.index.json';
+
+export function looksLikeSafetensorsIndex(head: Uint8Array, file: string): boolean {
+  const text = new TextDecoder().decode(head.subarray(0, 4096));
+  if (!text.trimStart().startsWith('{')) return false;
+  return file.toLowerCase().endsWith(INDEX_SUFFIX) || text.includes('"weight_map"');
+}
+
+function parseIndex(file: string, text: string): { metadata: Record<string, string>; weightMap: Map<string, string> } {
+  let json: unknown;
+  try { json = JSON.parse(text); } catch (e) {
+    throw new ModelFileError(file, `is not valid JSON (${(e as Error).message})`, 'the index file is damaged; download it again');
+  }
+  const obj = json as { metadata?: unknown; weight_map?: unknown };
+  if (!obj || typeof obj !== 'object' || !obj.weight_map || typeof obj.weight_map !== 'object' || Array.isArray(obj.weight_map)) {
+    throw new ModelFileError(file, 'has no "weight_map" object', 'a sharded safetensors index maps each tensor name to its shard file');
+  }
+  const weightMap = new Map<string, string>();
+  for (const [name, shard] of Object.entries(obj.weight_map as Record<string, unknown>)) {
+    // Shards live beside the index: a path elsewhere would let an index read arbitrary files.
+    if (typeof shard !== 'string' || shard !== path.basename(shard) || shard === '..' || shard === '.' || shard.includes('\\')) {
+      throw new ModelFileError(file, `maps "${name}" to ${JSON.stringify(shard)}, which is not a file name in the index's folder`,
+        'shard files must sit next to the index');
+    }
+    weightMap.set(name, shard);
+  }
+  const metadata: Record<string, string> = {};
+  if (obj.metadata && typeof obj.metadata === 'object') {
+    for (const [k, v] of Object.entries(obj.metadata as Record<string, unknown>)) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return { metadata, weightMap };
+}
+
+async function openIndex(file: string, options?: OpenOptions): Promise<ModelSource> {
+  const size = (await fs.stat(file)).size;
+  if (size > MAX_INDEX_BYTES) throw new ModelFileError(file, `is ${size} bytes, too big for a safetensors index`, 'open the .safetensors shards instead');
+  const { metadata, weightMap } = parseIndex(file, await fs.readFile(file, 'utf8'));
+  const dir = path.dirname(file);
+  const shards = new Map<string, ModelSource>();
+  const closeAll = async () => { await Promise.all([...shards.values()].map((s) => s.close())); };
+  try {
+    for (const shard of new Set(weightMap.values())) {
+      const shardPath = path.join(dir, shard);
+      try {
+        shards.set(shard, await safetensorsReader.open(shardPath, options));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new ModelFileError(file, `lists shard "${shard}", which does not exist in ${dir}`, 'download every shard into the same folder');
+        }
+        throw e;
+      }
+    }
+    const tensors: TensorInfo[] = [];
+    for (const [name, shard] of weightMap) {
+      const t = shards.get(shard)!.tensors.find((x) => x.name === name);
+      if (!t) throw new ModelFileError(file, `says "${name}" is in ${shard}, but that shard has no such tensor`, 'the index and shards do not match; download them again');
+      tensors.push(t);
+    }
+    const notes = [`${shards.size} shard${shards.size === 1 ? '' : 's'}: ${[...shards.keys()].join(', ')}`];
+    for (const [shard, src] of shards) {
+      const extra = src.tensors.filter((t) => weightMap.get(t.name) !== shard);
+      if (extra.length) notes.push(`${shard} holds ${extra.length} tensors the index does not list (ignored): ${extra.slice(0, 5).map((t) => t.name).join(', ')}`);
+    }
+    const tied = [...shards.values()].flatMap((s) => s.tied);
+    return { path: file, format: 'safetensors', metadata, tensors, tied, notes, close: closeAll };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
+
+export const safetensorsIndexReader: FormatReader = {
+  id: 'safetensors',
+  label: 'sharded safetensors (index.json)',
+  extensions: [INDEX_SUFFIX],
+  sniff: looksLikeSafetensorsIndex,
+  open: openIndex,
+};
