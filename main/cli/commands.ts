@@ -1,5 +1,8 @@
 // The CLI's command list: adding a command = adding its file and one line here.
 import type { CliCommand } from './common';
+import { convertCommand } from './convert';
+import { evalCommand } from './eval';
+import { inspectCommand } from './inspect';
 import { serveCommand } from './serve';
 
-export const commands: CliCommand[] = [serveCommand];
+export const commands: CliCommand[] = [serveCommand, inspectCommand, convertCommand, evalCommand];
