@@ -1,6 +1,6 @@
 // Electron main: the window, its hardening, the app:// protocol, the engine host's life cycle and the
 // bridge that validates every call (schema + sender) before it reaches the engine.
-import { app, BrowserWindow, ipcMain, protocol, net, session, utilityProcess, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, net, session, utilityProcess, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EngineClient, type HostTransport } from './engineClient';
@@ -81,6 +81,16 @@ ipcMain.handle('studio:call', async (event, name: unknown, args: unknown) => {
     throw new Error('refused: call from an unknown frame');
   }
   const call = parseCall(name, args);
+  if (call.name === 'pickFiles') {
+    // Native dialogs belong to main, not the engine.
+    const a = call.args as { title?: string; directory?: boolean };
+    const r = await dialog.showOpenDialog(mainWindow, {
+      title: a.title ?? 'Open models',
+      properties: a.directory ? ['openDirectory'] : ['openFile', 'multiSelections'],
+      filters: a.directory ? [] : [{ name: 'Models', extensions: ['pt', 'pth', 'bin', 'ckpt', 'safetensors', 'json', 'onnx'] }, { name: 'All files', extensions: ['*'] }],
+    });
+    return { available: true, paths: r.canceled ? [] : r.filePaths };
+  }
   return engine.call(call.name, call.args);
 });
 

@@ -7,7 +7,7 @@ export interface CliCommand {
   summary: string;
   help?: string;
   options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
-  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+  run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number>;
 }
 
 /** An error the CLI prints as one line, exiting with `exitCode` (2: bad input or refused file). */

@@ -1,5 +1,6 @@
 // `merge-studio serve`: the app for a browser, engine in a child process, on 127.0.0.1 only.
 import fs from 'node:fs';
+import path from 'node:path';
 import { EngineClient } from '../engineClient';
 import { forkHost } from '../nodeHost';
 import { startServer, type RunningServer } from '../server';
@@ -7,9 +8,10 @@ import { buildPaths, CliError, type CliCommand } from './common';
 
 export const serveCommand: CliCommand = {
   name: 'serve',
-  usage: 'serve [--port N]',
+  usage: 'serve [--port N] [--allow DIR]…',
   summary: 'serve the app to a browser on 127.0.0.1 (port 0 picks a free one)',
-  options: { port: { type: 'string' } },
+  options: { port: { type: 'string' }, allow: { type: 'string', multiple: true } },
+  help: 'The file browser reaches your home folder; --allow DIR (repeatable) adds another folder.',
   async run(values) {
     const port = values.port === undefined ? 5317 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0..65535, got ${values.port}`);
@@ -17,7 +19,10 @@ export const serveCommand: CliCommand = {
       throw new CliError('the app is not built: run `npm run build` first');
     }
     let server: RunningServer | null = null;
-    const engine = new EngineClient(forkHost(buildPaths.host), (event) => server?.broadcast(event));
+    const allow = ((values.allow as unknown as string[] | undefined) ?? []).map((d) => path.resolve(d));
+    for (const d of allow) if (!fs.existsSync(d)) throw new CliError(`--allow ${d}: no such folder`);
+    const env = { MERGE_STUDIO_ROOTS: allow.join(path.delimiter) };
+    const engine = new EngineClient(forkHost(buildPaths.host, { env }), (event) => server?.broadcast(event));
     await engine.start();
     server = await startServer({ port, rendererDir: buildPaths.renderer, engine: { call: (n, a) => engine.call(n as never, a) } });
     console.log(`Merge Studio is ready. Open this address in a browser:`);

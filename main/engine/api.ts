@@ -45,6 +45,46 @@ export const SelftestParams = z.object({
 
 const Empty = z.object({}).strict();
 
+const TensorRow = z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number()) });
+const GraphValue = z.object({ name: z.string(), dtype: z.string().optional(), shape: z.array(z.union([z.number(), z.string()])).optional() });
+export const GraphInfoSchema = z.object({
+  inputs: z.array(GraphValue),
+  outputs: z.array(GraphValue),
+  nodes: z.array(z.object({ name: z.string(), opType: z.string(), inputs: z.array(z.string()), outputs: z.array(z.string()) })),
+  opset: z.number().optional(),
+});
+export const LoadedModel = z.object({
+  modelId: z.string(),
+  path: z.string(),
+  fileName: z.string(),
+  inspection: z.object({
+    format: z.string(),
+    tensors: z.array(TensorRow),
+    tied: z.array(z.array(z.string())),
+    metadata: z.record(z.string(), z.string()),
+    notes: z.array(z.string()),
+    graph: GraphInfoSchema.optional(),
+    parameterCount: z.number(),
+    byteSize: z.number(),
+    fileSize: z.number(),
+    dtypeMix: z.record(z.string(), z.number()),
+  }),
+});
+export type LoadedModel = z.infer<typeof LoadedModel>;
+export const TensorStatsSchema = z.object({
+  count: z.number(), min: z.number().nullable(), max: z.number().nullable(), mean: z.number().nullable(),
+  std: z.number().nullable(), zeros: z.number(), nan: z.number(), inf: z.number(),
+});
+export type TensorStatsResult = z.infer<typeof TensorStatsSchema>;
+export const BrowseResult = z.object({
+  dir: z.string(),
+  parent: z.string().nullable(),
+  roots: z.array(z.string()),
+  entries: z.array(z.object({ name: z.string(), path: z.string(), kind: z.enum(['dir', 'file']), size: z.number(), modelLike: z.boolean() })),
+});
+export type BrowseResult = z.infer<typeof BrowseResult>;
+const FilePath = z.string().min(1).max(4096);
+
 /** Every call: name → {args, result}. Adding a call = adding an entry here and a handler. */
 export const calls = {
   getEnvironment: { args: Empty, result: Environment },
@@ -56,6 +96,17 @@ export const calls = {
   },
   cancelJob: { args: z.object({ jobId: z.string().min(1) }).strict(), result: z.object({ cancelled: z.boolean() }) },
   listJobs: { args: Empty, result: z.array(JobSummary) },
+  /** Open a model file (headers only) and keep it open for statistics. */
+  openModel: { args: z.object({ path: FilePath }).strict(), result: LoadedModel },
+  closeModel: { args: z.object({ modelId: z.string().min(1) }).strict(), result: z.object({ closed: z.boolean() }) },
+  tensorStats: { args: z.object({ modelId: z.string().min(1), name: z.string() }).strict(), result: TensorStatsSchema },
+  /** Browser mode's file browser: one folder inside the allowed roots (home and --allow folders). */
+  browse: { args: z.object({ dir: FilePath.optional() }).strict(), result: BrowseResult },
+  /** Native file dialog (Electron main answers it); elsewhere `available` is false and the UI browses instead. */
+  pickFiles: {
+    args: z.object({ title: z.string().max(200).optional(), directory: z.boolean().optional() }).strict(),
+    result: z.object({ available: z.boolean(), paths: z.array(z.string()) }),
+  },
 } as const;
 
 export type CallName = keyof typeof calls;

@@ -1,4 +1,7 @@
 // The API's call names without zod, for the sandboxed preload (which can require nothing but electron).
 // api.ts checks at compile time that this list and its `calls` table hold the same names.
-export const CALL_NAMES = ['getEnvironment', 'startJob', 'cancelJob', 'listJobs'] as const;
+export const CALL_NAMES = [
+  'getEnvironment', 'startJob', 'cancelJob', 'listJobs',
+  'openModel', 'closeModel', 'tensorStats', 'browse', 'pickFiles',
+] as const;
 export type CallNameList = (typeof CALL_NAMES)[number];

@@ -3,6 +3,7 @@
 // process exposes `process.parentPort`, a forked child exposes `process.send`.
 import { HostRequest, parseCall, type HostMessage, type StudioEvent } from './api';
 import { createEngine } from './engine';
+import { rootsFromEnv } from './files/roots';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -17,7 +18,7 @@ function post(message: HostMessage): void {
   else if (process.send) process.send(message);
 }
 
-const engine = createEngine((event: StudioEvent) => post({ kind: 'event', event }), mode);
+const engine = createEngine((event: StudioEvent) => post({ kind: 'event', event }), mode, { roots: rootsFromEnv() });
 
 async function handle(raw: unknown): Promise<void> {
   const req = HostRequest.safeParse(raw);

@@ -4,7 +4,8 @@ import { useEffect } from 'react';
 import { studio } from './api/studio';
 import { EnvironmentPanel } from './components/EnvironmentPanel';
 import { RunScreen } from './screens/RunScreen';
-import { AlignScreen, CompareScreen, LoadScreen, SchemeScreen, TrainScreen } from './screens/steps';
+import { LoadScreen } from './screens/LoadScreen';
+import { AlignScreen, CompareScreen, SchemeScreen, TrainScreen } from './screens/steps';
 import { useStudio, type Step } from './state/store';
 
 const NAV: { step: Step; label: string; aside?: boolean }[] = [

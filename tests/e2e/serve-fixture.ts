@@ -1,12 +1,19 @@
 // Starts `merge-studio serve --port 0` from the build and hands its URL to the specs.
 import { test as base } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
+/** A scratch folder the served app may browse (made per test run, removed by the OS's tmp cleaning). */
+export const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-e2e-'));
+export const FIXTURES = path.join(ROOT, 'tests', 'fixtures');
+
 export async function startServe(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'out/main/cli.js'), 'serve', '--port', '0'], {
+  const args = [path.join(ROOT, 'out/main/cli.js'), 'serve', '--port', '0', '--allow', FIXTURES, '--allow', SCRATCH];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -9,13 +9,6 @@ export function TrainScreen() {
   );
 }
 
-export function LoadScreen() {
-  return (
-    <Screen title="Load models" lead="Open PyTorch, safetensors or ONNX files and see every parameter, shape, dtype and tied weight." next={{ step: 'align', label: 'Line up the layers' }}>
-      <Placeholder>Model loading is not available in this build yet.</Placeholder>
-    </Screen>
-  );
-}
 
 export function AlignScreen() {
   return (

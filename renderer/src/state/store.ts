@@ -1,6 +1,6 @@
 // UI state: the wizard step, the environment, jobs as the engine reports them, engine notices.
 import { create } from 'zustand';
-import type { Environment, JobSummary, StudioEvent } from '../../../main/engine/api';
+import type { Environment, JobSummary, LoadedModel, StudioEvent } from '../../../main/engine/api';
 
 export const STEPS = ['train', 'load', 'align', 'scheme', 'run', 'compare'] as const;
 export type Step = (typeof STEPS)[number];
@@ -12,7 +12,16 @@ interface StudioState {
   jobs: Record<string, JobSummary>;
   logs: Record<string, string[]>;
   notice: string | null;
+  /** Models open on the Load screen, in the order the user added them. */
+  models: LoadedModel[];
+  loadErrors: { path: string; error: string }[];
+  selectedModelId: string | null;
   setStep(step: Step): void;
+  addModel(model: LoadedModel): void;
+  removeModel(modelId: string): void;
+  selectModel(modelId: string | null): void;
+  addLoadError(path: string, error: string): void;
+  clearLoadErrors(): void;
   setEnvironment(env: Environment | null, error?: string): void;
   applyEvent(event: StudioEvent): void;
   dismissNotice(): void;
@@ -25,7 +34,18 @@ export const useStudio = create<StudioState>((set) => ({
   jobs: {},
   logs: {},
   notice: null,
+  models: [],
+  loadErrors: [],
+  selectedModelId: null,
   setStep: (step) => set({ step }),
+  addModel: (model) => set((s) => ({ models: [...s.models, model], selectedModelId: model.modelId, loadErrors: s.loadErrors.filter((e) => e.path !== model.path) })),
+  removeModel: (modelId) => set((s) => {
+    const models = s.models.filter((m) => m.modelId !== modelId);
+    return { models, selectedModelId: s.selectedModelId === modelId ? (models[0]?.modelId ?? null) : s.selectedModelId };
+  }),
+  selectModel: (selectedModelId) => set({ selectedModelId }),
+  addLoadError: (path, error) => set((s) => ({ loadErrors: [...s.loadErrors.filter((e) => e.path !== path), { path, error }] })),
+  clearLoadErrors: () => set({ loadErrors: [] }),
   setEnvironment: (environment, error) => set({ environment, environmentError: error ?? null }),
   applyEvent: (event) =>
     set((s) => {

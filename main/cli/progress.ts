@@ -1,0 +1,64 @@
+// A JobContext for the terminal: a progress bar on stderr (plain lines when not a TTY), Ctrl-C cancels.
+import { CancelledError, type JobContext, type ProgressUpdate } from '../engine/jobs/context';
+
+export interface TerminalJob {
+  ctx: JobContext;
+  done(): void;
+}
+
+function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+}
+
+export function terminalJob(label: string, quiet = false): TerminalJob {
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\ncancelling…\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  const started = Date.now();
+  const tty = process.stderr.isTTY === true;
+  let lastDraw = 0;
+  let lastPct = -1;
+  const draw = (u: ProgressUpdate) => {
+    if (quiet) return;
+    const now = Date.now();
+    const final = u.done >= u.total;
+    if (!final && now - lastDraw < (tty ? 100 : 2000)) return;
+    lastDraw = now;
+    const frac = u.total > 0 ? Math.min(1, u.done / u.total) : 0;
+    const elapsed = (now - started) / 1000;
+    const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
+    const amount = u.unit === 'bytes' ? `${formatBytes(u.done)}/${formatBytes(u.total)}` : `${u.done}/${u.total}`;
+    const tail = `${(frac * 100).toFixed(0).padStart(3)}% ${amount} ${Number.isFinite(eta) ? `ETA ${eta.toFixed(0)}s` : ''} ${u.message ?? ''}`;
+    if (tty) {
+      const width = 28;
+      const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
+      process.stderr.write(`\r${label} ${bar} ${tail}`.slice(0, (process.stderr.columns ?? 120) - 1).padEnd(Math.min(120, (process.stderr.columns ?? 120) - 1)));
+    } else {
+      const pct = Math.floor(frac * 10);
+      if (pct !== lastPct || final) { lastPct = pct; process.stderr.write(`${label} ${tail}\n`); }
+    }
+  };
+  const ctx: JobContext = {
+    signal: controller.signal,
+    progress: draw,
+    log: (m) => { if (!quiet) process.stderr.write(`${tty ? '\n' : ''}${m}\n`); },
+    metric: () => {},
+  };
+  return {
+    ctx,
+    done: () => {
+      process.off('SIGINT', onSigint);
+      if (tty && !quiet) process.stderr.write('\n');
+    },
+  };
+}
+
+export function isCancelled(err: unknown): boolean {
+  return err instanceof CancelledError;
+}

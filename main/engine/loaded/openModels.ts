@@ -1,0 +1,46 @@
+// Models the Load screen has open: kept open so per-tensor statistics read just that tensor on demand.
+import path from 'node:path';
+import { openModel } from '../formats/registry';
+import type { ModelSource } from '../formats/types';
+import { describeSource, type ModelInspection } from '../inspect';
+import { statsOf, type TensorStats } from '../tensor/stats';
+
+export interface LoadedModel { modelId: string; path: string; fileName: string; inspection: ModelInspection }
+
+export class OpenModels {
+  private readonly sources = new Map<string, ModelSource>();
+  private next = 1;
+
+  async open(file: string): Promise<LoadedModel> {
+    const source = await openModel(file);
+    try {
+      const inspection = await describeSource(source);
+      const modelId = `model-${this.next++}`;
+      this.sources.set(modelId, source);
+      return { modelId, path: source.path, fileName: path.basename(source.path), inspection };
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+  }
+
+  async stats(modelId: string, name: string): Promise<TensorStats> {
+    const tensor = this.get(modelId).tensors.find((t) => t.name === name);
+    if (!tensor) throw new Error(`${modelId} has no tensor named ${name}`);
+    return statsOf(tensor);
+  }
+
+  async close(modelId: string): Promise<boolean> {
+    const s = this.sources.get(modelId);
+    if (!s) return false;
+    this.sources.delete(modelId);
+    await s.close();
+    return true;
+  }
+
+  get(modelId: string): ModelSource {
+    const s = this.sources.get(modelId);
+    if (!s) throw new Error(`no open model ${modelId}; open the file again`);
+    return s;
+  }
+}
