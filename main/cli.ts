@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`Usage: merge-studio ${command.usage}\n\n${command.summary}\n${command.help ?? ''}`);
       return 0;
     }
-    return await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
+    return await command.run(parsed.values as Record<string, string | boolean | string[] | undefined>, parsed.positionals);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     console.error(`merge-studio ${command.name}: ${msg.split('\n')[0]}`);
