@@ -1,6 +1,6 @@
 // Preload (sandboxed, CommonJS): exposes exactly one object, window.studio, with one function per API call
 // plus onEvent, which forwards only the event payload (never the IPC event object).
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { CALL_NAMES } from '../main/engine/callNames';
 import type { StudioApi, StudioEvent } from '../main/engine/api';
 
@@ -18,3 +18,11 @@ const studio: StudioApi = {
 };
 
 contextBridge.exposeInMainWorld('studio', studio);
+
+// Drag-and-drop: only preload can turn a dropped File into its path. It hands the page the paths (plain
+// strings, by postMessage) rather than adding anything to window.studio.
+window.addEventListener('drop', (e) => {
+  const files = Array.from(e.dataTransfer?.files ?? []);
+  const paths = files.map((f) => webUtils.getPathForFile(f)).filter(Boolean);
+  if (paths.length) window.postMessage({ type: 'merge-studio:dropped-paths', paths }, window.location.origin);
+});

@@ -37,7 +37,7 @@ export function App() {
   const Current = SCREENS[step];
   return (
     <div className="flex min-h-screen">
-      <nav className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white p-4" aria-label="Wizard steps">
+      <nav className="sticky top-0 flex h-screen w-56 shrink-0 flex-col border-r border-slate-200 bg-white p-4" aria-label="Wizard steps">
         <div className="mb-6 text-lg font-bold text-indigo-700">Merge Studio</div>
         <ul className="space-y-1">
           {NAV.map((n) => (

@@ -1,5 +1,6 @@
 // Load: open model files, see each one's tensors, shapes, dtypes, tied weights, statistics and graph.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import type React from 'react';
 import type { LoadedModel } from '../../../main/engine/api';
 import { studio } from '../api/studio';
 import { FileBrowser } from '../components/FileBrowser';
@@ -36,9 +37,29 @@ export function LoadScreen() {
     else setBrowsing(true);
   }
 
+  // Desktop app: preload posts the paths of dropped files. A browser never learns where a dropped file lives.
+  const [dropHint, setDropHint] = useState<string | null>(null);
+  useEffect(() => {
+    const onMessage = (e: MessageEvent) => {
+      if (e.source !== window || e.data?.type !== 'merge-studio:dropped-paths' || !Array.isArray(e.data.paths)) return;
+      void openPaths(e.data.paths.filter((p: unknown): p is string => typeof p === 'string'));
+    };
+    window.addEventListener('message', onMessage);
+    return () => window.removeEventListener('message', onMessage);
+  });
+  const onDrop = (e: React.DragEvent) => {
+    e.preventDefault();
+    if (!window.studio) setDropHint('A browser cannot tell the app where a dropped file lives: use Open files… or type the path.');
+  };
+
   const selected = models.find((m) => m.modelId === selectedModelId) ?? null;
   return (
     <Screen title="Load models" lead="Open PyTorch, safetensors or ONNX files and see every parameter, shape, dtype and tied weight." next={models.length ? { step: 'align', label: 'Line up the layers' } : undefined}>
+      <div onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="drop-zone"
+        className="rounded-lg border-2 border-dashed border-slate-300 bg-white/60 p-3 text-center text-sm text-slate-500">
+        Drop model files here (.pt, .pth, .bin, .ckpt, .safetensors, .onnx)
+        {dropHint && <p className="mt-1 text-amber-800" role="status">{dropHint}</p>}
+      </div>
       <div className="flex flex-wrap items-center gap-2">
         <button type="button" onClick={() => void pick()} className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700">Open files…</button>
         <form className="flex flex-1 gap-2" onSubmit={(e) => { e.preventDefault(); if (typedPath.trim()) void openPaths([typedPath.trim()]); setTypedPath(''); }}>

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const FIX = path.join(ROOT, 'tests/fixtures');
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main/cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('merge-studio CLI', () => {
+  it('prints its version and help', () => {
+    expect(cli('--version')).toMatchObject({ code: 0, out: `${pkg.version}\n` });
+    const help = cli('--help');
+    expect(help.code).toBe(0);
+    for (const c of ['serve', 'inspect', 'convert', 'eval']) expect(help.out).toContain(c);
+  });
+
+  it('rejects an unknown command and unknown options with exit code 2', () => {
+    expect(cli('explode').code).toBe(2);
+    const r = cli('inspect', '--frobnicate', 'x');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/frobnicate/);
+  });
+
+  it('inspect --json prints format, tensors, tied groups and metadata as PyTorch saved them', () => {
+    const r = cli('inspect', path.join(FIX, 'pytorch/smallcnn.pt'), '--json');
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.out);
+    expect(Object.keys(info)).toEqual(['format', 'tensors', 'tied', 'metadata']);
+    expect(info.format).toBe('pytorch');
+    const expected = JSON.parse(fs.readFileSync(path.join(FIX, 'pytorch/expected.json'), 'utf8'))['smallcnn.pt'].tensors;
+    expect(info.tensors).toEqual(expected.map((t: { name: string; dtype: string; shape: number[] }) => ({ name: t.name, dtype: t.dtype, shape: t.shape })));
+    const tied = JSON.parse(cli('inspect', path.join(FIX, 'pytorch/tied.pt'), '--json').out).tied;
+    expect(tied.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a malicious pickle with exit code 2 and one line naming the global, running nothing', () => {
+    const canary = path.join(os.tmpdir(), 'merge_studio_canary');
+    const before = fs.existsSync(canary);
+    const r = cli('inspect', path.join(FIX, 'pytorch/malicious/os_system.pt'), '--json');
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/posix\.system|os\.system/);
+    expect(r.out).toBe('');
+    if (!before) expect(fs.existsSync(canary)).toBe(false);
+  });
+
+  it('refuses a truncated file with exit code 2 and says which file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-cli-'));
+    const bad = path.join(dir, 'cut.safetensors');
+    fs.writeFileSync(bad, fs.readFileSync(path.join(FIX, 'formats/tiny_cnn_b.safetensors')).subarray(0, 200));
+    const r = cli('inspect', bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('cut.safetensors');
+  });
+
+  it('converts .pt → safetensors (bf16) → .pt, keeping names and shapes', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-cli-'));
+    const st = path.join(dir, 'model.safetensors');
+    expect(cli('convert', path.join(FIX, 'pytorch/smallcnn.pt'), st, '--dtype', 'bf16').code).toBe(0);
+    const a = JSON.parse(cli('inspect', st, '--json').out);
+    expect(a.format).toBe('safetensors');
+    expect(new Set(a.tensors.map((t: { dtype: string }) => t.dtype))).toEqual(new Set(['bf16']));
+    const pt = path.join(dir, 'back.pt');
+    expect(cli('convert', st, pt).code).toBe(0);
+    const b = JSON.parse(cli('inspect', pt, '--json').out);
+    expect(b.tensors.map((t: { name: string; shape: number[] }) => [t.name, t.shape])).toEqual(a.tensors.map((t: { name: string; shape: number[] }) => [t.name, t.shape]));
+    const bad = cli('convert', st, st);
+    expect(bad.code).toBe(2);
+    const dtype = cli('convert', st, path.join(dir, 'x.safetensors'), '--dtype', 'f8');
+    expect(dtype.code).toBe(2);
+    expect(dtype.err).toMatch(/--dtype/);
+  });
+
+  const built = fs.existsSync(path.join(ROOT, 'out/main/cli.js'));
+  it.skipIf(!built)('the package bin runs the built CLI', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/merge-studio.cjs'), '--version'], { encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+});
