@@ -96,7 +96,8 @@ function f8e5m2ToF32(b: number): number {
 /** A view of `bytes` as the typed array of `dtype` (copies only when unaligned). */
 function aligned(bytes: Uint8Array, size: number): ArrayBuffer {
   if (bytes.byteOffset % size === 0) return bytes.buffer as ArrayBuffer;
-  return bytes.slice().buffer as ArrayBuffer;
+  // Copy through the Uint8Array constructor: Buffer.prototype.slice returns a view, not a copy.
+  return new Uint8Array(bytes).buffer as ArrayBuffer;
 }
 function off(bytes: Uint8Array, size: number): number {
   return bytes.byteOffset % size === 0 ? bytes.byteOffset : 0;

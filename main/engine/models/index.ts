@@ -1,0 +1,5 @@
+// Public surface of the built-in architectures.
+export { architectureInfo, getArchitecture, listArchitectures } from './registry';
+export { initialState, inferenceModel } from './state';
+export { Rng } from './rng';
+export type { Architecture, ArchitectureGraph, ArchitectureOptions, StateDict, StateTensorSpec, TensorRole } from './types';
