@@ -2,8 +2,9 @@
 // Main and the WebSocket server validate with these; preload, renderer and the WS client import the types.
 import { z } from 'zod';
 import { CALL_NAMES as NAMES, type CallNameList } from './callNames';
+import { TrainPairRequestSchema, TrainRequestSchema } from './train/options-schema';
 
-export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'eval']);
+export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -34,6 +35,8 @@ export const Environment = z.object({
   arch: z.string(),
   nodeVersion: z.string(),
   mode: z.enum(['electron', 'browser', 'cli']),
+  /** Where runs are written by default (<workspace>/runs/<time>-<slug>/). */
+  workspace: z.string(),
 });
 export type Environment = z.infer<typeof Environment>;
 
@@ -91,6 +94,8 @@ export const calls = {
   startJob: {
     args: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('selftest'), params: SelftestParams }).strict(),
+      z.object({ kind: z.literal('train'), params: TrainRequestSchema }).strict(),
+      z.object({ kind: z.literal('train-pair'), params: TrainPairRequestSchema }).strict(),
     ]),
     result: z.object({ jobId: z.string() }),
   },
@@ -102,6 +107,15 @@ export const calls = {
   tensorStats: { args: z.object({ modelId: z.string().min(1), name: z.string() }).strict(), result: TensorStatsSchema },
   /** Browser mode's file browser: one folder inside the allowed roots (home and --allow folders). */
   browse: { args: z.object({ dir: FilePath.optional() }).strict(), result: BrowseResult },
+  /** Built-in architectures, datasets and derived tasks, for the Train screen's choices. */
+  trainingChoices: {
+    args: Empty,
+    result: z.object({
+      architectures: z.array(z.object({ id: z.string(), label: z.string(), options: z.array(z.string()), layers: z.string() })),
+      datasets: z.array(z.object({ name: z.string(), summary: z.string(), usage: z.string(), builtins: z.array(z.object({ spec: z.string(), description: z.string() })) })),
+      tasks: z.array(z.object({ name: z.string(), summary: z.string(), usage: z.string() })),
+    }),
+  },
   /** Native file dialog (Electron main answers it); elsewhere `available` is false and the UI browses instead. */
   pickFiles: {
     args: z.object({ title: z.string().max(200).optional(), directory: z.boolean().optional() }).strict(),

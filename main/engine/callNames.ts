@@ -2,6 +2,6 @@
 // api.ts checks at compile time that this list and its `calls` table hold the same names.
 export const CALL_NAMES = [
   'getEnvironment', 'startJob', 'cancelJob', 'listJobs',
-  'openModel', 'closeModel', 'tensorStats', 'browse', 'pickFiles',
+  'openModel', 'closeModel', 'tensorStats', 'browse', 'pickFiles', 'trainingChoices',
 ] as const;
 export type CallNameList = (typeof CALL_NAMES)[number];

@@ -3,6 +3,10 @@ import { calls, type CallName, type CallResult, type Environment, type StudioEve
 import { describeEnvironment } from './environment';
 import { JobRunner } from './jobs/runner';
 import { runSelftest } from './jobs/kinds/selftest';
+import { runTrain, runTrainPair, trainTitle } from './jobs/kinds/train';
+import { architectureInfo } from './models/registry';
+import { listDatasets, listTasks } from './data';
+import { defaultWorkspace } from './environment';
 import { browse } from './files/browse';
 import { FileRoots } from './files/roots';
 import { OpenModels } from './loaded/openModels';
@@ -24,10 +28,16 @@ export interface EngineOptions {
 export function createEngine(emit: (event: StudioEvent) => void, mode: Environment['mode'], options: EngineOptions = {}): Engine {
   const runner = new JobRunner(emit);
   const models = new OpenModels();
-  const roots = new FileRoots(options.roots ?? []);
+  const roots = new FileRoots([...(options.roots ?? []), defaultWorkspace()]);
   // A browser chooses paths by the file browser, so its paths must lie in the allowed roots; the desktop
   // app's paths come from the native dialog or drag-and-drop and are the user's own choice.
   const checkPath = (p: string) => (mode === 'browser' ? roots.resolve(p) : p);
+  const checkTrainPaths = <T extends { outDir: string; initFrom?: string; modelFile?: string }>(r: T): T => ({
+    ...r,
+    outDir: checkPath(r.outDir),
+    ...(r.initFrom ? { initFrom: checkPath(r.initFrom) } : {}),
+    ...(r.modelFile ? { modelFile: checkPath(r.modelFile) } : {}),
+  });
   const handlers: Handlers = {
     getEnvironment: async () => describeEnvironment(mode),
     startJob: async (raw) => {
@@ -36,6 +46,14 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
         case 'selftest': {
           const p = args.params;
           return { jobId: runner.submit('selftest', `Self-test (${p.steps} steps)`, (ctx) => runSelftest(p, ctx)) };
+        }
+        case 'train': {
+          const p = checkTrainPaths(args.params);
+          return { jobId: runner.submit('train', trainTitle(p), (ctx) => runTrain(p, ctx)) };
+        }
+        case 'train-pair': {
+          const p = { ...args.params, a: checkTrainPaths(args.params.a), b: checkTrainPaths(args.params.b) };
+          return { jobId: runner.submit('train-pair', `Pair: ${trainTitle(p.a)} + ${p.b.dataset}`, (ctx) => runTrainPair(p, ctx)) };
         }
       }
     },
@@ -49,6 +67,7 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
     },
     browse: async (raw) => browse(roots, calls.browse.args.parse(raw).dir),
     pickFiles: async () => ({ available: false, paths: [] }),
+    trainingChoices: async () => ({ architectures: architectureInfo(), datasets: listDatasets(), tasks: listTasks() }),
   };
   return {
     handlers,

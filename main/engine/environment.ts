@@ -24,6 +24,11 @@ export function usableProviders(): string[] {
   return out;
 }
 
+/** Where runs go unless the user picks another folder: MERGE_STUDIO_WORKSPACE, else ~/MergeStudio. */
+export function defaultWorkspace(): string {
+  return process.env.MERGE_STUDIO_WORKSPACE ? path.resolve(process.env.MERGE_STUDIO_WORKSPACE) : path.join(os.homedir(), 'MergeStudio');
+}
+
 export function describeEnvironment(mode: Environment['mode']): Environment {
   return {
     appVersion: pkg.version,
@@ -34,5 +39,6 @@ export function describeEnvironment(mode: Environment['mode']): Environment {
     arch: process.arch,
     nodeVersion: process.versions.node,
     mode,
+    workspace: defaultWorkspace(),
   };
 }

@@ -5,7 +5,8 @@ import { studio } from './api/studio';
 import { EnvironmentPanel } from './components/EnvironmentPanel';
 import { RunScreen } from './screens/RunScreen';
 import { LoadScreen } from './screens/LoadScreen';
-import { AlignScreen, CompareScreen, SchemeScreen, TrainScreen } from './screens/steps';
+import { AlignScreen, CompareScreen, SchemeScreen } from './screens/steps';
+import { TrainScreen } from './screens/TrainScreen';
 import { useStudio, type Step } from './state/store';
 
 const NAV: { step: Step; label: string; aside?: boolean }[] = [

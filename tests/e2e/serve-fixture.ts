@@ -15,6 +15,7 @@ export async function startServe(): Promise<{ url: string; stop(): Promise<void>
   const args = [path.join(ROOT, 'out/main/cli.js'), 'serve', '--port', '0', '--allow', FIXTURES, '--allow', SCRATCH];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
+    env: { ...process.env, MERGE_STUDIO_WORKSPACE: path.join(SCRATCH, 'workspace') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

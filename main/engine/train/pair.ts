@@ -11,8 +11,14 @@ export interface PairOptions {
 }
 
 export async function trainPair(options: PairOptions, ctx: JobContext): Promise<[TrainResult, TrainResult]> {
-  const a = await RunTrainer.create(options.a, ctx, { coupling: options.coupling });
-  const b = await RunTrainer.create(options.b, ctx, { coupling: options.coupling, initState: options.b.initFrom ? undefined : a.currentState() });
+  // Each run's metrics and logs carry its name, so live charts can tell the two apart.
+  const tagged = (run: 'a' | 'b'): JobContext => ({
+    ...ctx,
+    metric: (name, value) => ctx.metric(name, { ...value, run }),
+    log: (message) => ctx.log(`run ${run.toUpperCase()}: ${message}`),
+  });
+  const a = await RunTrainer.create(options.a, tagged('a'), { coupling: options.coupling });
+  const b = await RunTrainer.create(options.b, tagged('b'), { coupling: options.coupling, initState: options.b.initFrom ? undefined : a.currentState() });
   const layout = (t: RunTrainer) => t.model.tensors.map((x) => `${x.name}:${x.shape.join('x')}`).join(',');
   if (options.coupling && layout(a) !== layout(b)) {
     throw new Error('coupled training needs two models with the same parameters (same architecture, widths and input shape); these differ');

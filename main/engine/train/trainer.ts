@@ -220,7 +220,7 @@ export class RunTrainer {
       loss: this.epochLoss / Math.max(1, this.epochSteps), accuracy: this.epochCorrect / Math.max(1, this.epochSteps * this.options.batchSize),
     };
     if (this.evalData) {
-      const ev = await evaluateModel(encodeModel(this.inferenceModel(this.state)), this.evalData, { sessionOptions: { intraOpNumThreads: this.options.threads } });
+      const ev = await evaluateModel(encodeModel(this.inferenceModel(this.state)), this.evalData, { sessionOptions: this.options.threads ? { intraOpNumThreads: this.options.threads } : {} });
       rec.evalAccuracy = ev.accuracy; rec.evalLoss = ev.loss;
     }
     if (this.options.keepFrom !== undefined && epoch >= this.options.keepFrom) {

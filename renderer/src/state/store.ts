@@ -1,6 +1,16 @@
 // UI state: the wizard step, the environment, jobs as the engine reports them, engine notices.
 import { create } from 'zustand';
 import type { Environment, JobSummary, LoadedModel, StudioEvent } from '../../../main/engine/api';
+import { pointsFromTrainMetric, type TrainingPoint } from '../../../main/engine/charts/training';
+
+export interface TrainLive {
+  loss: TrainingPoint[];
+  accuracy: TrainingPoint[];
+  checkpoints: { run: string; epoch: number; path: string }[];
+  epochs: Record<string, unknown>[];
+  examplesPerSecond: number | null;
+}
+const EMPTY_LIVE: TrainLive = { loss: [], accuracy: [], checkpoints: [], epochs: [], examplesPerSecond: null };
 
 export const STEPS = ['train', 'load', 'align', 'scheme', 'run', 'compare'] as const;
 export type Step = (typeof STEPS)[number];
@@ -11,6 +21,8 @@ interface StudioState {
   environmentError: string | null;
   jobs: Record<string, JobSummary>;
   logs: Record<string, string[]>;
+  /** Live training data per job, from the engine's metric events. */
+  training: Record<string, TrainLive>;
   notice: string | null;
   /** Models open on the Load screen, in the order the user added them. */
   models: LoadedModel[];
@@ -33,6 +45,7 @@ export const useStudio = create<StudioState>((set) => ({
   environmentError: null,
   jobs: {},
   logs: {},
+  training: {},
   notice: null,
   models: [],
   loadErrors: [],
@@ -56,9 +69,31 @@ export const useStudio = create<StudioState>((set) => ({
           return { logs: { ...s.logs, [event.jobId]: [...(s.logs[event.jobId] ?? []).slice(-199), event.message] } };
         case 'engine':
           return { notice: event.message };
+        case 'metric': {
+          if (event.name !== 'train') return {};
+          const v = event.value;
+          const cur = s.training[event.jobId] ?? EMPTY_LIVE;
+          const next: TrainLive = { ...cur };
+          if (v.kind === 'step') {
+            const p = pointsFromTrainMetric(v);
+            next.loss = [...cur.loss, ...p.loss];
+            next.accuracy = [...cur.accuracy, ...p.accuracy];
+            if (typeof v.examplesPerSecond === 'number') next.examplesPerSecond = v.examplesPerSecond;
+          } else if (v.kind === 'checkpoint') {
+            next.checkpoints = [...cur.checkpoints, { run: String(v.run ?? 'a').toUpperCase(), epoch: Number(v.epoch), path: String(v.path) }];
+          } else if (v.kind === 'epoch') {
+            next.epochs = [...cur.epochs, v];
+            if (typeof v.evalAccuracy === 'number') next.accuracy = [...next.accuracy, { step: lastStep(cur), value: v.evalAccuracy, run: String(v.run ?? 'a').toUpperCase(), series: 'test accuracy' }];
+          } else return {};
+          return { training: { ...s.training, [event.jobId]: next } };
+        }
         default:
           return {};
       }
     }),
   dismissNotice: () => set({ notice: null }),
 }));
+
+function lastStep(t: TrainLive): number {
+  return t.loss.length ? t.loss[t.loss.length - 1].step : 0;
+}

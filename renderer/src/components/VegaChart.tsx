@@ -1,0 +1,41 @@
+// Draws an engine-made Vega-Lite spec with vega-embed's expression interpreter (no eval: CSP-safe),
+// then streams points into its "points" dataset as they arrive.
+import { useEffect, useRef } from 'react';
+import embed, { type Result } from 'vega-embed';
+import { expressionInterpreter } from 'vega-interpreter';
+
+export function VegaChart({ spec, points, label }: { spec: Record<string, unknown>; points: object[]; label: string }) {
+  const el = useRef<HTMLDivElement>(null);
+  const view = useRef<Result | null>(null);
+  const shown = useRef(0);
+
+  useEffect(() => {
+    let live = true;
+    shown.current = 0;
+    void embed(el.current!, spec as never, { actions: false, ast: true, expr: expressionInterpreter, renderer: 'svg' }).then((r) => {
+      if (!live) return r.finalize();
+      view.current = r;
+      r.view.insert('points', points).run();
+      shown.current = points.length;
+    });
+    return () => {
+      live = false;
+      view.current?.finalize();
+      view.current = null;
+    };
+    // Only a new spec re-embeds; points stream in through the effect below.
+  }, [spec]);
+
+  useEffect(() => {
+    const v = view.current;
+    if (!v) return;
+    if (points.length < shown.current) {
+      v.view.remove('points', () => true).insert('points', points).run();
+    } else if (points.length > shown.current) {
+      v.view.insert('points', points.slice(shown.current)).run();
+    }
+    shown.current = points.length;
+  }, [points]);
+
+  return <div ref={el} className="w-full" role="img" aria-label={label} data-testid={`chart-${label}`} data-points={points.length} />;
+}
