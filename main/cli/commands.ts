@@ -3,6 +3,8 @@ import type { CliCommand } from './common';
 import { convertCommand } from './convert';
 import { evalCommand } from './eval';
 import { inspectCommand } from './inspect';
+import { mergeCommand } from './merge';
 import { serveCommand } from './serve';
+import { trainCommand } from './train';
 
-export const commands: CliCommand[] = [serveCommand, inspectCommand, convertCommand, evalCommand];
+export const commands: CliCommand[] = [serveCommand, inspectCommand, convertCommand, mergeCommand, evalCommand, trainCommand];

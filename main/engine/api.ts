@@ -88,6 +88,38 @@ export const BrowseResult = z.object({
 export type BrowseResult = z.infer<typeof BrowseResult>;
 const FilePath = z.string().min(1).max(4096);
 
+/** A recipe as the GUI sends it: checked in full by the engine's recipe validator (merge/recipe.ts). */
+const RecipeValue = z.record(z.string(), z.unknown());
+export const MethodInfoSchema = z.object({
+  id: z.string(), label: z.string(), formula: z.string(), whenToUse: z.string(),
+  needsBase: z.boolean(), acceptsBase: z.boolean(), minModels: z.number(), maxModels: z.number().optional(),
+  usesWeights: z.boolean(), normalizesWeights: z.boolean(),
+  params: z.array(z.object({ name: z.string(), default: z.number(), min: z.number(), max: z.number(), step: z.number(), integer: z.boolean(), description: z.string() })),
+});
+export type MethodInfo = z.infer<typeof MethodInfoSchema>;
+const PreflightModelSchema = z.object({ path: z.string(), name: z.string(), format: z.string(), tensors: z.number(), bytes: z.number(), notes: z.array(z.string()) });
+export const PreflightSchema = z.object({
+  method: z.string(),
+  models: z.array(PreflightModelSchema),
+  base: PreflightModelSchema.optional(),
+  output: z.object({ path: z.string(), bytes: z.number() }),
+  counts: z.object({ merged: z.number(), copied: z.number(), excluded: z.number(), tiedAliases: z.number() }),
+  tied: z.array(z.array(z.string())),
+  peakMemoryBytes: z.number(),
+  estimatedSeconds: z.number(),
+  warnings: z.array(z.string()),
+  blocking: z.array(z.string()),
+  tensors: z.array(z.object({
+    name: z.string(), shape: z.array(z.number()), outputDType: z.string(),
+    action: z.object({ kind: z.string(), from: z.number().optional(), reason: z.string().optional() }),
+    rule: z.number().optional(), params: z.record(z.string(), z.number()), weights: z.array(z.number()),
+    strength: z.number(), seed: z.number(), aliases: z.array(z.string()),
+  })),
+  excluded: z.array(z.string()),
+});
+export type PreflightResult = z.infer<typeof PreflightSchema>;
+export const MergeParams = z.object({ recipe: RecipeValue, baseDir: FilePath.optional() }).strict();
+
 /** Every call: name → {args, result}. Adding a call = adding an entry here and a handler. */
 export const calls = {
   getEnvironment: { args: Empty, result: Environment },
@@ -96,6 +128,7 @@ export const calls = {
       z.object({ kind: z.literal('selftest'), params: SelftestParams }).strict(),
       z.object({ kind: z.literal('train'), params: TrainRequestSchema }).strict(),
       z.object({ kind: z.literal('train-pair'), params: TrainPairRequestSchema }).strict(),
+      z.object({ kind: z.literal('merge'), params: MergeParams }).strict(),
     ]),
     result: z.object({ jobId: z.string() }),
   },
@@ -116,6 +149,18 @@ export const calls = {
       tasks: z.array(z.object({ name: z.string(), summary: z.string(), usage: z.string() })),
     }),
   },
+  /** The merge methods with formulas, advice and parameter ranges, for the Scheme screen. */
+  mergeMethods: { args: Empty, result: z.array(MethodInfoSchema) },
+  /** Pre-flight: what will match, what blocks, output size, peak memory and time — before anything heavy runs. */
+  preflightMerge: { args: MergeParams, result: PreflightSchema },
+  /** A recipe as YAML (what the CLI runs), or YAML back to a recipe; errors name key and line. */
+  recipeToYaml: { args: z.object({ recipe: RecipeValue }).strict(), result: z.object({ yaml: z.string() }) },
+  recipeFromYaml: { args: z.object({ yaml: z.string().max(1_000_000) }).strict(), result: z.object({ recipe: RecipeValue }) },
+  saveRecipe: { args: z.object({ path: FilePath, recipe: RecipeValue }).strict(), result: z.object({ path: z.string() }) },
+  loadRecipe: { args: z.object({ path: FilePath }).strict(), result: z.object({ recipe: RecipeValue, baseDir: z.string() }) },
+  /** mergekit YAML in and out, with what could not be carried over. */
+  importMergekit: { args: z.object({ yaml: z.string().max(1_000_000) }).strict(), result: z.object({ recipe: RecipeValue, dropped: z.array(z.string()) }) },
+  exportMergekit: { args: z.object({ recipe: RecipeValue }).strict(), result: z.object({ yaml: z.string(), dropped: z.array(z.string()) }) },
   /** Native file dialog (Electron main answers it); elsewhere `available` is false and the UI browses instead. */
   pickFiles: {
     args: z.object({ title: z.string().max(200).optional(), directory: z.boolean().optional() }).strict(),

@@ -1,4 +1,5 @@
 // The engine's API handlers, in-process. The host process, the CLI and the tests all call these.
+import fs from 'node:fs';
 import { calls, type CallName, type CallResult, type Environment, type StudioEvent } from './api';
 import { describeEnvironment } from './environment';
 import { JobRunner } from './jobs/runner';
@@ -7,6 +8,13 @@ import { runTrain, runTrainPair, trainTitle } from './jobs/kinds/train';
 import { architectureInfo } from './models/registry';
 import { listDatasets, listTasks } from './data';
 import { defaultWorkspace } from './environment';
+import { checkRecipePaths, mergeTitle } from './jobs/kinds/merge';
+import { describeMethods } from './merge/methods';
+import { runPreflight } from './merge/preflight';
+import { runMerge } from './merge/executor';
+import { checkRecipe, loadRecipe, parseRecipe, recipeToYaml } from './merge/recipe';
+import { exportMergekit, importMergekit } from './merge/mergekit';
+import { writeFileAtomic } from './files/writeAtomic';
 import { browse } from './files/browse';
 import { FileRoots } from './files/roots';
 import { OpenModels } from './loaded/openModels';
@@ -28,6 +36,8 @@ export interface EngineOptions {
 export function createEngine(emit: (event: StudioEvent) => void, mode: Environment['mode'], options: EngineOptions = {}): Engine {
   const runner = new JobRunner(emit);
   const models = new OpenModels();
+  // The workspace is the app's own folder: make it, so default output paths are usable at once.
+  fs.mkdirSync(defaultWorkspace(), { recursive: true });
   const roots = new FileRoots([...(options.roots ?? []), defaultWorkspace()]);
   // A browser chooses paths by the file browser, so its paths must lie in the allowed roots; the desktop
   // app's paths come from the native dialog or drag-and-drop and are the user's own choice.
@@ -51,6 +61,11 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
           const p = checkTrainPaths(args.params);
           return { jobId: runner.submit('train', trainTitle(p), (ctx) => runTrain(p, ctx)) };
         }
+        case 'merge': {
+          const baseDir = args.params.baseDir ?? defaultWorkspace();
+          const recipe = checkRecipePaths(args.params.recipe, baseDir, checkPath);
+          return { jobId: runner.submit('merge', mergeTitle(recipe), (ctx) => runMerge(recipe, ctx, { baseDir, workspace: defaultWorkspace() })) };
+        }
         case 'train-pair': {
           const p = { ...args.params, a: checkTrainPaths(args.params.a), b: checkTrainPaths(args.params.b) };
           return { jobId: runner.submit('train-pair', `Pair: ${trainTitle(p.a)} + ${p.b.dataset}`, (ctx) => runTrainPair(p, ctx)) };
@@ -67,6 +82,29 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
     },
     browse: async (raw) => browse(roots, calls.browse.args.parse(raw).dir),
     pickFiles: async () => ({ available: false, paths: [] }),
+    mergeMethods: async () => describeMethods(),
+    preflightMerge: async (raw) => {
+      const a = calls.preflightMerge.args.parse(raw);
+      const baseDir = a.baseDir ?? defaultWorkspace();
+      return runPreflight(checkRecipePaths(a.recipe, baseDir, checkPath), { baseDir });
+    },
+    recipeToYaml: async (raw) => ({ yaml: recipeToYaml(checkRecipe(calls.recipeToYaml.args.parse(raw).recipe)) }),
+    recipeFromYaml: async (raw) => ({ recipe: parseRecipe(calls.recipeFromYaml.args.parse(raw).yaml) }),
+    saveRecipe: async (raw) => {
+      const a = calls.saveRecipe.args.parse(raw);
+      const file = checkPath(a.path);
+      await writeFileAtomic(file, recipeToYaml(checkRecipe(a.recipe)));
+      return { path: file };
+    },
+    loadRecipe: async (raw) => loadRecipe(checkPath(calls.loadRecipe.args.parse(raw).path)),
+    importMergekit: async (raw) => {
+      const r = importMergekit(calls.importMergekit.args.parse(raw).yaml);
+      return { recipe: r.recipe, dropped: r.notCarried };
+    },
+    exportMergekit: async (raw) => {
+      const r = exportMergekit(checkRecipe(calls.exportMergekit.args.parse(raw).recipe));
+      return { yaml: r.yaml, dropped: r.notCarried };
+    },
     trainingChoices: async () => ({ architectures: architectureInfo(), datasets: listDatasets(), tasks: listTasks() }),
   };
   return {

@@ -5,7 +5,8 @@ import { studio } from './api/studio';
 import { EnvironmentPanel } from './components/EnvironmentPanel';
 import { RunScreen } from './screens/RunScreen';
 import { LoadScreen } from './screens/LoadScreen';
-import { AlignScreen, CompareScreen, SchemeScreen } from './screens/steps';
+import { AlignScreen, CompareScreen } from './screens/steps';
+import { SchemeScreen } from './screens/SchemeScreen';
 import { TrainScreen } from './screens/TrainScreen';
 import { useStudio, type Step } from './state/store';
 

@@ -9,14 +9,6 @@ export function AlignScreen() {
   );
 }
 
-export function SchemeScreen() {
-  return (
-    <Screen title="Merge scheme" lead="Pick how to combine the weights — mean, weighted, task arithmetic, SLERP, TIES, DARE… — and per-layer rules." next={{ step: 'run', label: 'Run the merge' }}>
-      <Placeholder>Merge schemes are not available in this build yet.</Placeholder>
-    </Screen>
-  );
-}
-
 export function CompareScreen() {
   return (
     <Screen title="Compare" lead="Measure merges against their parents: accuracy, loss, interpolation curves, ensembles and weight diffs.">

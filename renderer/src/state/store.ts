@@ -24,6 +24,9 @@ interface StudioState {
   /** Live training data per job, from the engine's metric events. */
   training: Record<string, TrainLive>;
   notice: string | null;
+  /** The merge job the Run screen follows. */
+  mergeJobId: string | null;
+  setMergeJob(id: string | null): void;
   /** Models open on the Load screen, in the order the user added them. */
   models: LoadedModel[];
   loadErrors: { path: string; error: string }[];
@@ -47,6 +50,8 @@ export const useStudio = create<StudioState>((set) => ({
   logs: {},
   training: {},
   notice: null,
+  mergeJobId: null,
+  setMergeJob: (mergeJobId) => set({ mergeJobId }),
   models: [],
   loadErrors: [],
   selectedModelId: null,

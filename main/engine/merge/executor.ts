@@ -1,0 +1,331 @@
+// The streaming executor: one output tensor at a time — read each input's tensor, convert to f32, run the
+// method's kernel, convert to the output dtype, write. Peak memory stays near (inputs + 2) × the largest
+// tensor whatever the model size. Cancel or failure aborts the write session, so nothing half-written is
+// left; the writers write to a temp file and rename on finish; inputs are only ever read.
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import type { FormatWriter, ModelSource, TensorInfo, TensorSpec, TensorWriteSession } from '../formats/types';
+import { CancelledError, type JobContext } from '../jobs/context';
+import { DTYPE_SIZE, fromFloat32, numElements, toFloat32, type DType } from '../tensor/dtypes';
+import { hashFiles, type FileHash } from './hashing';
+import { linearPool, POOL_MIN_ELEMENTS } from './kernels/pool';
+import { registryIO, type MergeIO } from './io';
+import type { MergeMethod } from './methods';
+import { TensorIndex, type MergePlan, type PlannedTensor } from './plan';
+import { openSources, preflightWithPlan, type PreflightReport } from './preflight';
+import { recipeToYaml, resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
+import { RunFolder } from './runs';
+
+/** Metadata keys the output carries (provenance). */
+export const METADATA_KEYS = {
+  recipe: 'merge_studio.recipe',
+  parents: 'merge_studio.parents',
+  method: 'merge_studio.method',
+} as const;
+
+/** Next tensor's inputs are read while the current one is merged, unless that would hold more than this. */
+const PREFETCH_MAX_BYTES = 64 << 20;
+/**
+ * Merged tensors kept in memory while the parents are still being hashed (the output cannot begin before
+ * its metadata, which holds the hashes, is known), so hashing and merging overlap. Only with cores to
+ * spare: on 2 shared cores (bench/merge.ts) the overlap made the run slower, 6.6–7.4 s against 4.3–4.7 s
+ * hashing first, because the hash workers and the merge competed for the same cores.
+ */
+const QUEUE_MAX_BYTES = availableParallelism() >= 6 ? 128 << 20 : 0;
+
+export interface ParentRecord {
+  role: 'model' | 'base';
+  path: string;
+  name: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface MergeResult {
+  output: { path: string; bytes: number; sha256: string };
+  parents: ParentRecord[];
+  method: string;
+  counts: PreflightReport['counts'];
+  warnings: string[];
+  seconds: number;
+  /** The run folder, when a workspace was given. */
+  runDir?: string;
+}
+
+export interface RunMergeOptions {
+  /** Folder relative recipe paths resolve against (the recipe file's folder); default: the current folder. */
+  baseDir?: string;
+  /** When given, the run is recorded under <workspace>/runs/<time>-<slug>/. */
+  workspace?: string;
+  /** How files are opened and written (default: the format registry). */
+  io?: MergeIO;
+  /** Bytes of merged tensors held while the parents are hashed (default: 128 MB with ≥ 6 cores, else 0 = hash first). */
+  hashOverlapBytes?: number;
+}
+
+/** The pre-flight found problems: the merge did not start. */
+export class MergeBlockedError extends Error {
+  constructor(public readonly blocking: string[]) {
+    super(`the merge cannot run:\n- ${blocking.join('\n- ')}`);
+    this.name = 'MergeBlockedError';
+  }
+}
+
+function isResolved(r: Recipe | ResolvedRecipe): r is ResolvedRecipe {
+  return (r as ResolvedRecipe).recipe !== undefined && (r as ResolvedRecipe).baseDir !== undefined;
+}
+
+/** A disk-full or other write failure, said in words with what to do. */
+function writeError(output: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC') return new Error(`cannot write ${output}: the disk is full (ENOSPC) — free some space or write the output to another disk; nothing was left at ${output}`);
+  if (code === 'EACCES' || code === 'EPERM') return new Error(`cannot write ${output}: permission denied (${code}) — choose a folder you can write to; nothing was left at ${output}`);
+  const err = new Error(`writing ${output} failed: ${(e as Error)?.message ?? String(e)}; nothing was left at ${output}`);
+  (err as Error & { cause?: unknown }).cause = e;
+  return err;
+}
+
+/** Bytes → f32 values: a view when already aligned f32 (no copy), else a conversion. */
+function asFloat32(bytes: Uint8Array, dtype: DType): Float32Array {
+  if (dtype === 'f32' && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  return toFloat32(bytes, dtype);
+}
+
+async function readChecked(info: TensorInfo, file: string): Promise<Uint8Array> {
+  const data = await info.read();
+  const expected = numElements(info.shape) * DTYPE_SIZE[info.dtype];
+  if (data.byteLength !== expected) {
+    throw new Error(`${file}: tensor ${info.name} gave ${data.byteLength} bytes, expected ${expected} (${info.dtype}, ${info.shape.join('×')}) — the file may be truncated or damaged`);
+  }
+  return data;
+}
+
+interface Inputs {
+  infos: TensorInfo[];
+  data: Uint8Array[];
+  base?: { info: TensorInfo; data: Uint8Array };
+}
+
+/** Everything one planned tensor reads, gathered by positioned reads in parallel. */
+function readInputs(t: PlannedTensor, plan: MergePlan, sources: { models: ModelSource[]; base?: ModelSource }, index: TensorIndex, baseIndex: TensorIndex | undefined, group: string[] | undefined): Promise<Inputs> {
+  const wanted = t.action.kind === 'copy' ? [t.action.from] : sources.models.map((_, i) => i);
+  const infos = wanted.map((i) => index.get(i, t.name, group)!);
+  const useBase = t.action.kind === 'merge' && (plan.method.needsBase || plan.method.acceptsBase) && baseIndex;
+  const baseInfo = useBase ? baseIndex.get(0, t.name, group) : undefined;
+  return Promise.all([
+    Promise.all(infos.map((info, k) => readChecked(info, sources.models[wanted[k]].path))),
+    baseInfo ? readChecked(baseInfo, sources.base!.path) : Promise.resolve(undefined),
+  ]).then(([data, b]) => ({ infos, data, base: baseInfo && b ? { info: baseInfo, data: b } : undefined }));
+}
+
+function inputBytes(t: PlannedTensor, plan: MergePlan, sources: { models: ModelSource[]; base?: ModelSource }, index: TensorIndex, group: string[] | undefined): number {
+  if (t.action.kind === 'copy') return index.get(t.action.from, t.name, group)?.byteLength ?? 0;
+  let b = 0;
+  for (let i = 0; i < sources.models.length; i++) b += index.get(i, t.name, group)?.byteLength ?? 0;
+  if (sources.base && (plan.method.needsBase || plan.method.acceptsBase)) b += b / sources.models.length;
+  return b;
+}
+
+/** Merges (or copies) one tensor into the bytes to write; big linear merges run in a worker thread. */
+async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs): Promise<Uint8Array> {
+  if (t.action.kind === 'copy') {
+    const info = inputs.infos[0];
+    if (info.dtype === t.outputDType) return inputs.data[0];
+    return fromFloat32(toFloat32(inputs.data[0], info.dtype), t.outputDType);
+  }
+  const models = inputs.data.map((d, i) => asFloat32(d, inputs.infos[i].dtype));
+  const base = inputs.base ? asFloat32(inputs.base.data, inputs.base.info.dtype) : undefined;
+  const input = { models, base, weights: t.weights, params: t.params, seed: t.seed, name: t.name };
+  if (method.linearForm && t.strength === 1 && models[0].length >= POOL_MIN_ELEMENTS) {
+    // The inputs' buffers move to the worker: nothing here touches them afterwards.
+    const { inputs: xs, coefs } = method.linearForm(input);
+    return fromFloat32(await linearPool().combine(xs, coefs), t.outputDType);
+  }
+  let out = method.kernel(input);
+  if (t.strength !== 1) {
+    // Layer strength: blend the method's result with the first model (0 = keep model 0).
+    const first = models[0];
+    const s = t.strength;
+    if (out === first) out = Float32Array.from(out);
+    for (let i = 0; i < out.length; i++) out[i] = first[i] + s * (out[i] - first[i]);
+  }
+  return fromFloat32(out, t.outputDType);
+}
+
+/** Output specs in the first model's order, with tied aliases beside their tensor. */
+function outputSpecs(plan: MergePlan, first: ModelSource): { specs: TensorSpec[]; tied: string[][] } {
+  const planned = new Map<string, PlannedTensor>();
+  for (const t of plan.tensors) {
+    planned.set(t.name, t);
+    for (const a of t.aliases) planned.set(a, t);
+  }
+  const specs: TensorSpec[] = [];
+  for (const info of first.tensors) {
+    const t = planned.get(info.name);
+    if (t) specs.push({ name: info.name, dtype: t.outputDType, shape: t.shape });
+  }
+  const tied = plan.tensors.filter((t) => t.aliases.length).map((t) => [t.name, ...t.aliases]);
+  return { specs, tied };
+}
+
+/**
+ * Runs a recipe: resolve, open, pre-flight (throws MergeBlockedError when anything blocks), hash the
+ * parents, stream the merge into the output, record the run. Throws CancelledError on cancel.
+ */
+export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext, options: RunMergeOptions = {}): Promise<MergeResult> {
+  const started = Date.now();
+  const resolved = isResolved(recipe) ? recipe : await resolveRecipe(recipe, options.baseDir ?? process.cwd());
+  const io = options.io ?? registryIO;
+  const recipeYaml = recipeToYaml(resolved.recipe);
+  const run = options.workspace
+    ? await RunFolder.create(options.workspace, resolved.recipe.name ?? `${resolved.method}-${path.parse(resolved.output.path).name}`, recipeYaml, {
+      method: resolved.method,
+      output: resolved.output.path,
+      inputs: [...resolved.models.map((m) => m.path), ...(resolved.base ? [resolved.base] : [])],
+    })
+    : undefined;
+  const log = (m: string) => { ctx.log(m); run?.log(m); };
+  // Hash every parent byte in worker threads, started now so it overlaps opening, planning and the first
+  // tensors' merging. The writers take the metadata when the write begins (the safetensors header comes
+  // first), so the output begins once the hashes are known; merged tensors wait in a bounded queue.
+  const parentFiles = [...resolved.models.map((m) => m.path), ...(resolved.base ? [resolved.base] : [])];
+  const stopHashing = new AbortController();
+  const onCancel = () => stopHashing.abort();
+  ctx.signal.addEventListener('abort', onCancel, { once: true });
+  const hashing = hashFiles(parentFiles, stopHashing.signal);
+  hashing.catch(() => {}); // awaited below, or abandoned when the pre-flight blocks
+  const opened = await openSources(resolved, io);
+  let session: TensorWriteSession | undefined;
+  let sessionReady: Promise<TensorWriteSession> | undefined;
+  let pendingWrite: Promise<void> | undefined;
+  try {
+    if (!opened.sources) throw new MergeBlockedError(opened.blocking);
+    const sources = opened.sources;
+    const { report, plan } = preflightWithPlan(resolved, sources, io);
+    for (const w of report.warnings) log(`warning: ${w}`);
+    if (report.blocking.length) throw new MergeBlockedError(report.blocking);
+
+    const queueMax = options.hashOverlapBytes ?? QUEUE_MAX_BYTES;
+    log(`hashing ${parentFiles.length} parent file${parentFiles.length === 1 ? '' : 's'}${queueMax > 0 ? ' while merging' : ' before writing'}`);
+    ctx.progress({ done: 0, total: 1, message: 'hashing parents', unit: 'bytes' });
+    if (ctx.signal.aborted) throw new CancelledError();
+    const writer: FormatWriter = io.writerFor(resolved.output.path);
+    const { specs, tied } = outputSpecs(plan, sources.models[0]);
+    const graphFrom = writer.id === 'onnx' && sources.models[0].format === 'onnx' ? sources.models[0].path : undefined;
+    let parents: ParentRecord[] = [];
+    let hashed = false;
+    sessionReady = hashing.then(async (hashes) => {
+      hashed = true;
+      parents = parentFiles.map((p, i) => {
+        const h = hashes.find((x) => x.file === p) as FileHash;
+        return { role: i < sources.models.length ? 'model' : 'base', path: p, name: path.basename(p), sha256: h.sha256, bytes: h.bytes };
+      });
+      const metadata: Record<string, string> = {
+        [METADATA_KEYS.method]: resolved.method,
+        [METADATA_KEYS.recipe]: recipeYaml,
+        [METADATA_KEYS.parents]: JSON.stringify(parents.map(({ role, name, sha256, bytes }) => ({ role, name, sha256, bytes }))),
+      };
+      try {
+        return await writer.begin(resolved.output.path, specs, { metadata, tied, graphFrom });
+      } catch (e) {
+        throw writeError(resolved.output.path, e);
+      }
+    });
+    sessionReady.catch(() => {}); // awaited below
+    const queue: { name: string; bytes: Uint8Array }[] = [];
+    let queuedBytes = 0;
+    /** The output session, once the hashes are in, with the queued tensors written to it in order. */
+    const openOutput = async (): Promise<TensorWriteSession> => {
+      const s = await sessionReady!;
+      session = s;
+      if (queue.length) log(`${queue.length} tensor${queue.length === 1 ? '' : 's'} merged while the parents were hashed`);
+      for (const q of queue.splice(0)) {
+        if (ctx.signal.aborted) throw new CancelledError();
+        await s.writeTensor(q.name, q.bytes).catch((e) => { throw writeError(resolved.output.path, e); });
+      }
+      queuedBytes = 0;
+      return s;
+    };
+
+    const index = new TensorIndex(sources.models);
+    const baseIndex = sources.base ? new TensorIndex([sources.base]) : undefined;
+    const groups = new Map<string, string[]>();
+    for (const g of sources.models[0].tied) for (const n of g) groups.set(n, g);
+    const sizes = plan.tensors.map((t) => inputBytes(t, plan, sources, index, groups.get(t.name)));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    let done = 0;
+    log(`merging ${plan.tensors.length} tensors with ${plan.method.id} into ${resolved.output.path}`);
+
+    const start = (i: number) => readInputs(plan.tensors[i], plan, sources, index, baseIndex, groups.get(plan.tensors[i].name));
+    let next: Promise<Inputs> | undefined = plan.tensors.length ? start(0) : undefined;
+    for (let i = 0; i < plan.tensors.length; i++) {
+      if (ctx.signal.aborted) throw new CancelledError();
+      const t = plan.tensors[i];
+      const t0 = performance.now();
+      const inputs = await next!;
+      next = undefined;
+      if (i + 1 < plan.tensors.length && sizes[i + 1] <= PREFETCH_MAX_BYTES) {
+        next = start(i + 1);
+        next.catch(() => {}); // surfaced when awaited
+      }
+      if (ctx.signal.aborted) throw new CancelledError();
+      const bytes = await compute(t, plan.method, inputs);
+      if (!session && !hashed && queuedBytes + bytes.byteLength <= queueMax) {
+        queue.push({ name: t.name, bytes });
+        queuedBytes += bytes.byteLength;
+      } else {
+        const out = session ?? (await openOutput());
+        if (pendingWrite) await pendingWrite;
+        if (ctx.signal.aborted) throw new CancelledError();
+        pendingWrite = out.writeTensor(t.name, bytes).catch((e) => { throw writeError(resolved.output.path, e); });
+        pendingWrite.catch(() => {}); // surfaced when awaited
+      }
+      if (!next && i + 1 < plan.tensors.length) next = start(i + 1);
+      done += sizes[i];
+      ctx.progress({ done, total, message: t.name, unit: 'bytes' });
+      run?.metric('tensor', { tensor: t.name, action: t.action.kind, bytes: sizes[i], ms: Math.round((performance.now() - t0) * 100) / 100 });
+    }
+    if (pendingWrite) await pendingWrite;
+    pendingWrite = undefined;
+    const out = session ?? (await openOutput());
+    if (ctx.signal.aborted) throw new CancelledError();
+    try {
+      await out.finish();
+    } catch (e) {
+      throw writeError(resolved.output.path, e);
+    }
+    session = undefined;
+    sessionReady = undefined;
+
+    const [outHash] = await hashFiles([resolved.output.path]);
+    const result: MergeResult = {
+      output: { path: resolved.output.path, bytes: outHash.bytes, sha256: outHash.sha256 },
+      parents,
+      method: resolved.method,
+      counts: report.counts,
+      warnings: report.warnings,
+      seconds: (Date.now() - started) / 1000,
+      runDir: run?.dir,
+    };
+    log(`wrote ${resolved.output.path} (${outHash.bytes} bytes, sha256 ${outHash.sha256}) in ${result.seconds.toFixed(2)} s`);
+    await run?.finish('succeeded', { output: result.output, parents, counts: result.counts, warnings: result.warnings });
+    return result;
+  } catch (e) {
+    if (pendingWrite) await pendingWrite.catch(() => {});
+    // A session begun in the background after the failure is aborted too: nothing is left at the output.
+    const open = session ?? (sessionReady ? await sessionReady.catch(() => undefined) : undefined);
+    if (open) await open.abort().catch(() => {});
+    const cancelled = e instanceof CancelledError || ctx.signal.aborted;
+    const err = cancelled && !(e instanceof CancelledError) ? new CancelledError() : e;
+    if (run) {
+      run.log(cancelled ? 'cancelled; the partial output was removed' : `failed: ${(err as Error).message}`);
+      // A run folder that cannot be written must not hide the error the user needs to see.
+      await run.finish(cancelled ? 'cancelled' : 'failed', cancelled ? {} : { error: (err as Error).message, blocking: (err as MergeBlockedError).blocking }).catch(() => {});
+    }
+    throw err;
+  } finally {
+    ctx.signal.removeEventListener('abort', onCancel);
+    stopHashing.abort();
+    await opened.close();
+  }
+}

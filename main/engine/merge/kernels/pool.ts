@@ -1,0 +1,109 @@
+// Linear combinations Σcᵢxᵢ in worker threads, so the main thread keeps reading (and CRC-checking) the
+// next tensor and writing the previous one while a tensor is merged. The worker is plain JS passed inline
+// (no build step: the same under tsx, vitest, the CLI and Electron). Its loops are the ones of linear.ts,
+// in the same order, so a tensor gets the same bytes either way (tests/unit/merge/pool.test.ts checks).
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+function combine(xs, c, n) {
+  const out = new Float32Array(n);
+  switch (xs.length) {
+    case 1: { const a = xs[0]; for (let i = 0; i < n; i++) out[i] = c[0] * a[i]; return out; }
+    case 2: { const a = xs[0], b = xs[1], ca = c[0], cb = c[1]; for (let i = 0; i < n; i++) out[i] = ca * a[i] + cb * b[i]; return out; }
+    case 3: { const a = xs[0], b = xs[1], d = xs[2], ca = c[0], cb = c[1], cc = c[2]; for (let i = 0; i < n; i++) out[i] = ca * a[i] + cb * b[i] + cc * d[i]; return out; }
+    case 4: {
+      const a = xs[0], b = xs[1], d = xs[2], e = xs[3], ca = c[0], cb = c[1], cc = c[2], cd = c[3];
+      for (let i = 0; i < n; i++) out[i] = ca * a[i] + cb * b[i] + cc * d[i] + cd * e[i];
+      return out;
+    }
+    default: {
+      const acc = new Float64Array(n);
+      for (let m = 0; m < xs.length; m += 4) {
+        const part = new Float64Array(n);
+        for (let k = m; k < Math.min(m + 4, xs.length); k++) { const x = xs[k], w = c[k]; for (let i = 0; i < n; i++) part[i] += w * x[i]; }
+        for (let i = 0; i < n; i++) acc[i] += part[i];
+      }
+      out.set(acc);
+      return out;
+    }
+  }
+}
+parentPort.on('message', ({ id, xs, coefs, n }) => {
+  const out = combine(xs, coefs, n);
+  parentPort.postMessage({ id, out }, [out.buffer]);
+});
+`;
+
+/** Below this many elements a tensor is merged on the main thread: the message costs more than it saves. */
+export const POOL_MIN_ELEMENTS = 1 << 18;
+
+interface Job { resolve: (out: Float32Array) => void; reject: (e: Error) => void }
+
+class LinearPool {
+  private readonly workers: Worker[] = [];
+  private readonly jobs = new Map<number, Job>();
+  private readonly busy = new Map<Worker, number>();
+  private nextId = 0;
+
+  constructor(private readonly size: number) {}
+
+  combine(xs: Float32Array[], coefs: number[]): Promise<Float32Array> {
+    const worker = this.pick();
+    const id = this.nextId++;
+    // Hand over whole buffers we own without copying; anything else (a view into a larger buffer that
+    // may hold other tensors) is copied by the structured clone instead of being detached.
+    const transfer = xs.filter((x) => x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && x.buffer instanceof ArrayBuffer).map((x) => x.buffer as ArrayBuffer);
+    const unique = [...new Set(transfer)];
+    return new Promise((resolve, reject) => {
+      this.jobs.set(id, { resolve, reject });
+      this.busy.set(worker, (this.busy.get(worker) ?? 0) + 1);
+      worker.ref(); // keep the process alive while a job is out
+      worker.postMessage({ id, xs, coefs, n: xs[0].length }, unique);
+    });
+  }
+
+  private pick(): Worker {
+    if (this.workers.length < this.size && [...this.busy.values()].every((b) => b > 0)) return this.spawn();
+    let best = this.workers[0];
+    for (const w of this.workers) if ((this.busy.get(w) ?? 0) < (this.busy.get(best) ?? 0)) best = w;
+    return best ?? this.spawn();
+  }
+
+  private spawn(): Worker {
+    const w = new Worker(WORKER_SOURCE, { eval: true });
+    w.unref();
+    w.on('message', ({ id, out }: { id: number; out: Float32Array }) => {
+      const job = this.jobs.get(id);
+      this.jobs.delete(id);
+      const left = (this.busy.get(w) ?? 1) - 1;
+      this.busy.set(w, left);
+      if (left === 0) w.unref();
+      job?.resolve(out);
+    });
+    w.on('error', (e) => this.fail(w, e));
+    w.on('exit', (code) => this.fail(w, new Error(`merge worker exited (code ${code})`)));
+    this.workers.push(w);
+    this.busy.set(w, 0);
+    return w;
+  }
+
+  /** A dead worker fails every job (we cannot tell which were its own) and leaves the pool. */
+  private fail(w: Worker, e: Error): void {
+    const i = this.workers.indexOf(w);
+    if (i < 0) return;
+    this.workers.splice(i, 1);
+    this.busy.delete(w);
+    for (const job of this.jobs.values()) job.reject(e);
+    this.jobs.clear();
+  }
+}
+
+let pool: LinearPool | undefined;
+
+/** The shared pool: one worker per core beyond the main thread's, at most 4 (memory bandwidth bound). */
+export function linearPool(): LinearPool {
+  pool ??= new LinearPool(Math.max(1, Math.min(4, availableParallelism() - 1)));
+  return pool;
+}

@@ -1,0 +1,92 @@
+// What a merge method is: its text for the Scheme screen, its parameters (zod, with defaults and slider
+// ranges), how many models it takes, and the kernel that merges one tensor.
+import { z } from 'zod';
+
+/** The per-tensor inputs of a kernel, all already converted to f32 and of equal length. */
+export interface KernelInput<P = Record<string, number>> {
+  /** Each model's tensor, in recipe order. */
+  models: Float32Array[];
+  /** The base model's tensor, for methods with needsBase. */
+  base?: Float32Array;
+  /** Per-model weights for this tensor (recipe weights, or a layer rule's). */
+  weights: number[];
+  /** Parameters for this tensor (method defaults ← recipe ← layer rule), validated by the schema. */
+  params: P;
+  /** Seed for this tensor, derived from the recipe seed and `name` (see kernels/random.ts). */
+  seed: number;
+  /** Tensor name, for messages. */
+  name: string;
+}
+
+export interface MergeMethod<P extends Record<string, number> = Record<string, number>> {
+  id: string;
+  label: string;
+  /** The formula in plain text (θᵢ a model's tensor, wᵢ its weight, θ_b the base, δᵢ = θᵢ − θ_b). */
+  formula: string;
+  /** One plain sentence: when to use it. */
+  whenToUse: string;
+  /** Parameters with defaults and ranges (`.meta({ step })` for sliders); strict, so typos are errors. */
+  params: z.ZodType<P, Record<string, unknown>>;
+  needsBase: boolean;
+  /** True when a base is optional but used if given (multislerp works on task vectors then). */
+  acceptsBase?: boolean;
+  minModels: number;
+  maxModels?: number;
+  /** True when the weights are divided by their sum, so weights summing to 0 cannot run. */
+  normalizesWeights: boolean;
+  /** True when model weights change the result (the Scheme screen shows weight inputs only then). */
+  usesWeights: boolean;
+  kernel(input: KernelInput<P>): Float32Array;
+  /**
+   * For methods whose result is a fixed linear combination Σcᵢxᵢ of their inputs: the inputs and the
+   * coefficients. The executor then runs the combination in a worker thread (kernels/pool.ts); `kernel`
+   * must give the same result (it is linearCombination of this).
+   */
+  linearForm?(input: KernelInput<P>): LinearForm;
+}
+
+export interface LinearForm {
+  inputs: Float32Array[];
+  coefs: number[];
+}
+
+/** A number parameter in [min, max] with a default, a slider step and a one-line description. */
+export function numberParam(min: number, max: number, def: number, step: number, description: string) {
+  return z.number().min(min).max(max).default(def).meta({ step, description });
+}
+
+/** An integer seed parameter for methods with random drops. */
+export function seedParam() {
+  return z.number().int().min(0).max(2 ** 32 - 1).default(0).meta({ step: 1, description: 'Random seed: the same seed gives the same output bytes.' });
+}
+
+/** Describes a method's parameters for the GUI: name, default, range, step, description. */
+export interface ParamSpec {
+  name: string;
+  default: number;
+  min: number;
+  max: number;
+  step: number;
+  integer: boolean;
+  description: string;
+}
+
+export function describeParams(method: MergeMethod): ParamSpec[] {
+  const json = z.toJSONSchema(method.params, { io: 'input' }) as {
+    properties?: Record<string, { default?: number; minimum?: number; maximum?: number; step?: number; type?: string; description?: string }>;
+  };
+  return Object.entries(json.properties ?? {}).map(([name, p]) => ({
+    name,
+    default: p.default ?? 0,
+    min: p.minimum ?? 0,
+    max: p.maximum ?? 1,
+    step: p.step ?? 0.01,
+    integer: p.type === 'integer',
+    description: p.description ?? '',
+  }));
+}
+
+export function requireBase(input: KernelInput<unknown>): Float32Array {
+  if (!input.base) throw new Error(`${input.name}: this method needs a base model's tensor`);
+  return input.base;
+}

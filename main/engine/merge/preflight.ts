@@ -1,0 +1,222 @@
+// Pre-flight: everything the Run button needs to know before anything heavy happens — which tensors match,
+// which are missing or differ in shape, tied groups, output size, peak memory and time, and what blocks.
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { ModelSource } from '../formats/types';
+import { DTYPE_SIZE, numElements } from '../tensor/dtypes';
+import { registryIO, type MergeIO } from './io';
+import { getMethod, type MergeMethod } from './methods';
+import { buildPlan, type MergePlan, type PlannedTensor, type PlanSources } from './plan';
+import { resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
+
+export interface PreflightModel {
+  path: string;
+  name: string;
+  format: string;
+  tensors: number;
+  /** Bytes of tensor data. */
+  bytes: number;
+  /** What the reader did while opening that the user should know. */
+  notes: string[];
+}
+
+export interface PreflightReport {
+  method: string;
+  models: PreflightModel[];
+  base?: PreflightModel;
+  output: { path: string; bytes: number };
+  counts: { merged: number; copied: number; excluded: number; tiedAliases: number };
+  tied: string[][];
+  /** Working memory of the merge at its largest tensor (inputs, f32 copies, scratch, output). */
+  peakMemoryBytes: number;
+  /** Rough: I/O at typical disk speed plus the method's per-element cost. */
+  estimatedSeconds: number;
+  warnings: string[];
+  /** Empty = the merge can run. */
+  blocking: string[];
+  /** Every output tensor and what happens to it (for the per-layer table); plain data, safe to send over IPC. */
+  tensors: PlannedTensor[];
+  excluded: string[];
+}
+
+const READ_BYTES_PER_S = 1e9;
+const WRITE_BYTES_PER_S = 5e8;
+const HASH_BYTES_PER_S = 1.5e9;
+
+/** Nanoseconds per element per model, by the kind of work a method does. */
+function nsPerElement(m: MergeMethod): number {
+  if (m.id === 'della' || m.id === 'breadcrumbs' || m.id === 'ties') return 60; // ranking by magnitude
+  if (m.needsBase || m.id === 'multislerp') return 8;
+  return 1.5;
+}
+
+function fileName(p: string): string {
+  return path.basename(p);
+}
+
+function describe(source: ModelSource): PreflightModel {
+  return {
+    path: source.path,
+    name: fileName(source.path),
+    format: source.format,
+    tensors: source.tensors.length,
+    bytes: source.tensors.reduce((a, t) => a + t.byteLength, 0),
+    notes: source.notes,
+  };
+}
+
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => { try { return realpathSync(p); } catch { return path.resolve(p); } };
+  return path.resolve(a) === path.resolve(b) || real(a) === real(b);
+}
+
+/** Checks that need only the recipe and the method, not the files' contents. */
+export function recipeProblems(recipe: ResolvedRecipe, method: MergeMethod = getMethod(recipe.method)): string[] {
+  const blocking: string[] = [];
+  const n = recipe.models.length;
+  if (n < method.minModels) {
+    blocking.push(`${method.label} needs at least ${method.minModels} model${method.minModels === 1 ? '' : 's'}; the recipe has ${n}${n === 1 ? ' — add another model or use it directly' : ''}`);
+  }
+  if (method.maxModels !== undefined && n > method.maxModels) {
+    blocking.push(`${method.label} takes at most ${method.maxModels} models; the recipe has ${n}${method.id === 'slerp' ? ' — use multislerp for more than two' : ''}`);
+  }
+  if (method.needsBase && !recipe.base) {
+    blocking.push(`${method.label} works on task vectors (θᵢ − θ_b) and needs a base model: add \`base: path/to/base\` to the recipe`);
+  }
+  if (method.normalizesWeights && n > 0 && recipe.models.reduce((a, m) => a + m.weight, 0) === 0) {
+    blocking.push(`the model weights sum to 0 (${recipe.models.map((m) => m.weight).join(' + ')}), and ${method.label} divides by their sum; change a weight`);
+  }
+  const inputs = [...recipe.models.map((m) => m.path), ...(recipe.base ? [recipe.base] : [])];
+  for (const input of inputs) {
+    if (samePath(input, recipe.output.path)) {
+      blocking.push(`the output path ${recipe.output.path} is one of the inputs; inputs are never overwritten — choose another output name`);
+      break;
+    }
+  }
+  const outDir = path.dirname(recipe.output.path);
+  if (!existsSync(outDir) || !statSync(outDir).isDirectory()) blocking.push(`the output folder ${outDir} does not exist; create it or choose another output path`);
+  return blocking;
+}
+
+/** The pre-flight report for models that are already open. */
+export function preflight(recipe: ResolvedRecipe, sources: PlanSources, io?: Pick<MergeIO, 'writerFor'>): PreflightReport {
+  return preflightWithPlan(recipe, sources, io).report;
+}
+
+/** The report and the plan it was made from (the executor runs the plan). */
+export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, io?: Pick<MergeIO, 'writerFor'>): { report: PreflightReport; plan: MergePlan } {
+  const method = getMethod(recipe.method);
+  const plan = buildPlan(recipe, sources);
+  const blocking = [...recipeProblems(recipe, method), ...plan.blocking];
+  if (io) {
+    try {
+      const writer = io.writerFor(recipe.output.path);
+      if (writer.id === 'onnx' && sources.models[0]?.format !== 'onnx') {
+        blocking.push(`an ONNX output keeps the first model's graph, but ${fileName(sources.models[0]?.path ?? '')} is not an ONNX file; write .safetensors or .pt, or put an ONNX model first`);
+      }
+    } catch (e) {
+      blocking.push((e as Error).message);
+    }
+  }
+  const warnings = [...plan.warnings];
+  if (sources.base && !method.needsBase && !method.acceptsBase) warnings.push(`${method.label} does not use a base model; ${fileName(sources.base.path)} is ignored`);
+
+  const nModels = sources.models.length;
+  const inputsPerTensor = nModels + (sources.base && (method.needsBase || method.acceptsBase) ? 1 : 0);
+  let outputBytes = 0;
+  let peak = 0;
+  let elements = 0;
+  let inputBytes = 0;
+  const counts = { merged: 0, copied: 0, excluded: plan.excluded.length, tiedAliases: 0 };
+  for (const t of plan.tensors) {
+    const n = numElements(t.shape);
+    outputBytes += n * DTYPE_SIZE[t.outputDType];
+    counts.tiedAliases += t.aliases.length;
+    if (t.action.kind === 'copy') {
+      counts.copied++;
+      inputBytes += n * DTYPE_SIZE[t.outputDType];
+      peak = Math.max(peak, 2 * n * 4);
+      continue;
+    }
+    counts.merged++;
+    elements += n * inputsPerTensor;
+    const inSize = sources.models[0].tensors.find((x) => x.name === t.name)?.byteLength ?? n * 4;
+    inputBytes += inSize * inputsPerTensor;
+    // Raw reads + their f32 views + the method's scratch (one delta per model, sparsified in place, plus a
+    // magnitude copy and masks) + f32 result + output bytes.
+    const scratch = method.needsBase ? (nModels + 1) * n * 4 + 2 * n : method.id === 'multislerp' ? (nModels + 2) * n * 8 : 0;
+    const widened = inSize === n * 4 ? 0 : inputsPerTensor * n * 4; // f32 inputs are used in place
+    peak = Math.max(peak, inSize * inputsPerTensor + widened + scratch + n * 4 + (t.outputDType === 'f32' ? 0 : n * DTYPE_SIZE[t.outputDType]));
+  }
+  const fileBytes = [...sources.models, ...(sources.base ? [sources.base] : [])]
+    .reduce((a, s) => { try { return a + statSync(s.path).size; } catch { return a; } }, 0);
+  const estimatedSeconds = inputBytes / READ_BYTES_PER_S + fileBytes / HASH_BYTES_PER_S + outputBytes / WRITE_BYTES_PER_S + (elements * nsPerElement(method)) / 1e9;
+
+  const report: PreflightReport = {
+    method: method.id,
+    models: sources.models.map(describe),
+    base: sources.base ? describe(sources.base) : undefined,
+    output: { path: recipe.output.path, bytes: outputBytes },
+    counts,
+    tied: plan.tied,
+    peakMemoryBytes: peak,
+    estimatedSeconds,
+    warnings,
+    blocking,
+    tensors: plan.tensors,
+    excluded: plan.excluded,
+  };
+  return { report, plan };
+}
+
+/** Opened models and base for a resolved recipe; a file that cannot be opened becomes a blocking line. */
+export async function openSources(recipe: ResolvedRecipe, io: MergeIO): Promise<{ sources?: PlanSources; blocking: string[]; close: () => Promise<void> }> {
+  const opened: ModelSource[] = [];
+  const blocking: string[] = [];
+  const open = async (p: string) => {
+    try {
+      const s = await io.openModel(p);
+      opened.push(s);
+      return s;
+    } catch (e) {
+      blocking.push((e as Error).message.startsWith(p) || (e as Error).message.includes(fileName(p)) ? (e as Error).message : `${p}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const models = await Promise.all(recipe.models.map((m) => open(m.path)));
+  const base = recipe.base ? await open(recipe.base) : undefined;
+  const close = async () => { await Promise.all(opened.map((s) => s.close().catch(() => {}))); };
+  if (blocking.length) return { blocking, close };
+  return { sources: { models: models as ModelSource[], base }, blocking, close };
+}
+
+/** A report for a recipe whose files could not all be opened: nothing planned, only what blocks. */
+function unopenedReport(recipe: ResolvedRecipe, blocking: string[]): PreflightReport {
+  const method = getMethod(recipe.method);
+  return {
+    method: method.id,
+    models: [],
+    output: { path: recipe.output.path, bytes: 0 },
+    counts: { merged: 0, copied: 0, excluded: 0, tiedAliases: 0 },
+    tied: [],
+    peakMemoryBytes: 0,
+    estimatedSeconds: 0,
+    warnings: [],
+    blocking,
+    tensors: [],
+    excluded: [],
+  };
+}
+
+/** Resolves, opens, checks and closes: what the Scheme screen calls before enabling Run. */
+export async function runPreflight(recipe: Recipe, options: { baseDir: string; io?: MergeIO }): Promise<PreflightReport> {
+  const io = options.io ?? registryIO;
+  const resolved = await resolveRecipe(recipe, options.baseDir);
+  const opened = await openSources(resolved, io);
+  try {
+    if (!opened.sources) return unopenedReport(resolved, [...recipeProblems(resolved), ...opened.blocking]);
+    return preflight(resolved, opened.sources, io);
+  } finally {
+    await opened.close();
+  }
+}

@@ -1,0 +1,269 @@
+// Recipes: the YAML file the Scheme screen writes and `merge-studio merge` runs. Parsed with `yaml` (to keep
+// line numbers) and validated with zod; every error names the key and the line it is on.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
+import { z } from 'zod';
+import { getMethod, METHODS } from './methods';
+
+const OUTPUT_DTYPES = ['f32', 'f16', 'bf16', 'f64'] as const;
+export type OutputDType = (typeof OUTPUT_DTYPES)[number];
+
+const ModelRef = z.preprocess(
+  (v) => (typeof v === 'string' ? { path: v } : v),
+  z.object({
+    path: z.string().min(1),
+    weight: z.number().optional(),
+  }).strict(),
+);
+
+const Checkpoints = z.object({
+  dir: z.string().min(1),
+  from_epoch: z.number().int().min(0).optional(),
+  to_epoch: z.number().int().min(0).optional(),
+  last: z.number().int().min(1).optional(),
+}).strict().refine((c) => !(c.last !== undefined && (c.from_epoch !== undefined || c.to_epoch !== undefined)), {
+  message: 'use either last or from_epoch/to_epoch, not both',
+  path: ['last'],
+});
+
+/** A parameter value in a layer rule: one number, or a gradient [a, b, …] interpolated over the matched layers. */
+const LayerValue = z.union([z.number(), z.array(z.number()).min(1)]);
+
+const LayerRule = z.object({
+  match: z.string().min(1).optional(),
+  regex: z.string().min(1).optional(),
+  from: z.number().int().min(0).optional(),
+  exclude: z.boolean().optional(),
+  weights: z.array(LayerValue).optional(),
+  parameters: z.record(z.string(), LayerValue).optional(),
+}).strict().superRefine((r, ctx) => {
+  if ((r.match === undefined) === (r.regex === undefined)) ctx.addIssue({ code: 'custom', message: 'a layer rule needs exactly one of match (glob) or regex' });
+  const actions = [r.from !== undefined, r.exclude === true, r.parameters !== undefined || r.weights !== undefined].filter(Boolean).length;
+  if (actions > 1) ctx.addIssue({ code: 'custom', message: 'a layer rule does one thing: from, exclude, or parameters/weights' });
+  if (r.regex !== undefined) {
+    try { new RegExp(r.regex); } catch (e) { ctx.addIssue({ code: 'custom', path: ['regex'], message: `not a valid regular expression: ${(e as Error).message}` }); }
+  }
+});
+
+const Output = z.object({
+  path: z.string().min(1),
+  dtype: z.enum(OUTPUT_DTYPES).optional(),
+}).strict();
+
+/** The recipe's shape (method-specific parameters are checked by parseRecipe/checkRecipe on top). */
+export const RecipeSchema = z.object({
+  name: z.string().optional(),
+  method: z.string().min(1),
+  models: z.array(ModelRef).optional(),
+  checkpoints: Checkpoints.optional(),
+  base: z.string().min(1).optional(),
+  parameters: z.record(z.string(), z.number()).optional(),
+  layers: z.array(LayerRule).optional(),
+  output: Output,
+}).strict().superRefine((r, ctx) => {
+  if (!r.models && !r.checkpoints) ctx.addIssue({ code: 'custom', message: 'the recipe needs models (a list of files) or checkpoints (a folder)' });
+  if (r.models && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['checkpoints'], message: 'use either models or checkpoints, not both' });
+});
+
+export type ModelRef = { path: string; weight?: number };
+export type LayerRule = z.infer<typeof LayerRule>;
+export type CheckpointsSpec = z.infer<typeof Checkpoints>;
+export type Recipe = z.infer<typeof RecipeSchema>;
+
+/** A recipe with paths made absolute and checkpoints expanded into models, ready to plan and run. */
+export interface ResolvedRecipe {
+  recipe: Recipe;
+  /** Folder relative paths were resolved against. */
+  baseDir: string;
+  method: string;
+  models: { path: string; weight: number }[];
+  base?: string;
+  parameters: Record<string, number>;
+  layers: LayerRule[];
+  output: { path: string; dtype?: OutputDType };
+}
+
+export interface RecipeIssue {
+  /** Dotted key path ("models[0].wieght"). */
+  key: string;
+  line?: number;
+  message: string;
+}
+
+export class RecipeError extends Error {
+  constructor(public readonly source: string, public readonly issues: RecipeIssue[]) {
+    super(issues.map((i) => `${source}${i.line ? ` line ${i.line}` : ''}: ${i.key ? `${i.key}: ` : ''}${i.message}`).join('\n'));
+    this.name = 'RecipeError';
+  }
+}
+
+function keyPath(p: readonly PropertyKey[]): string {
+  let s = '';
+  for (const k of p) s += typeof k === 'number' ? `[${k}]` : s ? `.${String(k)}` : String(k);
+  return s;
+}
+
+/** Line of the node at `p` (or of the key `key` inside it), by walking up until a node exists. */
+function lineOf(doc: Document, lc: LineCounter, p: readonly PropertyKey[], key?: string): number | undefined {
+  for (let n = p.length; n >= 0; n--) {
+    const node = doc.getIn(p.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    const target = n === 0 ? doc.contents : node;
+    if (!target) continue;
+    if (key !== undefined && n === p.length && isMap(target)) {
+      const pair = target.items.find((it) => isPair(it) && isScalar(it.key) && it.key.value === key);
+      const r = pair && isScalar(pair.key) ? pair.key.range : undefined;
+      if (r) return lc.linePos(r[0]).line;
+    }
+    // A scalar key's own line is a better pointer than its value's for type errors on maps.
+    const range = (target as { range?: [number, number, number] }).range;
+    if (range) return lc.linePos(range[0]).line;
+  }
+  return undefined;
+}
+
+function zodIssues(doc: Document, lc: LineCounter, issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): RecipeIssue[] {
+  const out: RecipeIssue[] = [];
+  for (const iss of issues) {
+    const p = [...prefix, ...iss.path];
+    if (iss.code === 'unrecognized_keys') {
+      for (const k of iss.keys) {
+        out.push({ key: keyPath([...p, k]), line: lineOf(doc, lc, p, k), message: `unknown key "${k}"` });
+      }
+      continue;
+    }
+    let message = iss.message;
+    if (iss.code === 'invalid_type') {
+      const actual = doc.getIn(p as unknown[]);
+      message = actual === undefined ? `missing (expected ${iss.expected})` : `expected ${iss.expected}, got ${JSON.stringify(actual)}`;
+    }
+    out.push({ key: keyPath(p), line: lineOf(doc, lc, p), message });
+  }
+  return out;
+}
+
+/** Checks the method's name and its parameters (top level and in layer rules) against its schema. */
+function methodIssues(doc: Document, lc: LineCounter, r: Recipe): RecipeIssue[] {
+  const method = METHODS.find((m) => m.id === r.method);
+  if (!method) {
+    return [{ key: 'method', line: lineOf(doc, lc, ['method']), message: `unknown method "${r.method}"; known methods: ${METHODS.map((m) => m.id).join(', ')}` }];
+  }
+  const issues: RecipeIssue[] = [];
+  const top = method.params.safeParse(r.parameters ?? {});
+  if (!top.success) issues.push(...zodIssues(doc, lc, top.error.issues, ['parameters']));
+  (r.layers ?? []).forEach((rule, li) => {
+    for (const [k, v] of Object.entries(rule.parameters ?? {})) {
+      const at = ['layers', li, 'parameters'];
+      if (k === 'weight') {
+        // `weight` is the layer's merge strength, handled by the plan (0 = first model, 1 = full merge).
+        continue;
+      }
+      for (const x of Array.isArray(v) ? v : [v]) {
+        const res = method.params.safeParse({ ...(r.parameters ?? {}), [k]: x });
+        if (!res.success) {
+          issues.push(...zodIssues(doc, lc, res.error.issues.filter((i) => i.path[0] === k || i.code === 'unrecognized_keys'), at));
+          break;
+        }
+      }
+    }
+  });
+  return issues;
+}
+
+/** Parses recipe YAML. Throws RecipeError listing every problem with its key and line. */
+export function parseRecipe(text: string, source = 'recipe'): Recipe {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new RecipeError(source, doc.errors.map((e) => ({ key: '', line: lc.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0]}` })));
+  }
+  return validate(doc, lc, source);
+}
+
+/**
+ * Checks a recipe given as a plain object (from the GUI, over IPC) exactly as parseRecipe checks YAML;
+ * the errors name the key (there are no lines).
+ */
+export function checkRecipe(value: unknown, source = 'recipe'): Recipe {
+  return validate(new Document(value), new LineCounter(), source);
+}
+
+function validate(doc: Document, lc: LineCounter, source: string): Recipe {
+  const parsed = RecipeSchema.safeParse(doc.toJS());
+  if (!parsed.success) throw new RecipeError(source, zodIssues(doc, lc, parsed.error.issues));
+  const issues = methodIssues(doc, lc, parsed.data);
+  if (issues.length) throw new RecipeError(source, issues);
+  return parsed.data;
+}
+
+/** Reads and parses a recipe file; relative paths in it resolve against its folder. */
+export async function loadRecipe(file: string): Promise<{ recipe: Recipe; baseDir: string }> {
+  const text = await readFile(file, 'utf8');
+  return { recipe: parseRecipe(text, file), baseDir: path.dirname(path.resolve(file)) };
+}
+
+/** The YAML the GUI shows and saves for a recipe (round-trips through parseRecipe). */
+export function recipeToYaml(recipe: Recipe): string {
+  const order = ['name', 'method', 'models', 'checkpoints', 'base', 'parameters', 'layers', 'output'] as const;
+  const plain: Record<string, unknown> = {};
+  for (const k of order) if (recipe[k] !== undefined) plain[k] = recipe[k];
+  return stringify(plain, { flowCollectionPadding: false, lineWidth: 0 });
+}
+
+const MODEL_EXTENSIONS = ['.safetensors', '.pt', '.pth', '.bin', '.ckpt', '.onnx'];
+
+/** Epoch number in a checkpoint's file name: epoch-003.safetensors, epoch_3.pt, ckpt-12.pth, model.7.pt. */
+export function epochOf(fileName: string): number | undefined {
+  const stem = fileName.replace(/\.[^.]+$/, '');
+  const named = /(?:epoch|ep|ckpt|checkpoint|step)[-_.]?(\d+)/i.exec(stem);
+  if (named) return Number(named[1]);
+  const trailing = /(\d+)$/.exec(stem);
+  return trailing ? Number(trailing[1]) : undefined;
+}
+
+/** Model files of a checkpoint folder in epoch order, filtered by the spec. */
+export async function expandCheckpoints(spec: CheckpointsSpec, baseDir: string): Promise<string[]> {
+  const dir = path.resolve(baseDir, spec.dir);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    throw new RecipeError('recipe', [{ key: 'checkpoints.dir', message: `cannot list ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+  }
+  const byEpoch = new Map<number, string>();
+  for (const name of names) {
+    if (!MODEL_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext))) continue;
+    const epoch = epochOf(name);
+    if (epoch === undefined) continue;
+    const prev = byEpoch.get(epoch);
+    if (prev) {
+      throw new RecipeError('recipe', [{ key: 'checkpoints.dir', message: `${dir} has two checkpoints for epoch ${epoch} (${prev} and ${name}); keep one per epoch` }]);
+    }
+    byEpoch.set(epoch, name);
+  }
+  let epochs = [...byEpoch.keys()].sort((a, b) => a - b);
+  if (spec.last !== undefined) epochs = epochs.slice(-spec.last);
+  else epochs = epochs.filter((e) => (spec.from_epoch === undefined || e >= spec.from_epoch) && (spec.to_epoch === undefined || e <= spec.to_epoch));
+  if (epochs.length === 0) {
+    throw new RecipeError('recipe', [{ key: 'checkpoints', message: `no checkpoint files (like epoch-003.safetensors or epoch_3.pt) in ${dir} match the requested epochs` }]);
+  }
+  return epochs.map((e) => path.join(dir, byEpoch.get(e)!));
+}
+
+/** Makes paths absolute (against baseDir) and expands checkpoints. */
+export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<ResolvedRecipe> {
+  getMethod(recipe.method);
+  const models = recipe.checkpoints
+    ? (await expandCheckpoints(recipe.checkpoints, baseDir)).map((p) => ({ path: p, weight: 1 }))
+    : (recipe.models ?? []).map((m) => ({ path: path.resolve(baseDir, m.path), weight: m.weight ?? 1 }));
+  return {
+    recipe,
+    baseDir,
+    method: recipe.method,
+    models,
+    base: recipe.base ? path.resolve(baseDir, recipe.base) : undefined,
+    parameters: recipe.parameters ?? {},
+    layers: recipe.layers ?? [],
+    output: { path: path.resolve(baseDir, recipe.output.path), dtype: recipe.output.dtype },
+  };
+}

@@ -1,0 +1,80 @@
+// The Scheme screen's form state and how it becomes a recipe (the same object the YAML file holds).
+
+export interface ModelEntry { path: string; weight: number; use: boolean }
+export type GroupAction = 'merge' | 'from' | 'exclude' | 'weights';
+export interface GroupRule { match: string; action: GroupAction; from: number; weights: string[] }
+
+export interface SchemeForm {
+  source: 'models' | 'checkpoints';
+  models: ModelEntry[];
+  base: string;
+  checkpoints: { dir: string; mode: 'last' | 'range'; last: number; from: number; to: number };
+  method: string;
+  params: Record<string, number>;
+  groups: GroupRule[];
+  output: { path: string; dtype: 'f32' | 'f16' | 'bf16' | 'f64' };
+}
+
+/** "1" → 1, "1, 0.5" → [1, 0.5] (a gradient over the group's layers); null when not numbers. */
+export function parseWeightText(text: string): number | number[] | null {
+  const parts = text.split(',').map((x) => x.trim()).filter(Boolean);
+  if (!parts.length) return null;
+  const nums = parts.map(Number);
+  if (nums.some((n) => !Number.isFinite(n))) return null;
+  return nums.length === 1 ? nums[0] : nums;
+}
+
+export function formToRecipe(f: SchemeForm): Record<string, unknown> {
+  const used = f.models.filter((m) => m.use);
+  const layers = f.groups
+    .filter((g) => g.action !== 'merge')
+    .map((g) => {
+      if (g.action === 'from') return { match: g.match, from: g.from };
+      if (g.action === 'exclude') return { match: g.match, exclude: true };
+      return { match: g.match, weights: g.weights.map((w) => parseWeightText(w) ?? 1) };
+    });
+  return {
+    method: f.method,
+    ...(f.source === 'models'
+      ? { models: used.map((m) => ({ path: m.path, weight: m.weight })) }
+      : { checkpoints: f.checkpoints.mode === 'last' ? { dir: f.checkpoints.dir, last: f.checkpoints.last } : { dir: f.checkpoints.dir, from_epoch: f.checkpoints.from, to_epoch: f.checkpoints.to } }),
+    ...(f.base ? { base: f.base } : {}),
+    ...(Object.keys(f.params).length ? { parameters: f.params } : {}),
+    ...(layers.length ? { layers } : {}),
+    output: { path: f.output.path, dtype: f.output.dtype },
+  };
+}
+
+/** Back from a loaded recipe into the form. */
+export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): SchemeForm {
+  const models = (r.models as { path: string; weight?: number }[] | undefined) ?? [];
+  const ck = r.checkpoints as { dir: string; last?: number; from_epoch?: number; to_epoch?: number } | undefined;
+  const layers = (r.layers as { match?: string; from?: number; exclude?: boolean; weights?: (number | number[])[] }[] | undefined) ?? [];
+  const out = r.output as { path: string; dtype?: SchemeForm['output']['dtype'] };
+  return {
+    ...current,
+    source: ck ? 'checkpoints' : 'models',
+    models: ck ? current.models : models.map((m) => ({ path: m.path, weight: m.weight ?? 1, use: true })),
+    base: (r.base as string | undefined) ?? '',
+    checkpoints: ck ? { dir: ck.dir, mode: ck.last !== undefined ? 'last' : 'range', last: ck.last ?? 5, from: ck.from_epoch ?? 0, to: ck.to_epoch ?? 0 } : current.checkpoints,
+    method: String(r.method),
+    params: { ...((r.parameters as Record<string, number> | undefined) ?? {}) },
+    groups: layers.filter((l) => l.match).map((l) => ({
+      match: l.match!,
+      action: l.from !== undefined ? 'from' : l.exclude ? 'exclude' : l.weights ? 'weights' : 'merge',
+      from: l.from ?? 0,
+      weights: (l.weights ?? []).map((w) => (Array.isArray(w) ? w.join(', ') : String(w))),
+    })),
+    output: { path: out.path, dtype: out.dtype ?? 'f32' },
+  };
+}
+
+/** Block groups of tensor names by their first path component ("features.*"), in first-seen order. */
+export function groupNames(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const n of names) {
+    const dot = n.indexOf('.');
+    seen.add(dot > 0 ? `${n.slice(0, dot)}.*` : n);
+  }
+  return [...seen];
+}
