@@ -63,3 +63,24 @@ test.describe('Train screen', () => {
     await expect(page.getByRole('alert')).toContainText('outside the folders');
   });
 });
+
+test.describe('Train screen: fine-tuning', () => {
+  test('fine-tunes a user\'s ONNX model exported by PyTorch', async ({ page, appUrl }) => {
+    test.setTimeout(90_000);
+    const { FIXTURES } = await import('./serve-fixture');
+    await openTrain(page, appUrl);
+    const form = page.getByRole('form', { name: 'Training settings' });
+    await form.getByLabel('Architecture').selectOption({ label: 'My ONNX model (fine-tune)…' });
+    await form.getByLabel('ONNX model file').fill(path.join(FIXTURES, 'train/torch-mlp.onnx'));
+    await form.getByLabel('Epochs').fill('1');
+    await form.getByLabel('Learning rate').fill('0.02');
+    const out = path.join(SCRATCH, 'workspace', 'finetune');
+    await form.getByLabel('Output folder').fill(out);
+    await form.getByRole('button', { name: 'Start training' }).click();
+    const job = page.locator('[data-testid^="job-job-"]').first();
+    await expect(job).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 });
+    const testAcc = Number((await page.getByRole('table', { name: 'Epochs' }).getByRole('row').nth(1).getByRole('cell').nth(4).textContent())!.replace(' %', ''));
+    expect(testAcc).toBeGreaterThan(70);
+    expect(fs.existsSync(path.join(out, 'model.onnx'))).toBe(true);
+  });
+});

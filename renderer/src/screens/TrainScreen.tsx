@@ -16,6 +16,8 @@ type Choices = CallResult<'trainingChoices'>;
 const LOSS_SPEC = trainingCurveSpec('Loss', 'cross-entropy');
 const ACC_SPEC = trainingCurveSpec('Accuracy', 'accuracy');
 const TASKS = ['', 'subset:0-4', 'subset:5-9', 'rotate:90', 'invert', 'color-bg'];
+/** The architecture choice that fine-tunes the user's own ONNX model instead of a built-in one. */
+const OWN_MODEL = '__own_onnx__';
 
 function Field({ label, children, hint }: { label: string; children: React.ReactNode; hint?: string }) {
   return (
@@ -41,7 +43,7 @@ export function TrainScreen() {
   const logs = useStudio((s) => s.logs);
   const [choices, setChoices] = useState<Choices | null>(null);
   const [form, setForm] = useState({
-    arch: 'smallcnn', hidden: '512,512', width: '', dataset: 'mnist:train', task: '', evalDataset: 'mnist:test',
+    arch: 'smallcnn', modelFile: '', hidden: '512,512', width: '', dataset: 'mnist:train', task: '', evalDataset: 'mnist:test',
     epochs: 2, batchSize: 128, optimizer: 'sgd' as TrainRequest['optimizer'], lr: 0.05, momentum: 0.9, nesterov: false,
     weightDecay: 0, schedule: 'constant', seed: 0, keepFrom: 1, provider: 'cpu', threads: 0, outDir: '',
     pair: false, taskB: 'subset:5-9', coupleLambda: 0,
@@ -52,13 +54,14 @@ export function TrainScreen() {
 
   useEffect(() => { studio.trainingChoices({}).then(setChoices, (e: Error) => setError(e.message)); }, []);
   const arch = choices?.architectures.find((a) => a.id === form.arch);
-  const defaultOut = env ? `${env.workspace}/runs/${stamp()}-train-${form.arch}` : '';
+  const defaultOut = env ? `${env.workspace}/runs/${stamp()}-train-${form.arch === OWN_MODEL ? 'finetune' : form.arch}` : '';
 
   function request(task: string, outDir: string): TrainRequest {
     const spec = task ? `${form.dataset}${form.dataset.includes('?') ? '&' : '?'}task=${task}` : form.dataset;
     const evalSpec = form.evalDataset ? (task ? `${form.evalDataset}${form.evalDataset.includes('?') ? '&' : '?'}task=${task}` : form.evalDataset) : undefined;
+    const own = form.arch === OWN_MODEL;
     return {
-      arch: form.arch,
+      ...(own ? { modelFile: form.modelFile } : { arch: form.arch }),
       ...(arch?.options.includes('hidden') && form.hidden.trim() ? { hidden: form.hidden.split(',').map((x) => Number(x.trim())) } : {}),
       ...(arch?.options.includes('width') && form.width ? { width: Number(form.width) } : {}),
       dataset: spec,
@@ -102,8 +105,14 @@ export function TrainScreen() {
         <Field label="Architecture" hint={arch?.layers}>
           <select className={input} value={form.arch} onChange={(e) => set('arch', e.target.value)}>
             {(choices?.architectures ?? [{ id: 'smallcnn', label: 'SmallCNN' }]).map((a) => <option key={a.id} value={a.id}>{a.label}</option>)}
+            <option value={OWN_MODEL}>My ONNX model (fine-tune)…</option>
           </select>
         </Field>
+        {form.arch === OWN_MODEL && (
+          <Field label="ONNX model file" hint="every op needs a backward rule; otherwise the error lists the ones that do not">
+            <input className={input} value={form.modelFile} aria-label="ONNX model file" onChange={(e) => set('modelFile', e.target.value)} />
+          </Field>
+        )}
         {arch?.options.includes('hidden') && <Field label="Hidden widths"><input className={input} value={form.hidden} onChange={(e) => set('hidden', e.target.value)} /></Field>}
         {arch?.options.includes('width') && <Field label="Width"><input className={input} type="number" min={1} value={form.width} placeholder="default" onChange={(e) => set('width', e.target.value)} /></Field>}
         <Field label="Dataset">
