@@ -1,7 +1,7 @@
 // `merge-studio convert IN OUT [--dtype f32|f16|bf16]`: between formats, by OUT's extension.
 import { convertModel, type ConvertDType } from '../engine/convert';
 import { CliError, type CliCommand } from './common';
-import { isCancelled, terminalJob } from './progress';
+import { inTerminal } from './progress';
 
 const DTYPES = ['f32', 'f16', 'bf16'];
 
@@ -14,17 +14,11 @@ export const convertCommand: CliCommand = {
     if (positionals.length !== 2) throw new CliError('give an input and an output file');
     const dtype = values.dtype as string | undefined;
     if (dtype !== undefined && !DTYPES.includes(dtype)) throw new CliError(`--dtype must be one of ${DTYPES.join(', ')}, got ${dtype}`);
-    const job = terminalJob('converting', values.json === true);
-    try {
-      const result = await convertModel(positionals[0], positionals[1], { dtype: dtype as ConvertDType | undefined }, job.ctx);
+    return inTerminal('converting', values.json === true, 'cancelled; nothing was written', async (ctx) => {
+      const result = await convertModel(positionals[0], positionals[1], { dtype: dtype as ConvertDType | undefined }, ctx);
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else console.log(`wrote ${positionals[1]}`);
       return 0;
-    } catch (err) {
-      if (isCancelled(err)) throw new CliError('cancelled; nothing was written', 130);
-      throw err;
-    } finally {
-      job.done();
-    }
+    });
   },
 };

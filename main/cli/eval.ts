@@ -16,7 +16,7 @@ import { encodeModel } from '../engine/onnx/proto';
 import { fromFloat32, isFloatDType, toFloat32 } from '../engine/tensor/dtypes';
 import { checkpointModel } from '../engine/train';
 import { CliError, type CliCommand } from './common';
-import { isCancelled, terminalJob } from './progress';
+import { inTerminal, isCancelled } from './progress';
 import { parseHidden } from './train';
 
 const HIDDEN_ARCHS = ['mlp'];
@@ -158,49 +158,46 @@ Options:
     if (width !== undefined && arch !== undefined && !WIDTH_ARCHS.includes(arch)) throw new CliError(`--width applies to --arch ${WIDTH_ARCHS.join('/')} only`);
     if ((hidden || width !== undefined) && arch === undefined) throw new CliError('--hidden and --width go with --arch');
 
-    const job = terminalJob('evaluating', values.json === true);
     let tmpDir: string | undefined;
-    try {
-      let dataset: Dataset;
+    return inTerminal('evaluating', values.json === true, 'cancelled', async (ctx) => {
       try {
-        dataset = await loadDataset(spec, job.ctx);
-      } catch (e) {
-        if (isCancelled(e)) throw e;
-        throw new CliError(`--dataset: ${(e as Error).message.split('\n')[0]}`);
-      }
-      const src = await openModel(file);
-      let model: string | Uint8Array;
-      try {
-        if (graphFile !== undefined) {
-          tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'merge-studio-eval-'));
-          model = path.join(tmpDir, 'model.onnx');
-          await graphModel(file, src, graphFile, model);
-        } else if (arch !== undefined) {
-          model = await archModel(file, src, arch, { ...(hidden ? { hidden } : {}), ...(width !== undefined ? { width } : {}) }, dataset);
-        } else if (src.format === 'onnx') {
-          model = file;
-        } else if (src.format === 'safetensors' && src.metadata.arch && src.metadata.arch !== 'onnx') {
-          model = await archModel(file, src, src.metadata.arch, {}, dataset); // our checkpoint: it names its architecture
-        } else {
-          throw new CliError(`${file} holds weights only (${src.format}); give --arch ${listArchitectures().map((a) => a.id).join('|')} or --graph G.onnx`);
+        let dataset: Dataset;
+        try {
+          dataset = await loadDataset(spec, ctx);
+        } catch (e) {
+          if (isCancelled(e)) throw e;
+          throw new CliError(`--dataset: ${(e as Error).message.split('\n')[0]}`);
         }
+        const src = await openModel(file);
+        let model: string | Uint8Array;
+        try {
+          if (graphFile !== undefined) {
+            tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'merge-studio-eval-'));
+            model = path.join(tmpDir, 'model.onnx');
+            await graphModel(file, src, graphFile, model);
+          } else if (arch !== undefined) {
+            model = await archModel(file, src, arch, { ...(hidden ? { hidden } : {}), ...(width !== undefined ? { width } : {}) }, dataset);
+          } else if (src.format === 'onnx') {
+            model = file;
+          } else if (src.format === 'safetensors' && src.metadata.arch && src.metadata.arch !== 'onnx') {
+            model = await archModel(file, src, src.metadata.arch, {}, dataset); // our checkpoint: it names its architecture
+          } else {
+            throw new CliError(`${file} holds weights only (${src.format}); give --arch ${listArchitectures().map((a) => a.id).join('|')} or --graph G.onnx`);
+          }
+        } finally {
+          await src.close();
+        }
+        const r = await evaluateModel(model, dataset, { batchSize }, ctx);
+        if (values.json) {
+          console.log(JSON.stringify({ accuracy: r.accuracy, loss: r.loss, n: r.n, per_class: r.per_class }, null, 2));
+        } else {
+          console.log(`${spec}: accuracy ${(100 * r.accuracy).toFixed(2)} %, loss ${r.loss.toFixed(4)} on ${r.n} examples`);
+          for (const c of r.per_class) console.log(`  class ${c.name.padEnd(6)} ${(100 * c.accuracy).toFixed(1).padStart(5)} % of ${c.n}`);
+        }
+        return 0;
       } finally {
-        await src.close();
+        if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true }).catch(() => {});
       }
-      const r = await evaluateModel(model, dataset, { batchSize }, job.ctx);
-      if (values.json) {
-        console.log(JSON.stringify({ accuracy: r.accuracy, loss: r.loss, n: r.n, per_class: r.per_class }, null, 2));
-      } else {
-        console.log(`${spec}: accuracy ${(100 * r.accuracy).toFixed(2)} %, loss ${r.loss.toFixed(4)} on ${r.n} examples`);
-        for (const c of r.per_class) console.log(`  class ${c.name.padEnd(6)} ${(100 * c.accuracy).toFixed(1).padStart(5)} % of ${c.n}`);
-      }
-      return 0;
-    } catch (err) {
-      if (isCancelled(err)) throw new CliError('cancelled', 130);
-      throw err;
-    } finally {
-      job.done();
-      if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true }).catch(() => {});
-    }
+    });
   },
 };

@@ -3,7 +3,7 @@ import { runMerge } from '../engine/merge/executor';
 import { loadRecipe, RecipeError } from '../engine/merge/recipe';
 import { defaultWorkspace } from '../engine/environment';
 import { CliError, type CliCommand } from './common';
-import { isCancelled, terminalJob } from './progress';
+import { inTerminal } from './progress';
 
 export const mergeCommand: CliCommand = {
   name: 'merge',
@@ -17,12 +17,12 @@ export const mergeCommand: CliCommand = {
       loaded = await loadRecipe(positionals[0]);
     } catch (err) {
       // Every problem of a recipe, each with its key and line: one line each.
-      if (err instanceof RecipeError) throw new CliError(err.issues.map((i) => `${positionals[0]}${i.line ? ` line ${i.line}` : ''}: ${i.key ? `${i.key}: ` : ''}${i.message}`).join('; '));
+      if (err instanceof RecipeError) throw new CliError(err.message.split('\n').join('; '));
       throw err;
     }
-    const job = terminalJob('merging', values.json === true);
-    try {
-      const result = await runMerge(loaded.recipe, job.ctx, { baseDir: loaded.baseDir, workspace: (values.workspace as string | undefined) ?? defaultWorkspace() });
+    const { recipe, baseDir } = loaded;
+    return inTerminal('merging', values.json === true, 'cancelled; nothing was written', async (ctx) => {
+      const result = await runMerge(recipe, ctx, { baseDir, workspace: (values.workspace as string | undefined) ?? defaultWorkspace() });
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else {
         console.log(`wrote ${result.output.path} (${(result.output.bytes / 1e6).toFixed(2)} MB, sha256 ${result.output.sha256})`);
@@ -30,11 +30,6 @@ export const mergeCommand: CliCommand = {
         if (result.runDir) console.log(`run recorded in ${result.runDir}`);
       }
       return 0;
-    } catch (err) {
-      if (isCancelled(err)) throw new CliError('cancelled; nothing was written', 130);
-      throw err;
-    } finally {
-      job.done();
-    }
+    });
   },
 };

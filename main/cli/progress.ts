@@ -1,5 +1,6 @@
 // A JobContext for the terminal: a progress bar on stderr (plain lines when not a TTY), Ctrl-C cancels.
 import { CancelledError, type JobContext, type ProgressUpdate } from '../engine/jobs/context';
+import { CliError } from './common';
 
 export interface TerminalJob {
   ctx: JobContext;
@@ -61,4 +62,17 @@ export function terminalJob(label: string, quiet = false): TerminalJob {
 
 export function isCancelled(err: unknown): boolean {
   return err instanceof CancelledError;
+}
+
+/** Runs `fn` with a terminal progress bar; Ctrl-C ends it as exit code 130 with `cancelledMessage`. */
+export async function inTerminal<T>(label: string, quiet: boolean, cancelledMessage: string, fn: (ctx: JobContext) => Promise<T>): Promise<T> {
+  const job = terminalJob(label, quiet);
+  try {
+    return await fn(job.ctx);
+  } catch (err) {
+    if (isCancelled(err)) throw new CliError(cancelledMessage, 130);
+    throw err;
+  } finally {
+    job.done();
+  }
 }

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openModel } from '../../main/engine/formats/registry';
+import { toFloat32 } from '../../main/engine/tensor/dtypes';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FIX = path.join(ROOT, 'tests/fixtures');
@@ -82,5 +84,50 @@ describe('merge-studio CLI', () => {
   it.skipIf(!built)('the package bin runs the built CLI', () => {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/merge-studio.cjs'), '--version'], { encoding: 'utf8' });
     expect(r.stdout.trim()).toBe(pkg.version);
+  });
+});
+
+describe('merge-studio merge', () => {
+  it('runs a recipe headless: the mean of three PyTorch checkpoints equals PyTorch\'s own mean, with provenance', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-cli-merge-'));
+    const out = path.join(dir, 'mean.safetensors');
+    const recipe = path.join(dir, 'mean.yaml');
+    fs.writeFileSync(recipe, [
+      'method: mean',
+      'models:',
+      ...[0, 1, 2].map((i) => `  - ${path.join(FIX, `merge/cnn_${i}.pt`)}`),
+      `output: {path: ${out}, dtype: f32}`,
+    ].join('\n'));
+    const r = cli('merge', recipe, '--json', '--workspace', dir);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out);
+    expect(result.output.path).toBe(out);
+    expect(result.parents).toHaveLength(3);
+    // every value against PyTorch's own mean of the same three files
+    const ours = await openModel(out);
+    const torch = await openModel(path.join(FIX, 'merge/mean_torch.pt'));
+    expect(ours.tensors.map((t) => t.name).sort()).toEqual(torch.tensors.map((t) => t.name).sort());
+    for (const t of torch.tensors) {
+      const o = ours.tensors.find((x) => x.name === t.name)!;
+      const want = toFloat32(await t.read(), t.dtype);
+      const got = toFloat32(await o.read(), o.dtype);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want[i])));
+    }
+    await ours.close();
+    await torch.close();
+    const meta = JSON.parse(cli('inspect', out, '--json').out).metadata;
+    expect(meta['merge_studio.recipe']).toContain('method: mean');
+    expect(fs.readdirSync(path.join(dir, 'runs')).length).toBe(1);
+  });
+
+  it('refuses a recipe with an unknown key, naming the key and its line, exit code 2', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-cli-merge-'));
+    const recipe = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(recipe, `method: mean\nmodels:\n  - {path: a.pt, wieght: 2}\n  - b.pt\noutput: {path: out.safetensors}\n`);
+    const r = cli('merge', recipe);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/line 3/);
+    expect(r.err).toMatch(/wieght/);
+    expect(fs.existsSync(path.join(dir, 'out.safetensors'))).toBe(false);
   });
 });
