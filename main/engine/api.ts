@@ -19,6 +19,8 @@ export const JobSummary = z.object({
   total: z.number(),
   etaSeconds: z.number().nullable(),
   message: z.string().optional(),
+  /** What done/total count: "bytes", "steps", "tensors". */
+  unit: z.string().optional(),
   error: z.string().optional(),
   result: z.unknown().optional(),
   startedAt: z.number().optional(),

@@ -102,6 +102,7 @@ export class JobRunner {
         s.done = u.done;
         s.total = u.total;
         if (u.message !== undefined) s.message = u.message;
+        if (u.unit !== undefined) s.unit = u.unit;
         s.etaSeconds = this.eta(s);
         const t = this.now();
         if (t - lastSent >= PROGRESS_INTERVAL_MS || u.done >= u.total) {

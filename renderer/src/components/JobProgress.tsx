@@ -1,6 +1,7 @@
 // A job's live progress: bar, done/total, ETA, current item, Cancel; then its outcome.
 import type { JobSummary } from '../../../main/engine/api';
 import { studio } from '../api/studio';
+import { formatBytes } from './format';
 
 export function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return 'estimating…';
@@ -31,7 +32,7 @@ export function JobProgress({ job }: { job: JobSummary }) {
       </div>
       <div className="mt-2 flex items-center justify-between text-sm text-slate-600">
         <span data-testid="job-counts">
-          {job.done} / {job.total || '?'} {job.message ? `· ${job.message}` : ''}
+          {job.unit === 'bytes' ? `${formatBytes(job.done)} / ${formatBytes(job.total)}` : `${job.done} / ${job.total || '?'}`} {job.message ? `· ${job.message}` : ''}
         </span>
         {active && <span data-testid="job-eta">{formatEta(job.etaSeconds)}</span>}
         {active && (

@@ -235,7 +235,7 @@ export function SchemeScreen() {
       <section className={card} aria-label="Pre-flight" data-testid="preflight">
         <h2 className="mb-2 font-medium">Pre-flight {checking && <span className="text-sm font-normal text-slate-500">checking…</span>}</h2>
         {blocking.length > 0 && (
-          <ul className="mb-2 space-y-1 text-sm text-red-800" role="alert" data-testid="blocking">{blocking.map((b) => <li key={b}>⛔ {b}</li>)}</ul>
+          <ul className="mb-2 space-y-1 text-sm text-red-800" role="alert" data-testid="blocking">{blocking.map((b) => <li key={b}><span className="font-semibold">Blocked:</span> {b}</li>)}</ul>
         )}
         {preflight && (
           <div className="text-sm">
@@ -244,7 +244,7 @@ export function SchemeScreen() {
               {preflight.counts.tiedAliases ? `, ${preflight.counts.tiedAliases} tied names kept tied` : ''}.
               {' '}Output {formatBytes(preflight.output.bytes)} · peak memory about {formatBytes(preflight.peakMemoryBytes)} · about {preflight.estimatedSeconds < 1 ? '1 s' : `${Math.round(preflight.estimatedSeconds)} s`}.
             </p>
-            {preflight.warnings.length > 0 && <ul className="mt-1 text-amber-800">{preflight.warnings.map((w) => <li key={w}>⚠ {w}</li>)}</ul>}
+            {preflight.warnings.length > 0 && <ul className="mt-1 text-amber-800">{preflight.warnings.map((w) => <li key={w}><span className="font-semibold">Note:</span> {w}</li>)}</ul>}
             {preflight.tied.length > 0 && <p className="mt-1 text-slate-600">Tied: {preflight.tied.map((g) => g.join(' = ')).join('; ')}</p>}
           </div>
         )}
