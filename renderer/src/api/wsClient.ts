@@ -1,5 +1,5 @@
 // The browser-served mode's transport: the same StudioApi over a WebSocket to `merge-studio serve`.
-import { CALL_NAMES, type StudioApi, type StudioEvent } from '../../../main/engine/api';
+import { CALL_NAMES, StudioEvent, type StudioApi } from '../../../main/engine/api';
 
 interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
 
@@ -17,8 +17,12 @@ export function createWsClient(url: string): StudioApi {
       socket.addEventListener('error', () => reject(new Error('cannot reach the Merge Studio server')), { once: true });
     });
     socket.addEventListener('message', (m) => {
-      const msg = JSON.parse(String(m.data)) as { id?: number; ok?: boolean; result?: unknown; error?: string; event?: StudioEvent };
-      if (msg.event) for (const l of listeners) l(msg.event);
+      const msg = JSON.parse(String(m.data)) as { id?: number; ok?: boolean; result?: unknown; error?: string; event?: unknown };
+      if (msg.event !== undefined) {
+        // Events cross a process boundary: only well-formed ones reach the UI.
+        const event = StudioEvent.safeParse(msg.event);
+        if (event.success) for (const l of listeners) l(event.data);
+      }
       else if (typeof msg.id === 'number') {
         const p = pending.get(msg.id);
         pending.delete(msg.id);
