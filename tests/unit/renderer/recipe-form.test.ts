@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { checkRecipe, parseRecipe, recipeToYaml } from '../../../main/engine/merge/recipe';
+import { formToRecipe, groupNames, parseWeightText, recipeToForm, type SchemeForm } from '../../../renderer/src/screens/scheme/recipeForm';
+
+const form: SchemeForm = {
+  source: 'models',
+  models: [{ path: '/m/a.pt', weight: 1, use: true }, { path: '/m/b.pt', weight: 2, use: true }, { path: '/m/c.pt', weight: 1, use: false }],
+  base: '/m/base.pt',
+  checkpoints: { dir: '', mode: 'last', last: 5, from: 0, to: 0 },
+  method: 'ties',
+  params: { density: 0.3, lambda: 1.2 },
+  groups: [
+    { match: 'features.*', action: 'weights', from: 0, weights: ['1, 0.5', '0.5'] },
+    { match: 'classifier.*', action: 'from', from: 1, weights: [] },
+    { match: 'aux.*', action: 'exclude', from: 0, weights: [] },
+    { match: 'head.*', action: 'merge', from: 0, weights: [] },
+  ],
+  output: { path: '/m/out.safetensors', dtype: 'bf16' },
+};
+
+describe('the Scheme screen\'s recipe', () => {
+  it('is a recipe the engine accepts, with unticked models and plain-merge groups left out', () => {
+    const r = checkRecipe(formToRecipe(form));
+    expect(r.models).toEqual([{ path: '/m/a.pt', weight: 1 }, { path: '/m/b.pt', weight: 2 }]);
+    expect(r.layers).toEqual([
+      { match: 'features.*', weights: [[1, 0.5], 0.5] },
+      { match: 'classifier.*', from: 1 },
+      { match: 'aux.*', exclude: true },
+    ]);
+    expect(r.parameters).toEqual({ density: 0.3, lambda: 1.2 });
+  });
+
+  it('survives YAML and back into the same form', () => {
+    const yaml = recipeToYaml(checkRecipe(formToRecipe(form)));
+    const back = recipeToForm(parseRecipe(yaml), form);
+    expect(formToRecipe(back)).toEqual(formToRecipe(form));
+  });
+
+  it('writes checkpoint windows as the engine expects them', () => {
+    const ck = formToRecipe({ ...form, source: 'checkpoints', method: 'mean', base: '', params: {}, groups: [], checkpoints: { dir: '/runs/x/checkpoints', mode: 'range', last: 0, from: 10, to: 20 } });
+    expect(checkRecipe(ck).checkpoints).toEqual({ dir: '/runs/x/checkpoints', from_epoch: 10, to_epoch: 20 });
+  });
+
+  it('reads weights and gradients, rejecting what is not a number', () => {
+    expect(parseWeightText('0.5')).toBe(0.5);
+    expect(parseWeightText('1, 0.25, 0')).toEqual([1, 0.25, 0]);
+    expect(parseWeightText('x')).toBeNull();
+    expect(parseWeightText('')).toBeNull();
+  });
+
+  it('groups tensors by block in first-seen order', () => {
+    expect(groupNames(['features.0.weight', 'features.0.bias', 'classifier.1.weight', 'scale', 'features.3.weight'])).toEqual(['features.*', 'classifier.*', 'scale']);
+  });
+});
