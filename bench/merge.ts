@@ -4,6 +4,8 @@
 //   pytorch   /usr/bin/python3: torch.load all four, average, torch.save (skipped when torch is missing)
 // Prints both ratios and our peak RSS. Goals: ≤ 1.25× the floor, ≥ 2× faster than PyTorch, ≤ 534 MB.
 // Run: npx tsx bench/merge.ts [--mb 512] [--models 4] [--hash-overlap-mb 128]
+//   (--hash-overlap-mb only matters for an output that needs its metadata first, i.e. ONNX; a .pt output
+//   takes its metadata at the end, so the parents are hashed from the bytes the merge reads.)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

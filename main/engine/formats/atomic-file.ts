@@ -2,7 +2,7 @@
 // commit, so a reader never sees half a model at the real path (DESIGN.md: writes are atomic).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 
 /** Small writes are gathered into one buffer of this size before they reach the disk. */
 const COALESCE_BYTES = 1 << 20;
@@ -13,23 +13,30 @@ export class AtomicFile {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private closed = false;
+  /** SHA-256 of the bytes in the order written (so of the file, unless a patch() rewrote some). */
+  private hash: Hash | undefined;
 
   private constructor(
     readonly target: string,
     readonly tempPath: string,
     private readonly handle: fs.FileHandle,
-  ) {}
+    hash: boolean,
+  ) {
+    if (hash) this.hash = createHash('sha256');
+  }
 
-  static async create(target: string): Promise<AtomicFile> {
+  /** `hash`: compute the file's SHA-256 from the bytes as they are written (commit() returns it). */
+  static async create(target: string, options: { hash?: boolean } = {}): Promise<AtomicFile> {
     const dir = path.dirname(path.resolve(target));
     const temp = path.join(dir, `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
     const handle = await fs.open(temp, 'wx');
-    return new AtomicFile(target, temp, handle);
+    return new AtomicFile(target, temp, handle, options.hash === true);
   }
 
   async write(bytes: Uint8Array): Promise<void> {
     if (this.closed) throw new Error(`write after close of ${this.target}`);
     this.position += bytes.length;
+    this.hash?.update(bytes);
     if (bytes.length >= COALESCE_BYTES) {
       await this.flush();
       await this.writeAll(bytes);
@@ -40,12 +47,26 @@ export class AtomicFile {
     if (this.pendingBytes >= COALESCE_BYTES) await this.flush();
   }
 
-  /** Flush, close and rename over the target. */
-  async commit(): Promise<void> {
+  /** Overwrites bytes already written at `position` (e.g. a header completed at the end); the size stays. */
+  async patch(position: number, bytes: Uint8Array): Promise<void> {
+    if (this.closed) throw new Error(`write after close of ${this.target}`);
+    if (position < 0 || position + bytes.length > this.position) throw new Error(`patch of ${this.target} past what was written`);
+    this.hash = undefined; // bytes already hashed changed
+    await this.flush();
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+
+  /** Flush, close and rename over the target; with hashing asked and no patch since, the file's SHA-256 and size. */
+  async commit(): Promise<{ sha256: string; bytes: number } | undefined> {
     await this.flush();
     this.closed = true;
     await this.handle.close();
     await fs.rename(this.tempPath, this.target);
+    return this.hash ? { sha256: this.hash.digest('hex'), bytes: this.position } : undefined;
   }
 
   /** Close and remove the temp file; the target is left untouched. Safe to call twice. */

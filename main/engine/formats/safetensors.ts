@@ -176,6 +176,7 @@ async function openSafetensors(file: string, options: OpenOptions = {}): Promise
       shape: e.shape,
       byteLength: e.end - e.begin,
       read: () => readExact(handle, file, header.dataStart + e.begin, e.end - e.begin),
+      readSpan: async () => ({ data: await readExact(handle, file, header.dataStart + e.begin, e.end - e.begin), fileOffset: header.dataStart + e.begin }),
     }));
     return { path: file, format: 'safetensors', metadata: header.metadata, tensors, tied, notes, close: () => handle.close() };
   } catch (e) {
@@ -231,7 +232,7 @@ function planSlots(target: string, specs: TensorSpec[], tied: string[][]): Slot[
  * Header keys follow the specs' order (so a reader lists the model as it was given); the data
  * section puts each alias's copy right after its primary, so one streaming pass writes it.
  */
-function encodeHeader(specs: TensorSpec[], slots: Slot[], metadata: Record<string, string>): Uint8Array {
+function encodeHeader(specs: TensorSpec[], slots: Slot[], metadata: Record<string, string>, minLength = 0): Uint8Array {
   const offsets = new Map<string, [number, number]>();
   const specOf = new Map<string, TensorSpec>();
   let offset = 0;
@@ -250,7 +251,9 @@ function encodeHeader(specs: TensorSpec[], slots: Slot[], metadata: Record<strin
     header[name] = { dtype: DTYPE_TO_ST[s.dtype], shape: s.shape, data_offsets: offsets.get(name) };
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = json.length + ((8 - (json.length % 8)) % 8); // keeps the data 8-byte aligned
+  // Trailing spaces (the spec allows them) keep the data 8-byte aligned, and let a header rewritten at
+  // finish() with its final metadata fill exactly the room of the first one.
+  const padded = Math.max(minLength - 8, json.length + ((8 - (json.length % 8)) % 8));
   const out = new Uint8Array(8 + padded).fill(0x20, 8);
   new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
   out.set(json, 8);
@@ -260,9 +263,13 @@ function encodeHeader(specs: TensorSpec[], slots: Slot[], metadata: Record<strin
 async function beginSafetensors(target: string, specs: TensorSpec[], options: WriteOptions = {}): Promise<TensorWriteSession> {
   const tied = (options.tied ?? []).filter((g) => g.length >= 2);
   const slots = planSlots(target, specs, tied);
-  const metadata = { ...(options.metadata ?? {}) };
-  if (tied.length) metadata[TIED_METADATA_KEY] = JSON.stringify(tied);
-  const header = encodeHeader(specs, slots, metadata);
+  const withTied = (m: Record<string, string> | undefined) => {
+    const out = { ...(m ?? {}) };
+    if (tied.length) out[TIED_METADATA_KEY] = JSON.stringify(tied);
+    return out;
+  };
+  const metadata = options.metadata;
+  const header = encodeHeader(specs, slots, withTied(metadata));
   if (header.length - 8 > SAFETENSORS_MAX_HEADER) throw new ModelFileError(target, 'the header would exceed the 100 MB safetensors limit');
   const file = await AtomicFile.create(target);
   let next = 0;
@@ -282,12 +289,25 @@ async function beginSafetensors(target: string, specs: TensorSpec[], options: Wr
       await file.write(data);
       for (let i = 0; i < slot.aliases.length; i++) await file.write(data);
     },
-    async finish() {
+    async finish(final) {
       if (next !== slots.length) {
         await file.discard();
         throw new Error(`safetensors writer: ${slots.length - next} tensors were never written (next: "${slots[next].spec.name}")`);
       }
-      await file.commit();
+      try {
+        if (final?.metadata) {
+          // The final metadata replaces the first in place: the header keeps its length (padded with spaces).
+          const rewritten = encodeHeader(specs, slots, withTied(final.metadata), header.length);
+          if (rewritten.length !== header.length) {
+            throw new Error(`safetensors writer: the final metadata needs ${rewritten.length - header.length} bytes more header than was reserved at begin()`);
+          }
+          await file.patch(0, rewritten);
+        }
+        await file.commit();
+      } catch (e) {
+        await file.discard();
+        throw e;
+      }
     },
     abort: () => file.discard(),
   };
@@ -296,5 +316,6 @@ async function beginSafetensors(target: string, specs: TensorSpec[], options: Wr
 export const safetensorsWriter: FormatWriter = {
   id: 'safetensors',
   extensions: ['.safetensors'],
+  lateMetadata: true,
   begin: beginSafetensors,
 };

@@ -11,6 +11,13 @@ export interface TensorInfo {
   byteLength: number;
   /** Fetch just this tensor's bytes, contiguous, little-endian, row-major (positioned reads). */
   read(): Promise<Uint8Array>;
+  /**
+   * The same bytes as read(), plus where they lie verbatim in the file (undefined when they do not, e.g. a
+   * strided view or a deflated record). Lets a caller hash the file from the bytes it reads anyway.
+   * `into`, a buffer of exactly byteLength bytes, may be filled and returned instead of a new one (a caller
+   * recycling its buffers); a reader that cannot use it ignores it.
+   */
+  readSpan?(into?: Uint8Array): Promise<{ data: Uint8Array; fileOffset: number | undefined }>;
 }
 
 /** A node of an ONNX graph, for the graph view and the alignment's permutation spec. */
@@ -60,6 +67,12 @@ export interface WriteOptions {
   graphFrom?: string;
 }
 
+/** What a writer may report of the file it wrote, hashed as it was written (no second pass). */
+export interface WrittenFile {
+  sha256: string;
+  bytes: number;
+}
+
 /**
  * A streaming write: the writer knows every tensor's spec up front, then receives the data of each
  * non-alias tensor in spec order, exactly once. Output goes to a temp file renamed on finish();
@@ -67,7 +80,11 @@ export interface WriteOptions {
  */
 export interface TensorWriteSession {
   writeTensor(name: string, data: Uint8Array): Promise<void>;
-  finish(): Promise<void>;
+  /**
+   * Completes the file. A writer with `lateMetadata` takes the final metadata here (it replaces the one
+   * given to begin(); for safetensors it must not encode longer than that one, whose room it fills).
+   */
+  finish(final?: { metadata?: Record<string, string> }): Promise<WrittenFile | void>;
   abort(): Promise<void>;
 }
 
@@ -84,6 +101,8 @@ export interface FormatReader {
 export interface FormatWriter {
   id: FormatId;
   extensions: string[];
+  /** True when finish() accepts the final metadata (so it can hold what is only known at the end). */
+  lateMetadata?: boolean;
   begin(path: string, specs: TensorSpec[], options?: WriteOptions): Promise<TensorWriteSession>;
 }
 

@@ -2,12 +2,13 @@
 // method's kernel, convert to the output dtype, write. Peak memory stays near (inputs + 2) × the largest
 // tensor whatever the model size. Cancel or failure aborts the write session, so nothing half-written is
 // left; the writers write to a temp file and rename on finish; inputs are only ever read.
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import type { FormatWriter, ModelSource, TensorInfo, TensorSpec, TensorWriteSession } from '../formats/types';
+import type { FormatWriter, ModelSource, TensorInfo, TensorSpec, TensorWriteSession, WrittenFile } from '../formats/types';
 import { CancelledError, type JobContext } from '../jobs/context';
 import { DTYPE_SIZE, fromFloat32, numElements, toFloat32, type DType } from '../tensor/dtypes';
-import { hashFiles, type FileHash } from './hashing';
+import { hashFiles, StreamingFileHash, type FileHash } from './hashing';
 import { linearPool, POOL_MIN_ELEMENTS } from './kernels/pool';
 import { registryIO, type MergeIO } from './io';
 import type { MergeMethod } from './methods';
@@ -26,10 +27,12 @@ export const METADATA_KEYS = {
 /** Next tensor's inputs are read while the current one is merged, unless that would hold more than this. */
 const PREFETCH_MAX_BYTES = 64 << 20;
 /**
- * Merged tensors kept in memory while the parents are still being hashed (the output cannot begin before
- * its metadata, which holds the hashes, is known), so hashing and merging overlap. Only with cores to
- * spare: on 2 shared cores (bench/merge.ts) the overlap made the run slower, 6.6–7.4 s against 4.3–4.7 s
- * hashing first, because the hash workers and the merge competed for the same cores.
+ * For a writer that needs its metadata at begin() (ONNX): merged tensors kept in memory while the parents
+ * are still being hashed (the output cannot begin before its metadata, which holds the hashes, is known),
+ * so hashing and merging overlap. Only with cores to spare: on 2 shared cores (bench/merge.ts) the overlap
+ * made the run slower, 6.6–7.4 s against 4.3–4.7 s hashing first, because the hash workers and the merge
+ * competed for the same cores. (Writers with `lateMetadata` need none of this: the parents are hashed from
+ * the bytes the merge reads.)
  */
 const QUEUE_MAX_BYTES = availableParallelism() >= 6 ? 128 << 20 : 0;
 
@@ -59,7 +62,10 @@ export interface RunMergeOptions {
   workspace?: string;
   /** How files are opened and written (default: the format registry). */
   io?: MergeIO;
-  /** Bytes of merged tensors held while the parents are hashed (default: 128 MB with ≥ 6 cores, else 0 = hash first). */
+  /**
+   * For an output format that needs its metadata first (ONNX): bytes of merged tensors held while the
+   * parents are hashed (default: 128 MB with ≥ 6 cores, else 0 = hash first). Unused for the others.
+   */
   hashOverlapBytes?: number;
 }
 
@@ -91,14 +97,51 @@ function asFloat32(bytes: Uint8Array, dtype: DType): Float32Array {
   return toFloat32(bytes, dtype);
 }
 
-async function readChecked(info: TensorInfo, file: string): Promise<Uint8Array> {
-  const data = await info.read();
+/**
+ * Input buffers given back by the merge workers, reused for the next tensors' reads: allocating (and
+ * collecting) a fresh 8 MB buffer per input per tensor kept the garbage collector busy on the main thread.
+ */
+class BufferRecycler {
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  private held = 0;
+  constructor(private readonly maxBytes: number) {}
+  take(bytes: number): Uint8Array | undefined {
+    const b = this.free.get(bytes)?.pop();
+    if (!b) return undefined;
+    this.held -= bytes;
+    return new Uint8Array(b);
+  }
+  give(buffers: ArrayBuffer[]): void {
+    for (const b of buffers) {
+      if (b.byteLength === 0 || this.held + b.byteLength > this.maxBytes) continue;
+      const list = this.free.get(b.byteLength) ?? [];
+      list.push(b);
+      this.free.set(b.byteLength, list);
+      this.held += b.byteLength;
+    }
+  }
+}
+
+/** Reads a tensor; with a hasher for its file, the bytes are hashed too. */
+async function readChecked(info: TensorInfo, file: string, hasher?: StreamingFileHash, recycler?: BufferRecycler): Promise<Uint8Array> {
+  let data: Uint8Array;
+  let fileOffset: number | undefined;
+  if (info.readSpan) {
+    const into = recycler?.take(info.byteLength);
+    ({ data, fileOffset } = await info.readSpan(into));
+    if (into && data.buffer !== into.buffer) recycler!.give([into.buffer as ArrayBuffer]);
+  } else {
+    data = await info.read();
+  }
   const expected = numElements(info.shape) * DTYPE_SIZE[info.dtype];
   if (data.byteLength !== expected) {
     throw new Error(`${file}: tensor ${info.name} gave ${data.byteLength} bytes, expected ${expected} (${info.dtype}, ${info.shape.join('×')}) — the file may be truncated or damaged`);
   }
-  return data;
+  return hasher && fileOffset !== undefined ? hasher.feed(fileOffset, data) : data;
 }
+
+/** Parents hashed from the bytes the merge streams, by index (models, then the base); undefined: hashed apart. */
+type StreamHashers = (StreamingFileHash | undefined)[];
 
 interface Inputs {
   infos: TensorInfo[];
@@ -107,14 +150,14 @@ interface Inputs {
 }
 
 /** Everything one planned tensor reads, gathered by positioned reads in parallel. */
-function readInputs(t: PlannedTensor, plan: MergePlan, sources: { models: ModelSource[]; base?: ModelSource }, index: TensorIndex, baseIndex: TensorIndex | undefined, group: string[] | undefined): Promise<Inputs> {
+function readInputs(t: PlannedTensor, plan: MergePlan, sources: { models: ModelSource[]; base?: ModelSource }, index: TensorIndex, baseIndex: TensorIndex | undefined, group: string[] | undefined, hashers: StreamHashers, recycler: BufferRecycler): Promise<Inputs> {
   const wanted = t.action.kind === 'copy' ? [t.action.from] : sources.models.map((_, i) => i);
   const infos = wanted.map((i) => index.get(i, t.name, group)!);
   const useBase = t.action.kind === 'merge' && (plan.method.needsBase || plan.method.acceptsBase) && baseIndex;
   const baseInfo = useBase ? baseIndex.get(0, t.name, group) : undefined;
   return Promise.all([
-    Promise.all(infos.map((info, k) => readChecked(info, sources.models[wanted[k]].path))),
-    baseInfo ? readChecked(baseInfo, sources.base!.path) : Promise.resolve(undefined),
+    Promise.all(infos.map((info, k) => readChecked(info, sources.models[wanted[k]].path, hashers[wanted[k]], recycler))),
+    baseInfo ? readChecked(baseInfo, sources.base!.path, hashers[sources.models.length], recycler) : Promise.resolve(undefined),
   ]).then(([data, b]) => ({ infos, data, base: baseInfo && b ? { info: baseInfo, data: b } : undefined }));
 }
 
@@ -127,7 +170,7 @@ function inputBytes(t: PlannedTensor, plan: MergePlan, sources: { models: ModelS
 }
 
 /** Merges (or copies) one tensor into the bytes to write; big linear merges run in a worker thread. */
-async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs): Promise<Uint8Array> {
+async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs, recycler: BufferRecycler): Promise<Uint8Array> {
   if (t.action.kind === 'copy') {
     const info = inputs.infos[0];
     if (info.dtype === t.outputDType) return inputs.data[0];
@@ -139,7 +182,9 @@ async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs): P
   if (method.linearForm && t.strength === 1 && models[0].length >= POOL_MIN_ELEMENTS) {
     // The inputs' buffers move to the worker: nothing here touches them afterwards.
     const { inputs: xs, coefs } = method.linearForm(input);
-    return fromFloat32(await linearPool().combine(xs, coefs), t.outputDType);
+    const { out, lent } = await linearPool().combineLending(xs, coefs);
+    recycler.give(lent);
+    return fromFloat32(out, t.outputDType);
   }
   let out = method.kernel(input);
   if (t.strength !== 1) {
@@ -185,15 +230,19 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     })
     : undefined;
   const log = (m: string) => { ctx.log(m); run?.log(m); };
-  // Hash every parent byte in worker threads, started now so it overlaps opening, planning and the first
-  // tensors' merging. The writers take the metadata when the write begins (the safetensors header comes
-  // first), so the output begins once the hashes are known; merged tensors wait in a bounded queue.
   const parentFiles = [...resolved.models.map((m) => m.path), ...(resolved.base ? [resolved.base] : [])];
   const stopHashing = new AbortController();
   const onCancel = () => stopHashing.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
-  const hashing = hashFiles(parentFiles, stopHashing.signal);
-  hashing.catch(() => {}); // awaited below, or abandoned when the pre-flight blocks
+  // A writer that takes its metadata at finish() lets the parents be hashed from the bytes the merge
+  // reads (one pass over each file, see StreamingFileHash). Otherwise every parent byte is hashed in
+  // worker threads, started now so it overlaps opening, planning and the first tensors' merging; the
+  // output begins once the hashes are known, and merged tensors wait in a bounded queue.
+  let lateMetadata = false;
+  try { lateMetadata = io.writerFor(resolved.output.path).lateMetadata === true; } catch { /* the pre-flight says why */ }
+  const hashing = lateMetadata ? undefined : hashFiles(parentFiles, stopHashing.signal);
+  hashing?.catch(() => {}); // awaited below, or abandoned when the pre-flight blocks
+  const hashers: StreamHashers = [];
   const opened = await openSources(resolved, io);
   let session: TensorWriteSession | undefined;
   let sessionReady: Promise<TensorWriteSession> | undefined;
@@ -206,7 +255,17 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     if (report.blocking.length) throw new MergeBlockedError(report.blocking);
 
     const queueMax = options.hashOverlapBytes ?? QUEUE_MAX_BYTES;
-    log(`hashing ${parentFiles.length} parent file${parentFiles.length === 1 ? '' : 's'}${queueMax > 0 ? ' while merging' : ' before writing'}`);
+    const parentSources = [...sources.models, ...(sources.base ? [sources.base] : [])];
+    // Streamed: parents whose reader says where each tensor's bytes lie in the file; the others in workers.
+    let apart: Promise<FileHash[]> | undefined;
+    if (lateMetadata) {
+      for (let i = 0; i < parentSources.length; i++) {
+        hashers[i] = parentSources[i].tensors.every((t) => t.readSpan) ? await StreamingFileHash.open(parentFiles[i]) : undefined;
+      }
+      apart = hashFiles(parentFiles.filter((_, i) => !hashers[i]), stopHashing.signal);
+      apart.catch(() => {}); // awaited at the end
+    }
+    log(`hashing ${parentFiles.length} parent file${parentFiles.length === 1 ? '' : 's'}${lateMetadata ? ' from the bytes the merge reads' : queueMax > 0 ? ' while merging' : ' before writing'}`);
     ctx.progress({ done: 0, total: 1, message: 'hashing parents', unit: 'bytes' });
     if (ctx.signal.aborted) throw new CancelledError();
     const writer: FormatWriter = io.writerFor(resolved.output.path);
@@ -214,23 +273,33 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     const graphFrom = writer.id === 'onnx' && sources.models[0].format === 'onnx' ? sources.models[0].path : undefined;
     let parents: ParentRecord[] = [];
     let hashed = false;
-    sessionReady = hashing.then(async (hashes) => {
-      hashed = true;
-      parents = parentFiles.map((p, i) => {
-        const h = hashes.find((x) => x.file === p) as FileHash;
-        return { role: i < sources.models.length ? 'model' : 'base', path: p, name: path.basename(p), sha256: h.sha256, bytes: h.bytes };
-      });
-      const metadata: Record<string, string> = {
-        [METADATA_KEYS.method]: resolved.method,
-        [METADATA_KEYS.recipe]: recipeYaml,
-        [METADATA_KEYS.parents]: JSON.stringify(parents.map(({ role, name, sha256, bytes }) => ({ role, name, sha256, bytes }))),
-      };
+    const parentRecords = (hashes: FileHash[]): ParentRecord[] => parentFiles.map((p, i) => ({
+      role: i < sources.models.length ? 'model' : 'base', path: p, name: path.basename(p), sha256: hashes[i].sha256, bytes: hashes[i].bytes,
+    }));
+    const metadataOf = (records: ParentRecord[]): Record<string, string> => ({
+      [METADATA_KEYS.method]: resolved.method,
+      [METADATA_KEYS.recipe]: recipeYaml,
+      [METADATA_KEYS.parents]: JSON.stringify(records.map(({ role, name, sha256, bytes }) => ({ role, name, sha256, bytes }))),
+    });
+    const begin = async (metadata: Record<string, string>) => {
       try {
         return await writer.begin(resolved.output.path, specs, { metadata, tied, graphFrom });
       } catch (e) {
         throw writeError(resolved.output.path, e);
       }
-    });
+    };
+    if (lateMetadata) {
+      // The output begins now with placeholder hashes of the same length; finish() gets the real ones.
+      const sizes = await Promise.all(parentFiles.map(async (p) => (await stat(p)).size));
+      hashed = true;
+      sessionReady = begin(metadataOf(parentRecords(sizes.map((bytes) => ({ file: '', sha256: '0'.repeat(64), bytes })))));
+    } else {
+      sessionReady = hashing!.then(async (hashes) => {
+        hashed = true;
+        parents = parentRecords(parentFiles.map((p) => hashes.find((x) => x.file === p) as FileHash));
+        return begin(metadataOf(parents));
+      });
+    }
     sessionReady.catch(() => {}); // awaited below
     const queue: { name: string; bytes: Uint8Array }[] = [];
     let queuedBytes = 0;
@@ -256,7 +325,9 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     let done = 0;
     log(`merging ${plan.tensors.length} tensors with ${plan.method.id} into ${resolved.output.path}`);
 
-    const start = (i: number) => readInputs(plan.tensors[i], plan, sources, index, baseIndex, groups.get(plan.tensors[i].name));
+    // Enough recycled buffers for one tensor's inputs being read while the previous one's are merged.
+    const recycler = new BufferRecycler(2 * sizes.reduce((m, b) => (b <= PREFETCH_MAX_BYTES && b > m ? b : m), 0));
+    const start = (i: number) => readInputs(plan.tensors[i], plan, sources, index, baseIndex, groups.get(plan.tensors[i].name), hashers, recycler);
     let next: Promise<Inputs> | undefined = plan.tensors.length ? start(0) : undefined;
     for (let i = 0; i < plan.tensors.length; i++) {
       if (ctx.signal.aborted) throw new CancelledError();
@@ -269,7 +340,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
         next.catch(() => {}); // surfaced when awaited
       }
       if (ctx.signal.aborted) throw new CancelledError();
-      const bytes = await compute(t, plan.method, inputs);
+      const bytes = await compute(t, plan.method, inputs, recycler);
       if (!session && !hashed && queuedBytes + bytes.byteLength <= queueMax) {
         queue.push({ name: t.name, bytes });
         queuedBytes += bytes.byteLength;
@@ -289,15 +360,27 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     pendingWrite = undefined;
     const out = session ?? (await openOutput());
     if (ctx.signal.aborted) throw new CancelledError();
+    let finalMetadata: Record<string, string> | undefined;
+    if (lateMetadata) {
+      // The rest of each streamed parent (what the merge did not read: headers, the zip directory, skipped
+      // tensors) is read and hashed now; the others were hashed in workers meanwhile.
+      const hashedApart = await apart!;
+      const byFile = new Map(hashedApart.map((h) => [h.file, h]));
+      parents = parentRecords(await Promise.all(parentFiles.map((p, i) => hashers[i]?.finish() ?? (byFile.get(p) as FileHash))));
+      finalMetadata = metadataOf(parents);
+      if (ctx.signal.aborted) throw new CancelledError();
+    }
+    let written: WrittenFile | void;
     try {
-      await out.finish();
+      written = await out.finish(finalMetadata && { metadata: finalMetadata });
     } catch (e) {
       throw writeError(resolved.output.path, e);
     }
     session = undefined;
     sessionReady = undefined;
 
-    const [outHash] = await hashFiles([resolved.output.path]);
+    // The output's hash, from the writer when it hashed the bytes as it wrote them, else by reading it back.
+    const outHash = written ? { file: resolved.output.path, ...written } : (await hashFiles([resolved.output.path]))[0];
     const result: MergeResult = {
       output: { path: resolved.output.path, bytes: outHash.bytes, sha256: outHash.sha256 },
       parents,
@@ -326,6 +409,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   } finally {
     ctx.signal.removeEventListener('abort', onCancel);
     stopHashing.abort();
+    await Promise.all(hashers.map((h) => h?.close()));
     await opened.close();
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,5 +138,43 @@ describe('pytorch writer', () => {
     expect(back.tied).toEqual([['decoder.weight', 'encoder.weight']]);
     expect(Array.from(new Float32Array((await back.tensors[0].read()).slice().buffer))).toEqual(Array.from(w));
     await back.close();
+  });
+
+  it('takes its final metadata at finish() and reports the SHA-256 of the file it wrote', async () => {
+    const out = join(dir, 'late.pt');
+    const specs = [{ name: 'a', dtype: 'f32' as const, shape: [2, 3] }, { name: 'b', dtype: 'f32' as const, shape: [3] }];
+    expect(pytorchWriter.lateMetadata).toBe(true);
+    const session = await pytorchWriter.begin(out, specs, { metadata: { parents: 'unknown yet' } });
+    await session.writeTensor('a', new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer));
+    await session.writeTensor('b', new Uint8Array(new Float32Array([7, 8, 9]).buffer));
+    const written = await session.finish({ metadata: { parents: 'hashed' } });
+    const bytes = readFileSync(out);
+    expect(written).toEqual({ sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+    const back = await pytorchReader.open(out);
+    expect(back.metadata.parents).toBe('hashed');
+    // readSpan: the bytes read() gives, found verbatim in the file at the offset it names
+    for (const t of back.tensors) {
+      const { data, fileOffset } = await t.readSpan!();
+      expect(Buffer.from(data)).toEqual(Buffer.from(await t.read()));
+      expect(Buffer.from(data)).toEqual(bytes.subarray(fileOffset!, fileOffset! + data.byteLength));
+      // a buffer of the right size may be filled instead of a new one
+      const into = new Uint8Array(t.byteLength);
+      const again = await t.readSpan!(into);
+      expect(again.data.buffer).toBe(into.buffer);
+      expect(Buffer.from(into)).toEqual(Buffer.from(data));
+    }
+    await back.close();
+  });
+
+  it('readSpan of a strided view gives the contiguous bytes and no file offset', async () => {
+    const src = await pytorchReader.open(fixture('views.pt'));
+    let strided = 0;
+    for (const t of src.tensors) {
+      const { data, fileOffset } = await t.readSpan!();
+      expect(Buffer.from(data), t.name).toEqual(Buffer.from(await t.read()));
+      if (fileOffset === undefined) strided++;
+    }
+    expect(strided).toBeGreaterThan(0);
+    await src.close();
   });
 });

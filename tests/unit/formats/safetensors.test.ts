@@ -188,6 +188,37 @@ print(json.dumps(meta))`;
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(tmp.dir).filter((f) => f.includes('partial'))).toEqual([]);
   });
+
+  it('takes its final metadata at finish(): the header is rewritten in place, its length and the data unchanged', async () => {
+    const le = (v: number[]) => new Uint8Array(new Float32Array(v).buffer);
+    const out = tmp.file('late.safetensors');
+    const specs = [{ name: 'a', dtype: 'f32' as const, shape: [2] }, { name: 'b', dtype: 'f32' as const, shape: [1] }];
+    expect(safetensorsWriter.lateMetadata).toBe(true);
+    const session = await safetensorsWriter.begin(out, specs, { metadata: { hash: '0'.repeat(64), note: 'first' } });
+    await session.writeTensor('a', le([1, 2]));
+    await session.writeTensor('b', le([3]));
+    await session.finish({ metadata: { hash: 'ab'.repeat(32), note: 'x' } }); // shorter: padded with spaces
+    const src = await safetensorsReader.open(out);
+    expect(src.metadata).toEqual({ hash: 'ab'.repeat(32), note: 'x' });
+    expect(Array.from(toFloat32(await src.tensors[0].read(), 'f32'))).toEqual([1, 2]);
+    expect(Array.from(toFloat32(await src.tensors[1].read(), 'f32'))).toEqual([3]);
+    // readSpan gives the same bytes and where they lie in the file
+    const bytes = readFileSync(out);
+    const { data, fileOffset } = await src.tensors[1].readSpan!();
+    expect(Buffer.from(data)).toEqual(bytes.subarray(fileOffset!, fileOffset! + 4));
+    await src.close();
+    const headerLen = Number(bytes.readBigUInt64LE(0));
+    expect(headerLen % 8).toBe(0);
+    expect(bytes.toString('utf8', 8, 8 + headerLen)).toMatch(/} +$/);
+
+    // Final metadata longer than the room reserved at begin(): refused, nothing left behind.
+    const tooLong = tmp.file('late-long.safetensors');
+    const s2 = await safetensorsWriter.begin(tooLong, specs, { metadata: { hash: '' } });
+    await s2.writeTensor('a', le([1, 2]));
+    await s2.writeTensor('b', le([3]));
+    await expect(s2.finish({ metadata: { hash: 'x'.repeat(100) } })).rejects.toThrow(/more header than was reserved/);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('late-long'))).toEqual([]);
+  });
 });
 
 describe('sharded safetensors (index.json)', () => {

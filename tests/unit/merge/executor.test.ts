@@ -15,6 +15,8 @@ import { f32ToBf16Bits, f32ToF16Bits, toFloat32 } from '../../../main/engine/ten
 import { readModel, smallNet, values, writeModel, type TensorData, tempDir } from './model-files';
 
 const io = { openModel, writerFor };
+/** The same files through a writer that wants its metadata at begin() (as ONNX does): the parents are hashed first. */
+const metadataFirst = { openModel, writerFor: (p: string): FormatWriter => ({ ...writerFor(p), lateMetadata: false }) };
 let dir: string;
 
 beforeAll(async () => {
@@ -68,10 +70,15 @@ describe('runMerge on real files', () => {
     expect(parents[1].sha256).toBe(sha(path.join(dir, 'm2.safetensors')));
     expect(parseRecipe(out.source.metadata[METADATA_KEYS.recipe]).method).toBe('mean');
     expect(res.output.sha256).toBe(sha(path.join(dir, 'mean.safetensors')));
-    // Writing each tensor as it comes (no overlap with hashing) gives the same tensors.
-    await merge('method: mean\nmodels: [m1.safetensors, m2.safetensors, m3.safetensors]\noutput: {path: direct.safetensors}\n', silentContext(), { hashOverlapBytes: 0 });
-    const direct = await readModel(path.join(dir, 'direct.safetensors'));
-    for (const [name, v] of out.values) expect(Array.from(direct.values.get(name)!), name).toEqual(Array.from(v));
+    // A writer that needs its metadata first: the parents hashed in workers, then each tensor written as it
+    // comes or held while hashing; the same tensors and the same hashes either way.
+    for (const [file, hashOverlapBytes] of [['direct.safetensors', 0], ['held.safetensors', 128 << 20]] as const) {
+      const r = await merge(`method: mean\nmodels: [m1.safetensors, m2.safetensors, m3.safetensors]\noutput: {path: ${file}}\n`, silentContext(), { hashOverlapBytes, io: metadataFirst });
+      const direct = await readModel(path.join(dir, file));
+      for (const [name, v] of out.values) expect(Array.from(direct.values.get(name)!), name).toEqual(Array.from(v));
+      expect(r.parents.map((p) => p.sha256)).toEqual(res.parents.map((p) => p.sha256));
+      expect(r.output.sha256).toBe(sha(path.join(dir, file)));
+    }
     expect(res.counts).toEqual({ merged: 8, copied: 1, excluded: 0, tiedAliases: 0 });
     // Progress over bytes, naming the tensor being merged, ending at the total.
     const last = progress[progress.length - 1];
@@ -178,6 +185,32 @@ output: {path: rules.safetensors}
     }
   });
 
+  it('PyTorch files: parents hashed from the bytes the merge reads equal their SHA-256, in any order; the output hash is the file\'s', async () => {
+    // Big tensors (the worker pool, recycled read buffers), one parent stored in reverse order (reads out of
+    // file order), and a layer copied from model 0 (tensors of the others never read by the merge).
+    const big = (s: number): TensorData[] => [
+      { name: 'w', dtype: 'f32', shape: [600, 500], values: values(300000, s) },
+      { name: 'v', dtype: 'f32', shape: [300, 1000], values: values(300000, s + 3) },
+      { name: 'head', dtype: 'f32', shape: [10, 10], values: values(100, s + 5) },
+    ];
+    await writeModel(path.join(dir, 'p1.pt'), big(1));
+    await writeModel(path.join(dir, 'p2.pt'), [...big(2)].reverse());
+    await writeModel(path.join(dir, 'p3.pt'), big(3));
+    const res = await merge('method: mean\nmodels: [p1.pt, p2.pt, p3.pt]\nlayers:\n  - {match: "head", from: 0}\noutput: {path: pmean.pt}\n');
+    const out = await readModel(path.join(dir, 'pmean.pt'));
+    const parents = JSON.parse(out.source.metadata[METADATA_KEYS.parents]);
+    expect(parents.map((p: { sha256: string }) => p.sha256)).toEqual(['p1.pt', 'p2.pt', 'p3.pt'].map((f) => sha(path.join(dir, f))));
+    expect(res.parents.map((p) => p.sha256)).toEqual(parents.map((p: { sha256: string }) => p.sha256));
+    expect(res.output.sha256).toBe(sha(path.join(dir, 'pmean.pt')));
+    const ins = [1, 2, 3].map((s) => byName(big(s)));
+    for (const name of ['w', 'v']) {
+      const got = out.values.get(name)!;
+      for (let i = 0; i < got.length; i += 97) expect(got[i]).toBeCloseTo((ins[0].get(name)![i] + ins[1].get(name)![i] + ins[2].get(name)![i]) / 3, 6);
+    }
+    expect(Array.from(out.values.get('head')!)).toEqual(Array.from(ins[0].get('head')!));
+    await out.source.close();
+  });
+
   it('records the run folder: recipe.yaml, run.json with status and parents, log and metrics', async () => {
     const ws = tempDir('ws');
     const res = await merge('name: My first merge\nmethod: mean\nmodels: [m1.safetensors, m2.safetensors]\noutput: {path: ws-out.safetensors}\n', silentContext(), { workspace: ws });
@@ -256,32 +289,36 @@ describe('failures while running leave nothing half-written', () => {
       },
     };
     const recipe = await resolveRecipe(parseRecipe(`method: mean\nmodels: [${dir}/m1.safetensors, ${dir}/m2.safetensors]\noutput: {path: full.safetensors}\n`), out);
-    // Both ways a write can happen: tensors held while hashing, then flushed; or written as they come.
-    for (const hashOverlapBytes of [128 << 20, 0]) {
-      await expect(runMerge(recipe, silentContext(), { io: { openModel, writerFor: () => fullDisk }, hashOverlapBytes })).rejects.toThrow(/the disk is full \(ENOSPC\) — free some space/);
+    // Every way a write can happen: metadata at finish; or metadata first, with tensors held while hashing
+    // then flushed, or written as they come.
+    for (const [lateMetadata, hashOverlapBytes] of [[true, 0], [false, 128 << 20], [false, 0]] as const) {
+      await expect(runMerge(recipe, silentContext(), { io: { openModel, writerFor: () => ({ ...fullDisk, lateMetadata }) }, hashOverlapBytes })).rejects.toThrow(/the disk is full \(ENOSPC\) — free some space/);
       expect(readdirSync(out)).toEqual([]);
     }
   });
 
   it('cancel while the parents are being hashed: a clean stop before anything is written', async () => {
     const out = tempDir('cancel');
-    const ac = new AbortController();
-    const ctx: JobContext = { ...silentContext(ac.signal), progress: (p) => { if (p.message === 'hashing parents') ac.abort(); } };
     const recipe = await resolveRecipe(parseRecipe(`method: mean\nmodels: [${dir}/m1.safetensors, ${dir}/m2.safetensors]\noutput: {path: early.safetensors}\n`), out);
-    await expect(runMerge(recipe, ctx, { io })).rejects.toBeInstanceOf(CancelledError);
-    expect(readdirSync(out)).toEqual([]);
+    for (const via of [io, metadataFirst]) {
+      const ac = new AbortController();
+      const ctx: JobContext = { ...silentContext(ac.signal), progress: (p) => { if (p.message === 'hashing parents') ac.abort(); } };
+      await expect(runMerge(recipe, ctx, { io: via })).rejects.toBeInstanceOf(CancelledError);
+      expect(readdirSync(out)).toEqual([]);
+    }
   });
 
-  // Both with tensors held while hashing and with each tensor written as it comes (the output already begun).
-  for (const hashOverlapBytes of [128 << 20, 0]) {
-    it(`cancel mid-run: a clean stop, no output, the run folder says cancelled (hash overlap ${hashOverlapBytes} bytes)`, async () => {
+  // With the metadata given at finish, and with it needed first: tensors held while hashing, or each written
+  // as it comes (the output already begun).
+  for (const [label, via, hashOverlapBytes] of [['metadata at finish', io, 0], ['metadata first, hash overlap 128 MB', metadataFirst, 128 << 20], ['metadata first, no overlap', metadataFirst, 0]] as const) {
+    it(`cancel mid-run: a clean stop, no output, the run folder says cancelled (${label})`, async () => {
       const out = tempDir('cancel');
       const ws = tempDir('ws');
       const ac = new AbortController();
       let seen = 0;
       const ctx: JobContext = { ...silentContext(ac.signal), progress: (p) => { if (p.message?.startsWith('features.1') && ++seen === 1) ac.abort(); } };
       const recipe = await resolveRecipe(parseRecipe(`method: mean\nmodels: [${dir}/m1.safetensors, ${dir}/m2.safetensors]\noutput: {path: cancelled.safetensors}\n`), out);
-      await expect(runMerge(recipe, ctx, { io, workspace: ws, hashOverlapBytes })).rejects.toBeInstanceOf(CancelledError);
+      await expect(runMerge(recipe, ctx, { io: via, workspace: ws, hashOverlapBytes })).rejects.toBeInstanceOf(CancelledError);
       expect(readdirSync(out)).toEqual([]);
       expect(leftovers(out)).toEqual([]);
       const runDir = path.join(ws, 'runs', readdirSync(path.join(ws, 'runs'))[0]);

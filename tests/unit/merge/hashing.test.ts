@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../../../main/engine/jobs/context';
-import { hashFiles } from '../../../main/engine/merge/hashing';
+import { hashFiles, StreamingFileHash } from '../../../main/engine/merge/hashing';
 import { tempDir } from './model-files';
 
 describe('hashFiles', () => {
@@ -28,5 +28,43 @@ describe('hashFiles', () => {
     const p = hashFiles(files, ac.signal, 1);
     ac.abort();
     await expect(p).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+describe('StreamingFileHash', () => {
+  const dir = tempDir('hash-stream');
+  const content = randomBytes((8 << 20) * 2 + 777); // over the gap reader's 8 MB buffer
+  const file = path.join(dir, 'f.bin');
+  writeFileSync(file, content);
+  const whole = createHash('sha256').update(content).digest('hex');
+  const span = (o: number, n: number) => Uint8Array.from(content.subarray(o, o + n));
+
+  it('hashes the whole file whatever was fed: in order, with gaps, out of order, overlapping, or nothing', async () => {
+    const plans: [number, number][][] = [
+      [], // nothing fed: the file is read at finish
+      [[0, 100], [100, 5000], [5100, 8 << 20]], // in order, no gap
+      [[64, 1000], [2000, 3000], [9 << 20, 4096]], // gaps before, between and after
+      [[5000, 100], [0, 200], [100, 50], [150, 6000], [4000, 4000]], // out of order and overlapping
+      [[content.length - 10, 10]], // only the tail
+    ];
+    for (const plan of plans) {
+      const h = await StreamingFileHash.open(file);
+      for (const [o, n] of plan) {
+        const data = span(o, n);
+        expect(await h.feed(o, data)).toBe(data); // the caller's bytes come back untouched
+        expect(Buffer.from(data)).toEqual(content.subarray(o, o + n));
+      }
+      const got = await h.finish();
+      expect(got, JSON.stringify(plan)).toEqual({ file, sha256: whole, bytes: content.length });
+    }
+  });
+
+  it('names a file that ends before a span it was told of', async () => {
+    const short = path.join(dir, 'short.bin');
+    writeFileSync(short, content.subarray(0, 1000));
+    const h = await StreamingFileHash.open(short);
+    writeFileSync(short, content.subarray(0, 10)); // truncated after it was opened
+    await expect(h.feed(500, span(500, 10))).rejects.toThrow(/short\.bin: it ends at byte 10/);
+    await h.close();
   });
 });

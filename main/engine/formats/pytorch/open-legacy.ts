@@ -93,10 +93,11 @@ async function parseLegacy(fh: FileHandle, size: number, path: string, buf: Uint
       const span = spans.get(s.key) as { offset: number; bytes: number };
       return {
         byteLength: span.bytes,
-        read: async (o, n) => {
+        read: async (o, n, into) => {
           if (o < 0 || o + n > span.bytes) throw new Error(`read past the end of storage ${s.key}`);
-          return readAt(fh, span.offset + o, n);
+          return readAt(fh, span.offset + o, n, into);
         },
+        fileOffset: (o) => Promise.resolve(span.offset + o),
       };
     },
   };

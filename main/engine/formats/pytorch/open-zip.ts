@@ -56,7 +56,11 @@ export async function openZip(fh: FileHandle, size: number, path: string, maxPic
     extraMetadata,
     storageSource: (s) => {
       const entry = entryOf.get(s.key) as ZipEntry;
-      return { byteLength: entry.size, read: (o, n) => zip.readRange(entry, o, n) };
+      return {
+        byteLength: entry.size,
+        read: (o, n, into) => zip.readRange(entry, o, n, into),
+        fileOffset: async (o) => (entry.method === 0 ? (await zip.dataOffset(entry)) + o : undefined),
+      };
     },
   };
 }

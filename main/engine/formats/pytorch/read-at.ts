@@ -10,8 +10,11 @@ export class ShortReadError extends Error {
   }
 }
 
-export async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
+/** `into`, when exactly `length` bytes long, is filled instead of a new buffer. */
+export async function readAt(fh: FileHandle, position: number, length: number, into?: Uint8Array): Promise<Buffer> {
+  // Not zero-filled: the loop below overwrites every byte or throws. Not from the shared pool either, so a
+  // tensor's buffer is its own ArrayBuffer (it can be handed to a worker without copying).
+  const buf = into && into.byteLength === length ? Buffer.from(into.buffer, into.byteOffset, length) : Buffer.allocUnsafeSlow(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(buf, got, Math.min(CHUNK, length - got), position + got);

@@ -8,7 +8,7 @@ import { readAt, ShortReadError } from './read-at';
 import { PickleFormatError, PickleRefusedError, PickleTruncatedError } from './unpickle';
 import { storageBytes } from './storages';
 import { describeRoot, extractStateDict, tiedGroups, type NamedTensor } from './state-dict';
-import { readView, viewProblem } from './tensor-view';
+import { readView, readViewSpan, viewProblem } from './tensor-view';
 import { isLegacyMagic, isTorchZipHead, isZipHead, looksLikePickle } from './layout';
 import { openZip } from './open-zip';
 import { openLegacy } from './open-legacy';
@@ -92,6 +92,13 @@ function buildSource(path: string, fh: FileHandle, opened: OpenedFile): ModelSou
     read: async () => {
       try {
         return await readView(tensor, opened.storageSource(tensor.storage));
+      } catch (err) {
+        throw toModelFileError(path, err);
+      }
+    },
+    readSpan: async (into?: Uint8Array) => {
+      try {
+        return await readViewSpan(tensor, opened.storageSource(tensor.storage), into);
       } catch (err) {
         throw toModelFileError(path, err);
       }

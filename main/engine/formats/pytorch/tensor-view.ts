@@ -6,7 +6,10 @@ import type { TorchTensor } from './python-values';
 /** Where a storage's bytes live: a zip record or a span of a legacy file. */
 export interface StorageBytes {
   byteLength: number;
-  read(byteOffset: number, length: number): Promise<Uint8Array>;
+  /** `into`, when exactly `length` bytes long, may be filled and returned instead of a new buffer. */
+  read(byteOffset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
+  /** Where byte `byteOffset` of the storage lies in the file, when its bytes are stored verbatim there. */
+  fileOffset?(byteOffset: number): Promise<number | undefined>;
 }
 
 /** Largest view we will materialise beyond its storage's size (stride-0 broadcasts), in bytes. */
@@ -47,6 +50,20 @@ export function viewProblem(t: TorchTensor, storageBytes: number): string | null
     return `its view repeats a ${storageBytes}-byte storage into ${bytes} bytes`;
   }
   return null;
+}
+
+/**
+ * Like readView, plus the file offset of the bytes when they are the file's bytes verbatim (a contiguous
+ * view of a stored record), so a caller can hash the file from them.
+ */
+export async function readViewSpan(t: TorchTensor, src: StorageBytes, into?: Uint8Array): Promise<{ data: Uint8Array; fileOffset: number | undefined }> {
+  const es = DTYPE_SIZE[t.dtype];
+  const span = viewSpan(t);
+  if (span && isContiguous(t.shape, t.stride) && src.fileOffset) {
+    const data = await src.read(span.first * es, numElements(t.shape) * es, into);
+    return { data, fileOffset: await src.fileOffset(span.first * es) };
+  }
+  return { data: await readView(t, src), fileOffset: undefined };
 }
 
 /** The view's elements, contiguous row-major; reads only the span of the storage it covers. */

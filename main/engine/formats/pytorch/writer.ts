@@ -17,6 +17,7 @@ const PREFIX = 'archive/';
 export const pytorchWriter: FormatWriter = {
   id: 'pytorch',
   extensions: ['.pt', '.pth', '.bin', '.ckpt'],
+  lateMetadata: true, // the metadata record is written last
   begin: beginPytorchWrite,
 };
 
@@ -107,7 +108,7 @@ export async function beginPytorchWrite(path: string, specs: TensorSpec[], optio
     throw new ModelFileError(path, `cannot be written as a PyTorch file: ${(err as Error).message}`,
       'PyTorch stores f64, f32, f16, bf16, i64, i32, i16, i8, u8 and bool; convert the others, or write .safetensors');
   }
-  const file = await AtomicFile.create(path);
+  const file = await AtomicFile.create(path, { hash: true });
   const zip = new ZipStreamWriter(file);
   let next = 0;
   let state: 'open' | 'done' | 'aborted' = 'open';
@@ -130,18 +131,20 @@ export async function beginPytorchWrite(path: string, specs: TensorSpec[], optio
       }
       next++;
     },
-    async finish() {
+    async finish(final) {
       if (state !== 'open') throw new Error(`write session for ${path} is already ${state}`);
+      const metadata = final?.metadata ?? options.metadata;
       if (next < p.stored.length) return fail(new Error(`finish() before tensor ${p.stored[next].spec.name} was written`));
       try {
         await zip.addEntry(`${PREFIX}version`, Buffer.from('3\n'));
         await zip.addEntry(`${PREFIX}byteorder`, Buffer.from('little'));
-        if (options.metadata && Object.keys(options.metadata).length) {
-          await zip.addEntry(`${PREFIX}${METADATA_RECORD}`, Buffer.from(JSON.stringify(options.metadata)));
+        if (metadata && Object.keys(metadata).length) {
+          await zip.addEntry(`${PREFIX}${METADATA_RECORD}`, Buffer.from(JSON.stringify(metadata)));
         }
         await zip.finish();
-        await file.commit();
+        const written = await file.commit();
         state = 'done';
+        return written;
       } catch (err) {
         return fail(err);
       }

@@ -121,10 +121,10 @@ export class ZipArchive {
   }
 
   /** The whole entry, uncompressed; `maxBytes` caps what a header may make us allocate. */
-  async read(entry: ZipEntry, maxBytes = this.limits.maxInflateBytes): Promise<Uint8Array> {
+  async read(entry: ZipEntry, maxBytes = this.limits.maxInflateBytes, into?: Uint8Array): Promise<Uint8Array> {
     if (entry.size > maxBytes) throw new ZipFormatError(`entry ${entry.name} declares ${entry.size} bytes, over the ${maxBytes}-byte limit`);
     const start = await this.dataOffset(entry);
-    const raw = await readAt(this.fh, start, entry.compressedSize);
+    const raw = await readAt(this.fh, start, entry.compressedSize, entry.method === 0 ? into : undefined);
     if (entry.method === 0) return this.checked(entry, raw);
     let out: Buffer;
     try {
@@ -143,11 +143,11 @@ export class ZipArchive {
   }
 
   /** Bytes [offset, offset+length) of the uncompressed entry; a positioned read when stored. */
-  async readRange(entry: ZipEntry, offset: number, length: number): Promise<Uint8Array> {
+  async readRange(entry: ZipEntry, offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     if (offset < 0 || offset + length > entry.size) throw new ZipFormatError(`read past the end of entry ${entry.name}`);
     if (entry.method === 0) {
-      if (offset === 0 && length === entry.size) return this.read(entry, entry.size);
-      return readAt(this.fh, (await this.dataOffset(entry)) + offset, length);
+      if (offset === 0 && length === entry.size) return this.read(entry, entry.size, into);
+      return readAt(this.fh, (await this.dataOffset(entry)) + offset, length, into);
     }
     // a deflated record (a re-packed archive) is inflated whole; the ratio check at open bounds it
     const all = await this.read(entry, entry.size);

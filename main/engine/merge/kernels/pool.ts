@@ -30,16 +30,17 @@ function combine(xs, c, n) {
     }
   }
 }
-parentPort.on('message', ({ id, xs, coefs, n }) => {
+parentPort.on('message', ({ id, xs, coefs, n, lent }) => {
   const out = combine(xs, coefs, n);
-  parentPort.postMessage({ id, out }, [out.buffer]);
+  // Buffers lent to us go back with the result, for the caller to read the next tensors into.
+  parentPort.postMessage({ id, out, lent }, [out.buffer, ...lent]);
 });
 `;
 
 /** Below this many elements a tensor is merged on the main thread: the message costs more than it saves. */
 export const POOL_MIN_ELEMENTS = 1 << 18;
 
-interface Job { resolve: (out: Float32Array) => void; reject: (e: Error) => void }
+interface Job { resolve: (r: { out: Float32Array; lent: ArrayBuffer[] }) => void; reject: (e: Error) => void }
 
 class LinearPool {
   private readonly workers: Worker[] = [];
@@ -49,7 +50,12 @@ class LinearPool {
 
   constructor(private readonly size: number) {}
 
-  combine(xs: Float32Array[], coefs: number[]): Promise<Float32Array> {
+  async combine(xs: Float32Array[], coefs: number[]): Promise<Float32Array> {
+    return (await this.combineLending(xs, coefs)).out;
+  }
+
+  /** Like combine, and gives back the inputs' buffers that were moved to the worker (now free to reuse). */
+  combineLending(xs: Float32Array[], coefs: number[]): Promise<{ out: Float32Array; lent: ArrayBuffer[] }> {
     const worker = this.pick();
     const id = this.nextId++;
     // Hand over whole buffers we own without copying; anything else (a view into a larger buffer that
@@ -60,7 +66,7 @@ class LinearPool {
       this.jobs.set(id, { resolve, reject });
       this.busy.set(worker, (this.busy.get(worker) ?? 0) + 1);
       worker.ref(); // keep the process alive while a job is out
-      worker.postMessage({ id, xs, coefs, n: xs[0].length }, unique);
+      worker.postMessage({ id, xs, coefs, n: xs[0].length, lent: unique }, unique);
     });
   }
 
@@ -74,13 +80,13 @@ class LinearPool {
   private spawn(): Worker {
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref();
-    w.on('message', ({ id, out }: { id: number; out: Float32Array }) => {
+    w.on('message', ({ id, out, lent }: { id: number; out: Float32Array; lent: ArrayBuffer[] }) => {
       const job = this.jobs.get(id);
       this.jobs.delete(id);
       const left = (this.busy.get(w) ?? 1) - 1;
       this.busy.set(w, left);
       if (left === 0) w.unref();
-      job?.resolve(out);
+      job?.resolve({ out, lent });
     });
     w.on('error', (e) => this.fail(w, e));
     w.on('exit', (code) => this.fail(w, new Error(`merge worker exited (code ${code})`)));
