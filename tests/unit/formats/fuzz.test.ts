@@ -6,6 +6,7 @@ import { openModel } from '../../../main/engine/formats/registry';
 import { ModelFileError } from '../../../main/engine/formats/types';
 import { tensorStats } from '../../../main/engine/tensor/stats';
 import { fixture, tempDir } from './format-fixtures';
+import { mulberry32 } from '../../../main/engine/random';
 
 const tmp = tempDir();
 afterAll(() => tmp.remove());
@@ -13,15 +14,6 @@ afterAll(() => tmp.remove());
 const SOURCES = ['tiny_cnn_b.safetensors', 'mixed_dtypes.safetensors', 'tiny_cnn.onnx', 'typed_fields.onnx', 'tiny_cnn_b.pt'];
 const CASES_PER_SOURCE = 80;
 const CASE_TIMEOUT_MS = 5000;
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(original: Uint8Array, rand: () => number): Uint8Array {
   const int = (n: number) => Math.floor(rand() * n);

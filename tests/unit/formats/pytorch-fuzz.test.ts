@@ -5,18 +5,10 @@ import { join } from 'node:path';
 import { pytorchReader } from '../../../main/engine/formats/pytorch';
 import { ModelFileError } from '../../../main/engine/formats/types';
 import { fixture } from './pytorch-helpers';
+import { mulberry32 } from '../../../main/engine/random';
 
-// Deterministic PRNG (mulberry32) so a failure reproduces from its case number.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic PRNG so a failure reproduces from its case number.
+const rng = mulberry32;
 
 const SOURCES = ['smallcnn.pt', 'smallcnn_legacy.pt', 'tied.pt', 'views.pt', 'dtypes_legacy.pt', 'deflated.pt', 'batchnorm.pt'];
 const CASES = 400;

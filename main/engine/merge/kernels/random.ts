@@ -12,14 +12,5 @@ export function tensorSeed(seed: number, name: string): number {
   return h >>> 0;
 }
 
-/** Mulberry32: small, fast, good enough for Bernoulli drops; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32 (shared with model init): good enough for Bernoulli drops; floats in [0, 1). */
+export { mulberry32 } from '../../random';

@@ -1,0 +1,14 @@
+// Mulberry32: a small, fast seeded generator — same seed, same numbers on every machine. Model init,
+// dropout masks, DARE/DELLA drops and the fuzz tests draw from it.
+
+/** Floats in [0, 1) from a 32-bit seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
