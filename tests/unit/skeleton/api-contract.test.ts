@@ -22,6 +22,10 @@ describe('API contract', () => {
     ['a missing key', 'cancelJob', {}, /jobId/],
     ['an empty job id', 'cancelJob', { jobId: '' }, /jobId/],
     ['arguments to a call that takes none', 'listJobs', { x: 1 }, /Unrecognized|x/],
+    ['a training run with no output folder', 'startJob', { kind: 'train', params: { arch: 'mlp', dataset: 'mnist', epochs: 1, batchSize: 8, optimizer: 'sgd', lr: 0.1, seed: 0 } }, /outDir/],
+    ['a training run with a negative learning rate', 'startJob', { kind: 'train', params: { arch: 'mlp', dataset: 'mnist', epochs: 1, batchSize: 8, optimizer: 'sgd', lr: -1, seed: 0, outDir: '/tmp/x' } }, /lr/],
+    ['a merge without a recipe', 'startJob', { kind: 'merge', params: {} }, /recipe/],
+    ['an empty model path', 'openModel', { path: '' }, /path/],
   ])('rejects %s', (_label, name, args, pattern) => {
     expect(() => parseCall(name, args)).toThrow(ApiValidationError);
     expect(() => parseCall(name, args)).toThrow(pattern);
