@@ -2,7 +2,8 @@
 // commit, so a reader never sees half a model at the real path (DESIGN.md: writes are atomic).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { isShared, OffloadedSha256 } from './offload-hash';
 
 /** Small writes are gathered into one buffer of this size before they reach the disk. */
 const COALESCE_BYTES = 1 << 20;
@@ -13,8 +14,11 @@ export class AtomicFile {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private closed = false;
-  /** SHA-256 of the bytes in the order written (so of the file, unless a patch() rewrote some). */
-  private hash: Hash | undefined;
+  /**
+   * SHA-256 of the bytes in the order written (so of the file, unless a patch() rewrote some), kept in a
+   * worker thread: bytes in shared memory are hashed there without a copy while they are written here.
+   */
+  private hash: OffloadedSha256 | undefined;
 
   private constructor(
     readonly target: string,
@@ -22,7 +26,7 @@ export class AtomicFile {
     private readonly handle: fs.FileHandle,
     hash: boolean,
   ) {
-    if (hash) this.hash = createHash('sha256');
+    if (hash) this.hash = new OffloadedSha256();
   }
 
   /** `hash`: compute the file's SHA-256 from the bytes as they are written (commit() returns it). */
@@ -36,7 +40,18 @@ export class AtomicFile {
   async write(bytes: Uint8Array): Promise<void> {
     if (this.closed) throw new Error(`write after close of ${this.target}`);
     this.position += bytes.length;
-    this.hash?.update(bytes);
+    // Posted in write order, hashed in a worker meanwhile; a failure there shows at commit(). Bytes in
+    // shared memory are read there in place, so this returns (the caller may reuse them) once they are in.
+    const hashed = this.hash?.update(bytes);
+    hashed?.catch(() => {});
+    try {
+      await this.append(bytes);
+    } finally {
+      if (hashed && isShared(bytes)) await hashed.catch(() => {});
+    }
+  }
+
+  private async append(bytes: Uint8Array): Promise<void> {
     if (bytes.length >= COALESCE_BYTES) {
       await this.flush();
       await this.writeAll(bytes);
@@ -51,6 +66,7 @@ export class AtomicFile {
   async patch(position: number, bytes: Uint8Array): Promise<void> {
     if (this.closed) throw new Error(`write after close of ${this.target}`);
     if (position < 0 || position + bytes.length > this.position) throw new Error(`patch of ${this.target} past what was written`);
+    this.hash?.drop();
     this.hash = undefined; // bytes already hashed changed
     await this.flush();
     let done = 0;
@@ -66,11 +82,13 @@ export class AtomicFile {
     this.closed = true;
     await this.handle.close();
     await fs.rename(this.tempPath, this.target);
-    return this.hash ? { sha256: this.hash.digest('hex'), bytes: this.position } : undefined;
+    return this.hash ? { sha256: await this.hash.digest(), bytes: this.position } : undefined;
   }
 
   /** Close and remove the temp file; the target is left untouched. Safe to call twice. */
   async discard(): Promise<void> {
+    this.hash?.drop();
+    this.hash = undefined;
     if (!this.closed) {
       this.closed = true;
       await this.handle.close().catch(() => {});

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { FormatWriter, ModelSource, TensorInfo, TensorSpec, TensorWriteSession, WrittenFile } from '../formats/types';
 import { CancelledError, type JobContext } from '../jobs/context';
 import { DTYPE_SIZE, fromFloat32, numElements, toFloat32, type DType } from '../tensor/dtypes';
+import { isShared, sharedBytes } from '../formats/offload-hash';
 import { hashFiles, StreamingFileHash, type FileHash } from './hashing';
 import { linearPool, POOL_MIN_ELEMENTS } from './kernels/pool';
 import { registryIO, type MergeIO } from './io';
@@ -98,22 +99,24 @@ function asFloat32(bytes: Uint8Array, dtype: DType): Float32Array {
 }
 
 /**
- * Input buffers given back by the merge workers, reused for the next tensors' reads: allocating (and
- * collecting) a fresh 8 MB buffer per input per tensor kept the garbage collector busy on the main thread.
+ * Buffers in shared memory (SharedArrayBuffer) that tensors are read into and merged into, reused from
+ * tensor to tensor: the hashing workers (SHA-256 of the parents and of the output, CRC-32 of each record)
+ * and the merge workers read them in place, so no bytes are copied or moved between threads. A buffer
+ * goes back here only once every reader of it is done. Reusing them also keeps the garbage collector
+ * off the main thread (a fresh 8 MB buffer per input per tensor kept it busy).
  */
-class BufferRecycler {
-  private readonly free = new Map<number, ArrayBuffer[]>();
+class SharedBuffers {
+  private readonly free = new Map<number, Uint8Array[]>();
   private held = 0;
   constructor(private readonly maxBytes: number) {}
-  take(bytes: number): Uint8Array | undefined {
+  take(bytes: number): Uint8Array {
     const b = this.free.get(bytes)?.pop();
-    if (!b) return undefined;
-    this.held -= bytes;
-    return new Uint8Array(b);
+    if (b) { this.held -= bytes; return b; }
+    return sharedBytes(bytes);
   }
-  give(buffers: ArrayBuffer[]): void {
+  give(buffers: Uint8Array[]): void {
     for (const b of buffers) {
-      if (b.byteLength === 0 || this.held + b.byteLength > this.maxBytes) continue;
+      if (b.byteLength === 0 || !isShared(b) || b.byteOffset !== 0 || b.byteLength !== b.buffer.byteLength || this.held + b.byteLength > this.maxBytes) continue;
       const list = this.free.get(b.byteLength) ?? [];
       list.push(b);
       this.free.set(b.byteLength, list);
@@ -122,14 +125,18 @@ class BufferRecycler {
   }
 }
 
-/** Reads a tensor; with a hasher for its file, the bytes are hashed too. */
-async function readChecked(info: TensorInfo, file: string, hasher?: StreamingFileHash, recycler?: BufferRecycler): Promise<Uint8Array> {
+/** A tensor's bytes as read; `hashed` resolves once its file's hasher is done with them. */
+interface Read { data: Uint8Array; hashed?: Promise<unknown>; buffer?: Uint8Array }
+
+/** Reads a tensor (into shared memory when the reader can); with a hasher for its file, the bytes are hashed too. */
+async function readChecked(info: TensorInfo, file: string, hasher: StreamingFileHash | undefined, buffers: SharedBuffers): Promise<Read> {
   let data: Uint8Array;
   let fileOffset: number | undefined;
+  let buffer: Uint8Array | undefined;
   if (info.readSpan) {
-    const into = recycler?.take(info.byteLength);
+    const into = buffers.take(info.byteLength);
     ({ data, fileOffset } = await info.readSpan(into));
-    if (into && data.buffer !== into.buffer) recycler!.give([into.buffer as ArrayBuffer]);
+    if (data.buffer === into.buffer) buffer = into; else buffers.give([into]);
   } else {
     data = await info.read();
   }
@@ -137,7 +144,10 @@ async function readChecked(info: TensorInfo, file: string, hasher?: StreamingFil
   if (data.byteLength !== expected) {
     throw new Error(`${file}: tensor ${info.name} gave ${data.byteLength} bytes, expected ${expected} (${info.dtype}, ${info.shape.join('×')}) — the file may be truncated or damaged`);
   }
-  return hasher && fileOffset !== undefined ? hasher.feed(fileOffset, data) : data;
+  // The bytes go on to the merge at once; the hash of them runs beside it (nothing writes to them).
+  const hashed = hasher && fileOffset !== undefined ? hasher.feed(fileOffset, data) : undefined;
+  hashed?.catch(() => {}); // awaited before the buffer is reused
+  return { data, hashed, buffer };
 }
 
 /** Parents hashed from the bytes the merge streams, by index (models, then the base); undefined: hashed apart. */
@@ -147,18 +157,31 @@ interface Inputs {
   infos: TensorInfo[];
   data: Uint8Array[];
   base?: { info: TensorInfo; data: Uint8Array };
+  /** Resolve once the hashers are done with the bytes read. */
+  hashed: Promise<unknown>[];
+  /** Shared buffers the bytes lie in, given back once nothing reads them any more. */
+  buffers: Uint8Array[];
 }
 
 /** Everything one planned tensor reads, gathered by positioned reads in parallel. */
-function readInputs(t: PlannedTensor, plan: MergePlan, sources: { models: ModelSource[]; base?: ModelSource }, index: TensorIndex, baseIndex: TensorIndex | undefined, group: string[] | undefined, hashers: StreamHashers, recycler: BufferRecycler): Promise<Inputs> {
+function readInputs(t: PlannedTensor, plan: MergePlan, sources: { models: ModelSource[]; base?: ModelSource }, index: TensorIndex, baseIndex: TensorIndex | undefined, group: string[] | undefined, hashers: StreamHashers, buffers: SharedBuffers): Promise<Inputs> {
   const wanted = t.action.kind === 'copy' ? [t.action.from] : sources.models.map((_, i) => i);
   const infos = wanted.map((i) => index.get(i, t.name, group)!);
   const useBase = t.action.kind === 'merge' && (plan.method.needsBase || plan.method.acceptsBase) && baseIndex;
   const baseInfo = useBase ? baseIndex.get(0, t.name, group) : undefined;
   return Promise.all([
-    Promise.all(infos.map((info, k) => readChecked(info, sources.models[wanted[k]].path, hashers[wanted[k]], recycler))),
-    baseInfo ? readChecked(baseInfo, sources.base!.path, hashers[sources.models.length], recycler) : Promise.resolve(undefined),
-  ]).then(([data, b]) => ({ infos, data, base: baseInfo && b ? { info: baseInfo, data: b } : undefined }));
+    Promise.all(infos.map((info, k) => readChecked(info, sources.models[wanted[k]].path, hashers[wanted[k]], buffers))),
+    baseInfo ? readChecked(baseInfo, sources.base!.path, hashers[sources.models.length], buffers) : Promise.resolve(undefined),
+  ]).then(([reads, b]) => {
+    const all = b ? [...reads, b] : reads;
+    return {
+      infos,
+      data: reads.map((r) => r.data),
+      base: baseInfo && b ? { info: baseInfo, data: b.data } : undefined,
+      hashed: all.flatMap((r) => (r.hashed ? [r.hashed] : [])),
+      buffers: all.flatMap((r) => (r.buffer ? [r.buffer] : [])),
+    };
+  });
 }
 
 function inputBytes(t: PlannedTensor, plan: MergePlan, sources: { models: ModelSource[]; base?: ModelSource }, index: TensorIndex, group: string[] | undefined): number {
@@ -169,23 +192,37 @@ function inputBytes(t: PlannedTensor, plan: MergePlan, sources: { models: ModelS
   return b;
 }
 
-/** Merges (or copies) one tensor into the bytes to write; big linear merges run in a worker thread. */
-async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs, recycler: BufferRecycler): Promise<Uint8Array> {
+/**
+ * Merges (or copies) one tensor into the bytes to write; big linear merges run in a worker thread, into a
+ * shared buffer taken from `buffers` (returned as `buffer`, to give back once written).
+ */
+async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs, buffers: SharedBuffers): Promise<{ bytes: Uint8Array; buffer?: Uint8Array }> {
   if (t.action.kind === 'copy') {
     const info = inputs.infos[0];
-    if (info.dtype === t.outputDType) return inputs.data[0];
-    return fromFloat32(toFloat32(inputs.data[0], info.dtype), t.outputDType);
+    if (info.dtype === t.outputDType) return { bytes: inputs.data[0] };
+    return { bytes: fromFloat32(toFloat32(inputs.data[0], info.dtype), t.outputDType) };
   }
   const models = inputs.data.map((d, i) => asFloat32(d, inputs.infos[i].dtype));
   const base = inputs.base ? asFloat32(inputs.base.data, inputs.base.info.dtype) : undefined;
   const input = { models, base, weights: t.weights, params: t.params, seed: t.seed, name: t.name };
   if (method.linearForm && t.strength === 1 && models[0].length >= POOL_MIN_ELEMENTS) {
-    // The inputs' buffers move to the worker: nothing here touches them afterwards.
+    // Inputs in shared memory are read by the worker in place (others move to it: nothing here touches
+    // them afterwards); the result lands in a shared buffer, which the output's hashers read in place.
     const { inputs: xs, coefs } = method.linearForm(input);
-    const { out, lent } = await linearPool().combineLending(xs, coefs);
-    recycler.give(lent);
-    return fromFloat32(out, t.outputDType);
+    // Bytes not in shared memory may move to the worker (detached here): their hashers take them first.
+    if (inputs.data.some((d) => !isShared(d)) || (inputs.base && !isShared(inputs.base.data))) await Promise.all(inputs.hashed);
+    const buffer = buffers.take(xs[0].length * 4);
+    const into = new Float32Array(buffer.buffer, buffer.byteOffset, xs[0].length);
+    const { out } = await linearPool().combineLending(xs, coefs, into);
+    // Filled in place when the worker could: its reply is then another view (another SharedArrayBuffer
+    // object) of the same memory, so the bytes are taken from our own view, which the checks below know.
+    const bytes = fromFloat32(isShared(out) ? into : out, t.outputDType);
+    if (bytes.buffer === buffer.buffer) return { bytes, buffer };
+    buffers.give([buffer]);
+    return { bytes };
   }
+  // A kernel on this thread may work in place on its inputs: the parents' hashers finish with them first.
+  await Promise.all(inputs.hashed);
   let out = method.kernel(input);
   if (t.strength !== 1) {
     // Layer strength: blend the method's result with the first model (0 = keep model 0).
@@ -194,7 +231,7 @@ async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs, re
     if (out === first) out = Float32Array.from(out);
     for (let i = 0; i < out.length; i++) out[i] = first[i] + s * (out[i] - first[i]);
   }
-  return fromFloat32(out, t.outputDType);
+  return { bytes: fromFloat32(out, t.outputDType) };
 }
 
 /** Output specs in the first model's order, with tied aliases beside their tensor. */
@@ -325,9 +362,12 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     let done = 0;
     log(`merging ${plan.tensors.length} tensors with ${plan.method.id} into ${resolved.output.path}`);
 
-    // Enough recycled buffers for one tensor's inputs being read while the previous one's are merged.
-    const recycler = new BufferRecycler(2 * sizes.reduce((m, b) => (b <= PREFETCH_MAX_BYTES && b > m ? b : m), 0));
-    const start = (i: number) => readInputs(plan.tensors[i], plan, sources, index, baseIndex, groups.get(plan.tensors[i].name), hashers, recycler);
+    // Shared buffers kept for reuse: enough for the tensors in flight (read ahead, merged, being hashed and
+    // written), each its inputs and its output.
+    const buffers = new SharedBuffers(5 * sizes.reduce((m, b) => (b <= PREFETCH_MAX_BYTES && b > m ? b : m), 0));
+    const start = (i: number) => readInputs(plan.tensors[i], plan, sources, index, baseIndex, groups.get(plan.tensors[i].name), hashers, buffers);
+    /** Per tensor in flight: resolves once its buffers are back (hashed and written); failures surface here. */
+    const releases: Promise<void>[] = [];
     let next: Promise<Inputs> | undefined = plan.tensors.length ? start(0) : undefined;
     for (let i = 0; i < plan.tensors.length; i++) {
       if (ctx.signal.aborted) throw new CancelledError();
@@ -340,17 +380,27 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
         next.catch(() => {}); // surfaced when awaited
       }
       if (ctx.signal.aborted) throw new CancelledError();
-      const bytes = await compute(t, plan.method, inputs, recycler);
+      const { bytes, buffer } = await compute(t, plan.method, inputs, buffers);
       if (!session && !hashed && queuedBytes + bytes.byteLength <= queueMax) {
+        // Held until the output begins: its buffers are left to the garbage collector, not reused.
         queue.push({ name: t.name, bytes });
         queuedBytes += bytes.byteLength;
+        const release = Promise.all(inputs.hashed).then(() => {});
+        release.catch(() => {});
+        releases.push(release);
       } else {
         const out = session ?? (await openOutput());
         if (pendingWrite) await pendingWrite;
         if (ctx.signal.aborted) throw new CancelledError();
         pendingWrite = out.writeTensor(t.name, bytes).catch((e) => { throw writeError(resolved.output.path, e); });
         pendingWrite.catch(() => {}); // surfaced when awaited
+        // The input and output buffers are reused once the hashers and the write are done with them.
+        const release = Promise.all([...inputs.hashed, pendingWrite]).then(() => buffers.give(buffer ? [...inputs.buffers, buffer] : inputs.buffers));
+        release.catch(() => {});
+        releases.push(release);
       }
+      // Bounds the tensors in flight (so the memory held), and surfaces a hashing failure.
+      if (releases.length > 2) await releases.shift();
       if (!next && i + 1 < plan.tensors.length) next = start(i + 1);
       done += sizes[i];
       ctx.progress({ done, total, message: t.name, unit: 'bytes' });
@@ -358,6 +408,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     }
     if (pendingWrite) await pendingWrite;
     pendingWrite = undefined;
+    await Promise.all(releases.splice(0));
     const out = session ?? (await openOutput());
     if (ctx.signal.aborted) throw new CancelledError();
     let finalMetadata: Record<string, string> | undefined;

@@ -3,11 +3,11 @@
 // or an output that needs its metadata before the first tensor; it runs beside the main thread's work.
 // The worker is plain JS passed inline, so it needs no build step and runs the same under tsx, vitest,
 // the CLI and Electron's utility process.
-import { createHash } from 'node:crypto';
 import { open as openFile, stat, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CancelledError } from '../jobs/context';
+import { OffloadedSha256 } from '../formats/offload-hash';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -97,13 +97,15 @@ const GAP_CHUNK = 8 << 20;
  * it is read; whatever lies between the last fed byte and the next span (zip headers, a tensor the merge
  * skipped) is read from the file here, and finish() reads the rest to the end. Spans at or before what was
  * already hashed are skipped, so any order of reads gives the hash of the whole file, in one pass when the
- * reads follow the file's order. It runs on the calling thread: on 2 shared cores a worker per file
- * measured no faster (4.7–4.7 s against 4.7–5.2 s for bench/merge), as lending it each tensor's buffer
- * cost as much main-thread time (postMessage) as the hashing it took away.
+ * reads follow the file's order. The hash itself runs in a worker thread (formats/offload-hash.ts): bytes
+ * in shared memory (a SharedArrayBuffer) are hashed there without a copy, others are copied into the
+ * message. (Lending each tensor's ArrayBuffer to a worker measured no faster on 2 shared cores, as the
+ * transfers cost as much main-thread time as the hashing they took away; shared memory needs none.)
  */
 export class StreamingFileHash {
-  private readonly hash = createHash('sha256');
+  private readonly hash = new OffloadedSha256();
   private cursor = 0;
+  private digested = false;
   private fh: FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
 
@@ -114,17 +116,23 @@ export class StreamingFileHash {
     return new StreamingFileHash(file, size);
   }
 
-  /** Hashes `data`, the file's bytes from `offset`; resolves with `data` once they are in (then it may be handed away). */
+  /**
+   * Hashes `data`, the file's bytes from `offset`; resolves with `data` once they are in (then it may be
+   * changed or reused: bytes in shared memory are read by the hashing worker until then).
+   */
   feed(offset: number, data: Uint8Array): Promise<Uint8Array> {
-    const run = this.chain.then(async () => {
+    // The chain orders the gap reads and the posts; the worker hashes what is posted in that order.
+    const posted = this.chain.then(async () => {
       if (offset > this.cursor) await this.catchUp(Math.min(offset, this.size));
       const end = offset + data.byteLength;
-      if (end <= this.cursor || offset > this.cursor) return;
-      this.hash.update(data.subarray(this.cursor - offset));
+      if (end <= this.cursor || offset > this.cursor) return { hashed: Promise.resolve() };
+      const hashed = this.hash.update(data.subarray(this.cursor - offset));
+      hashed.catch(() => {}); // awaited by the caller
       this.cursor = end;
+      return { hashed };
     });
-    this.chain = run.catch(() => {});
-    return run.then(() => data);
+    this.chain = posted.then(() => {}, () => {});
+    return posted.then(({ hashed }) => hashed).then(() => data);
   }
 
   /** Reads and hashes what was not fed, to the end of the file, and closes it. */
@@ -134,16 +142,20 @@ export class StreamingFileHash {
       await this.catchUp(this.size);
       const st = await this.handle().then((h) => h.stat());
       if (st.size !== this.size) throw new Error(`${this.file} changed size while it was read (${this.size} → ${st.size} bytes)`);
-    } finally {
+    } catch (e) {
       await this.close();
+      throw e;
     }
-    return { file: this.file, sha256: this.hash.digest('hex'), bytes: this.size };
+    this.digested = true;
+    await this.close();
+    return { file: this.file, sha256: await this.hash.digest(), bytes: this.size };
   }
 
   /** Closes the file if this opened it; safe to call twice. */
   async close(): Promise<void> {
     const fh = this.fh;
     this.fh = undefined;
+    if (!this.digested) this.hash.drop();
     await fh?.close().catch(() => {});
   }
 
@@ -160,7 +172,7 @@ export class StreamingFileHash {
       const want = Math.min(buf.length, to - this.cursor);
       const { bytesRead } = await fh.read(buf, 0, want, this.cursor);
       if (bytesRead === 0) throw new Error(`cannot hash ${this.file}: it ends at byte ${this.cursor}, before ${to} (truncated while open?)`);
-      this.hash.update(buf.subarray(0, bytesRead));
+      void this.hash.update(buf.subarray(0, bytesRead)).catch(() => {}); // copied into the message; a failure shows at digest
       this.cursor += bytesRead;
     }
   }

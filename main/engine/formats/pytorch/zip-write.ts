@@ -1,6 +1,6 @@
 // A streaming zip writer for torch.save-style archives: stored (uncompressed) entries whose data
 // starts on a 64-byte boundary like torch's, CRC-32 from node:zlib, zip64 records when sizes need them.
-import { crc32 } from 'node:zlib';
+import { crc32Offloaded } from '../offload-hash';
 
 /** Where the archive goes: an append-only sink that knows how many bytes it has taken. */
 export interface ByteSink {
@@ -40,7 +40,7 @@ export class ZipStreamWriter {
     const z64Len = zip64 ? 20 : 0;
     const fixed = 30 + nameBuf.length + z64Len;
     const pad = (ALIGN - ((offset + fixed + 4) % ALIGN)) % ALIGN; // +4: the padding field's own header
-    const crc = crc32(data);
+    const crc = await crc32Offloaded(data); // in a worker when the bytes lie in shared memory
     const header = Buffer.alloc(fixed + 4 + pad);
     header.writeUInt32LE(0x04034b50, 0);
     header.writeUInt16LE(zip64 ? 45 : 20, 4);

@@ -2,9 +2,10 @@
 // entry's bytes are read only when asked. Stored entries can be read in ranges without touching the
 // rest; deflated ones are inflated whole under a size cap. Names with `..` and bombs are refused.
 import { promisify } from 'node:util';
-import { crc32, inflateRaw } from 'node:zlib';
+import { inflateRaw } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
 import { readAt } from './read-at';
+import { crc32Offloaded } from '../offload-hash';
 
 const inflateRawAsync = promisify(inflateRaw);
 
@@ -136,9 +137,12 @@ export class ZipArchive {
     return this.checked(entry, out);
   }
 
-  /** Whole-entry reads are checked against the CRC (0 means the writer did not compute one). */
-  private checked(entry: ZipEntry, data: Uint8Array): Uint8Array {
-    if (entry.crc32 !== 0 && crc32(data) !== entry.crc32) throw new ZipFormatError(`entry ${entry.name} fails its CRC check (damaged)`);
+  /**
+   * Whole-entry reads are checked against the CRC (0 means the writer did not compute one); bytes read
+   * into shared memory are checked in a worker thread (see offload-hash.ts), the others right here.
+   */
+  private async checked(entry: ZipEntry, data: Uint8Array): Promise<Uint8Array> {
+    if (entry.crc32 !== 0 && (await crc32Offloaded(data)) !== entry.crc32) throw new ZipFormatError(`entry ${entry.name} fails its CRC check (damaged)`);
     return data;
   }
 

@@ -7,8 +7,8 @@ import { Worker } from 'node:worker_threads';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-function combine(xs, c, n) {
-  const out = new Float32Array(n);
+function combine(xs, c, n, into) {
+  const out = into || new Float32Array(n);
   switch (xs.length) {
     case 1: { const a = xs[0]; for (let i = 0; i < n; i++) out[i] = c[0] * a[i]; return out; }
     case 2: { const a = xs[0], b = xs[1], ca = c[0], cb = c[1]; for (let i = 0; i < n; i++) out[i] = ca * a[i] + cb * b[i]; return out; }
@@ -30,10 +30,11 @@ function combine(xs, c, n) {
     }
   }
 }
-parentPort.on('message', ({ id, xs, coefs, n, lent }) => {
-  const out = combine(xs, coefs, n);
-  // Buffers lent to us go back with the result, for the caller to read the next tensors into.
-  parentPort.postMessage({ id, out, lent }, [out.buffer, ...lent]);
+parentPort.on('message', ({ id, xs, coefs, n, lent, into }) => {
+  const out = combine(xs, coefs, n, into);
+  // Buffers lent to us go back with the result, for the caller to read the next tensors into. An output
+  // in shared memory (into) is the caller's own: it is written in place and goes back as a view.
+  parentPort.postMessage({ id, out, lent }, into ? lent : [out.buffer, ...lent]);
 });
 `;
 
@@ -54,8 +55,12 @@ class LinearPool {
     return (await this.combineLending(xs, coefs)).out;
   }
 
-  /** Like combine, and gives back the inputs' buffers that were moved to the worker (now free to reuse). */
-  combineLending(xs: Float32Array[], coefs: number[]): Promise<{ out: Float32Array; lent: ArrayBuffer[] }> {
+  /**
+   * Like combine, and gives back the inputs' buffers that were moved to the worker (now free to reuse).
+   * Inputs in shared memory are read in place (nothing moves); `into`, n floats over a SharedArrayBuffer,
+   * receives the result in place of a new array.
+   */
+  combineLending(xs: Float32Array[], coefs: number[], into?: Float32Array): Promise<{ out: Float32Array; lent: ArrayBuffer[] }> {
     const worker = this.pick();
     const id = this.nextId++;
     // Hand over whole buffers we own without copying; anything else (a view into a larger buffer that
@@ -66,7 +71,8 @@ class LinearPool {
       this.jobs.set(id, { resolve, reject });
       this.busy.set(worker, (this.busy.get(worker) ?? 0) + 1);
       worker.ref(); // keep the process alive while a job is out
-      worker.postMessage({ id, xs, coefs, n: xs[0].length, lent: unique }, unique);
+      const shared = into && into.buffer instanceof SharedArrayBuffer && into.length === xs[0].length ? into : undefined;
+      worker.postMessage({ id, xs, coefs, n: xs[0].length, lent: unique, into: shared }, unique);
     });
   }
 

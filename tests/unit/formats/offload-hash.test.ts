@@ -1,0 +1,42 @@
+// SHA-256 and CRC-32 in worker threads: the same values as node's own, for bytes in shared memory (read
+// in place) and for ordinary bytes (copied, so the caller may reuse its buffer at once).
+import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { crc32Offloaded, isShared, OffloadedSha256, sharedBytes } from '../../../main/engine/formats/offload-hash';
+
+describe('offloaded hashing', () => {
+  const content = randomBytes((3 << 20) + 123); // over the size where a CRC goes to a worker
+
+  it('gives zlib\'s CRC-32 for shared and ordinary bytes, big and small', async () => {
+    const shared = sharedBytes(content.length);
+    shared.set(content);
+    expect(isShared(shared)).toBe(true);
+    expect(isShared(content)).toBe(false);
+    for (const bytes of [shared, shared.subarray(5, 1000), shared.subarray(7), content, content.subarray(1, 2 << 20)]) {
+      expect(await crc32Offloaded(bytes)).toBe(crc32(bytes));
+    }
+  });
+
+  it('gives the SHA-256 of everything updated, in order, whether shared or copied', async () => {
+    const shared = sharedBytes(content.length);
+    shared.set(content);
+    const h = new OffloadedSha256();
+    const cut = [0, 10, 1 << 20, (2 << 20) + 5, content.length];
+    const done: Promise<void>[] = [];
+    for (let i = 0; i + 1 < cut.length; i++) {
+      done.push(h.update(i % 2 ? shared.subarray(cut[i], cut[i + 1]) : content.subarray(cut[i], cut[i + 1])));
+    }
+    await Promise.all(done);
+    expect(await h.digest()).toBe(createHash('sha256').update(content).digest('hex'));
+
+    // Ordinary bytes are copied when posted: changing them afterwards does not change the hash.
+    const reused = Buffer.from(content.subarray(0, 4096));
+    const g = new OffloadedSha256();
+    const p = g.update(reused);
+    reused.fill(0);
+    await p;
+    expect(await g.digest()).toBe(createHash('sha256').update(content.subarray(0, 4096)).digest('hex'));
+    await expect(g.digest()).rejects.toThrow(/already digested/);
+  });
+});
