@@ -194,7 +194,8 @@ export function encodeModel(model: ModelProto): Uint8Array {
 
 // ---------------------------------------------------------------- decode
 
-function decodeEntry(r: ProtoReader): StringEntry {
+/** A key/value entry (metadata_props, external_data); also used by the offset scanner for large files. */
+export function decodeEntry(r: ProtoReader): StringEntry {
   const e: StringEntry = { key: '', value: '' };
   while (!r.done()) {
     const { field, wire } = r.tag();

@@ -2,7 +2,7 @@
 // fields, the graph's fields, and for each initializer its name/dtype/dims and where its data lives
 // (raw_data range, typed-field message, or external file). Only field headers and small fields are read.
 import { ProtoError, ProtoReader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../../onnx/wire';
-import type { StringEntry } from '../../onnx/proto';
+import { decodeEntry, type StringEntry } from '../../onnx/proto';
 import { WindowedFile } from './windowed-file';
 
 /** A whole field (tag included) in the file: copying [start, end) reproduces it exactly. */
@@ -67,18 +67,6 @@ async function* fieldsOf(wf: WindowedFile, start: number, end: number): AsyncGen
   }
 }
 
-function decodeEntry(bytes: Uint8Array): StringEntry {
-  const r = new ProtoReader(bytes);
-  const e: StringEntry = { key: '', value: '' };
-  while (!r.done()) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === WIRE_LEN) e.key = r.string();
-    else if (field === 2 && wire === WIRE_LEN) e.value = r.string();
-    else r.skip(wire);
-  }
-  return e;
-}
-
 async function scanInitializer(wf: WindowedFile, fieldStart: number, start: number, end: number): Promise<ScannedInitializer> {
   const t: ScannedInitializer = { name: '', dataType: 0, dims: [], messageStart: start, messageEnd: end, fieldStart, typed: false, dataLocation: 0 };
   for await (const f of fieldsOf(wf, start, end)) {
@@ -93,7 +81,7 @@ async function scanInitializer(wf: WindowedFile, fieldStart: number, start: numb
       case 8: t.name = new TextDecoder().decode(await wf.view(f.valueStart, f.valueEnd - f.valueStart)); break;
       case 9: t.raw = { offset: f.valueStart, length: f.valueEnd - f.valueStart }; break;
       case 4: case 5: case 6: case 7: case 10: case 11: t.typed = true; break;
-      case 13: (t.externalData ??= []).push(decodeEntry(await wf.bytes(f.valueStart, f.valueEnd - f.valueStart))); break;
+      case 13: (t.externalData ??= []).push(decodeEntry(new ProtoReader(await wf.bytes(f.valueStart, f.valueEnd - f.valueStart)))); break;
       case 14: t.dataLocation = f.value; break;
       default: break;
     }
