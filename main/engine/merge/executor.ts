@@ -9,6 +9,7 @@ import type { FormatWriter, ModelSource, TensorInfo, TensorSpec, TensorWriteSess
 import { CancelledError, type JobContext } from '../jobs/context';
 import { DTYPE_SIZE, fromFloat32, numElements, toFloat32, type DType } from '../tensor/dtypes';
 import { isShared, sharedBytes } from '../formats/offload-hash';
+import { FileHashCache, type FileIdentity } from './hash-cache';
 import { hashFiles, StreamingFileHash, type FileHash } from './hashing';
 import { linearPool, POOL_MIN_ELEMENTS } from './kernels/pool';
 import { registryIO, type MergeIO } from './io';
@@ -59,7 +60,10 @@ export interface MergeResult {
 export interface RunMergeOptions {
   /** Folder relative recipe paths resolve against (the recipe file's folder); default: the current folder. */
   baseDir?: string;
-  /** When given, the run is recorded under <workspace>/runs/<time>-<slug>/. */
+  /**
+   * When given, the run is recorded under <workspace>/runs/<time>-<slug>/, and the parents' and the
+   * output's hashes are kept in its cache (hash-cache.ts): parents unchanged since are not hashed again.
+   */
   workspace?: string;
   /** How files are opened and written (default: the format registry). */
   io?: MergeIO;
@@ -268,6 +272,11 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     : undefined;
   const log = (m: string) => { ctx.log(m); run?.log(m); };
   const parentFiles = [...resolved.models.map((m) => m.path), ...(resolved.base ? [resolved.base] : [])];
+  // Parents whose hash the workspace remembers (unchanged since) are not hashed again; the others are.
+  const cache = options.workspace ? FileHashCache.inWorkspace(options.workspace) : undefined;
+  const looked = await Promise.all(parentFiles.map((p) => cache?.lookup(p) ?? Promise.resolve<{ hash?: FileHash; identity?: FileIdentity }>({})));
+  const known = looked.map((l) => l.hash);
+  const unknownFiles = parentFiles.filter((_, i) => !known[i]);
   const stopHashing = new AbortController();
   const onCancel = () => stopHashing.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
@@ -277,7 +286,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   // output begins once the hashes are known, and merged tensors wait in a bounded queue.
   let lateMetadata = false;
   try { lateMetadata = io.writerFor(resolved.output.path).lateMetadata === true; } catch { /* the pre-flight says why */ }
-  const hashing = lateMetadata ? undefined : hashFiles(parentFiles, stopHashing.signal);
+  const hashing = lateMetadata ? undefined : hashFiles(unknownFiles, stopHashing.signal);
   hashing?.catch(() => {}); // awaited below, or abandoned when the pre-flight blocks
   const hashers: StreamHashers = [];
   const opened = await openSources(resolved, io);
@@ -297,12 +306,14 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     let apart: Promise<FileHash[]> | undefined;
     if (lateMetadata) {
       for (let i = 0; i < parentSources.length; i++) {
-        hashers[i] = parentSources[i].tensors.every((t) => t.readSpan) ? await StreamingFileHash.open(parentFiles[i]) : undefined;
+        hashers[i] = !known[i] && parentSources[i].tensors.every((t) => t.readSpan) ? await StreamingFileHash.open(parentFiles[i]) : undefined;
       }
-      apart = hashFiles(parentFiles.filter((_, i) => !hashers[i]), stopHashing.signal);
+      apart = hashFiles(parentFiles.filter((_, i) => !known[i] && !hashers[i]), stopHashing.signal);
       apart.catch(() => {}); // awaited at the end
     }
-    log(`hashing ${parentFiles.length} parent file${parentFiles.length === 1 ? '' : 's'}${lateMetadata ? ' from the bytes the merge reads' : queueMax > 0 ? ' while merging' : ' before writing'}`);
+    const reused = parentFiles.length - unknownFiles.length;
+    if (reused) log(`${reused} parent hash${reused === 1 ? '' : 'es'} reused from the workspace cache (file${reused === 1 ? '' : 's'} unchanged since hashed)`);
+    if (unknownFiles.length) log(`hashing ${unknownFiles.length} parent file${unknownFiles.length === 1 ? '' : 's'}${lateMetadata ? ' from the bytes the merge reads' : queueMax > 0 ? ' while merging' : ' before writing'}`);
     ctx.progress({ done: 0, total: 1, message: 'hashing parents', unit: 'bytes' });
     if (ctx.signal.aborted) throw new CancelledError();
     const writer: FormatWriter = io.writerFor(resolved.output.path);
@@ -333,7 +344,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     } else {
       sessionReady = hashing!.then(async (hashes) => {
         hashed = true;
-        parents = parentRecords(parentFiles.map((p) => hashes.find((x) => x.file === p) as FileHash));
+        parents = parentRecords(parentFiles.map((p, i) => known[i] ?? (hashes.find((x) => x.file === p) as FileHash)));
         return begin(metadataOf(parents));
       });
     }
@@ -417,7 +428,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
       // tensors) is read and hashed now; the others were hashed in workers meanwhile.
       const hashedApart = await apart!;
       const byFile = new Map(hashedApart.map((h) => [h.file, h]));
-      parents = parentRecords(await Promise.all(parentFiles.map((p, i) => hashers[i]?.finish() ?? (byFile.get(p) as FileHash))));
+      parents = parentRecords(await Promise.all(parentFiles.map((p, i) => known[i] ?? hashers[i]?.finish() ?? (byFile.get(p) as FileHash))));
       finalMetadata = metadataOf(parents);
       if (ctx.signal.aborted) throw new CancelledError();
     }
@@ -442,6 +453,10 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
       runDir: run?.dir,
     };
     log(`wrote ${resolved.output.path} (${outHash.bytes} bytes, sha256 ${outHash.sha256}) in ${result.seconds.toFixed(2)} s`);
+    await cache?.remember([
+      ...parents.map((p, i) => ({ hash: { file: p.path, sha256: p.sha256, bytes: p.bytes }, before: looked[i].identity })),
+      { hash: outHash, written: true }, // ours, hashed as written or read back at once
+    ]);
     await run?.finish('succeeded', { output: result.output, parents, counts: result.counts, warnings: result.warnings });
     return result;
   } catch (e) {
