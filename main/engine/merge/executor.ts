@@ -8,9 +8,10 @@ import path from 'node:path';
 import type { FormatWriter, ModelSource, TensorInfo, TensorSpec, TensorWriteSession, WrittenFile } from '../formats/types';
 import { CancelledError, type JobContext } from '../jobs/context';
 import { DTYPE_SIZE, fromFloat32, numElements, toFloat32, type DType } from '../tensor/dtypes';
-import { isShared, sharedBytes } from '../formats/offload-hash';
+import { isShared } from '../formats/offload-hash';
 import { FileHashCache, type FileIdentity } from './hash-cache';
 import { hashFiles, StreamingFileHash, type FileHash } from './hashing';
+import { SharedArena } from './kernels/arena';
 import { linearPool, POOL_MIN_ELEMENTS } from './kernels/pool';
 import { registryIO, type MergeIO } from './io';
 import type { MergeMethod } from './methods';
@@ -102,38 +103,11 @@ function asFloat32(bytes: Uint8Array, dtype: DType): Float32Array {
   return toFloat32(bytes, dtype);
 }
 
-/**
- * Buffers in shared memory (SharedArrayBuffer) that tensors are read into and merged into, reused from
- * tensor to tensor: the hashing workers (SHA-256 of the parents and of the output, CRC-32 of each record)
- * and the merge workers read them in place, so no bytes are copied or moved between threads. A buffer
- * goes back here only once every reader of it is done. Reusing them also keeps the garbage collector
- * off the main thread (a fresh 8 MB buffer per input per tensor kept it busy).
- */
-class SharedBuffers {
-  private readonly free = new Map<number, Uint8Array[]>();
-  private held = 0;
-  constructor(private readonly maxBytes: number) {}
-  take(bytes: number): Uint8Array {
-    const b = this.free.get(bytes)?.pop();
-    if (b) { this.held -= bytes; return b; }
-    return sharedBytes(bytes);
-  }
-  give(buffers: Uint8Array[]): void {
-    for (const b of buffers) {
-      if (b.byteLength === 0 || !isShared(b) || b.byteOffset !== 0 || b.byteLength !== b.buffer.byteLength || this.held + b.byteLength > this.maxBytes) continue;
-      const list = this.free.get(b.byteLength) ?? [];
-      list.push(b);
-      this.free.set(b.byteLength, list);
-      this.held += b.byteLength;
-    }
-  }
-}
-
 /** A tensor's bytes as read; `hashed` resolves once its file's hasher is done with them. */
 interface Read { data: Uint8Array; hashed?: Promise<unknown>; buffer?: Uint8Array }
 
 /** Reads a tensor (into shared memory when the reader can); with a hasher for its file, the bytes are hashed too. */
-async function readChecked(info: TensorInfo, file: string, hasher: StreamingFileHash | undefined, buffers: SharedBuffers): Promise<Read> {
+async function readChecked(info: TensorInfo, file: string, hasher: StreamingFileHash | undefined, buffers: SharedArena): Promise<Read> {
   let data: Uint8Array;
   let fileOffset: number | undefined;
   let buffer: Uint8Array | undefined;
@@ -168,7 +142,7 @@ interface Inputs {
 }
 
 /** Everything one planned tensor reads, gathered by positioned reads in parallel. */
-function readInputs(t: PlannedTensor, plan: MergePlan, sources: { models: ModelSource[]; base?: ModelSource }, index: TensorIndex, baseIndex: TensorIndex | undefined, group: string[] | undefined, hashers: StreamHashers, buffers: SharedBuffers): Promise<Inputs> {
+function readInputs(t: PlannedTensor, plan: MergePlan, sources: { models: ModelSource[]; base?: ModelSource }, index: TensorIndex, baseIndex: TensorIndex | undefined, group: string[] | undefined, hashers: StreamHashers, buffers: SharedArena): Promise<Inputs> {
   const wanted = t.action.kind === 'copy' ? [t.action.from] : sources.models.map((_, i) => i);
   const infos = wanted.map((i) => index.get(i, t.name, group)!);
   const useBase = t.action.kind === 'merge' && (plan.method.needsBase || plan.method.acceptsBase) && baseIndex;
@@ -200,7 +174,7 @@ function inputBytes(t: PlannedTensor, plan: MergePlan, sources: { models: ModelS
  * Merges (or copies) one tensor into the bytes to write; big linear merges run in a worker thread, into a
  * shared buffer taken from `buffers` (returned as `buffer`, to give back once written).
  */
-async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs, buffers: SharedBuffers): Promise<{ bytes: Uint8Array; buffer?: Uint8Array }> {
+async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs, buffers: SharedArena): Promise<{ bytes: Uint8Array; buffer?: Uint8Array }> {
   if (t.action.kind === 'copy') {
     const info = inputs.infos[0];
     if (info.dtype === t.outputDType) return { bytes: inputs.data[0] };
@@ -217,10 +191,14 @@ async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs, bu
     if (inputs.data.some((d) => !isShared(d)) || (inputs.base && !isShared(inputs.base.data))) await Promise.all(inputs.hashed);
     const buffer = buffers.take(xs[0].length * 4);
     const into = new Float32Array(buffer.buffer, buffer.byteOffset, xs[0].length);
-    const { out } = await linearPool().combineLending(xs, coefs, into);
-    // Filled in place when the worker could: its reply is then another view (another SharedArrayBuffer
-    // object) of the same memory, so the bytes are taken from our own view, which the checks below know.
-    const bytes = fromFloat32(isShared(out) ? into : out, t.outputDType);
+    let result = into; // the SIMD kernel, when everything lies in the arena
+    if (!(await linearPool().combineInArena(buffers, xs, coefs, into))) {
+      const { out } = await linearPool().combineLending(xs, coefs, into);
+      // Filled in place when the worker could: its reply is then another view (another SharedArrayBuffer
+      // object) of the same memory, so the bytes are taken from our own view, which the checks below know.
+      result = isShared(out) ? into : out;
+    }
+    const bytes = fromFloat32(result, t.outputDType);
     if (bytes.buffer === buffer.buffer) return { bytes, buffer };
     buffers.give([buffer]);
     return { bytes };
@@ -373,9 +351,10 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     let done = 0;
     log(`merging ${plan.tensors.length} tensors with ${plan.method.id} into ${resolved.output.path}`);
 
-    // Shared buffers kept for reuse: enough for the tensors in flight (read ahead, merged, being hashed and
-    // written), each its inputs and its output.
-    const buffers = new SharedBuffers(5 * sizes.reduce((m, b) => (b <= PREFETCH_MAX_BYTES && b > m ? b : m), 0));
+    // Shared memory the tensors are read into and merged into (kernels/arena.ts), reused; tensors up to the
+    // read-ahead limit lie in the arena (the SIMD kernel reaches them there), bigger ones in plain shared
+    // buffers, of which enough are kept for the tensors in flight (read ahead, merged, hashed, written).
+    const buffers = new SharedArena(PREFETCH_MAX_BYTES, 5 * sizes.reduce((m, b) => (b <= PREFETCH_MAX_BYTES && b > m ? b : m), 0));
     const start = (i: number) => readInputs(plan.tensors[i], plan, sources, index, baseIndex, groups.get(plan.tensors[i].name), hashers, buffers);
     /** Per tensor in flight: resolves once its buffers are back (hashed and written); failures surface here. */
     const releases: Promise<void>[] = [];

@@ -9,6 +9,7 @@ import { openModel, writerFor } from '../../../main/engine/formats/registry';
 import type { FormatWriter } from '../../../main/engine/formats/types';
 import { CancelledError, silentContext, type JobContext, type ProgressUpdate } from '../../../main/engine/jobs/context';
 import { METADATA_KEYS, MergeBlockedError, runMerge, type RunMergeOptions } from '../../../main/engine/merge/executor';
+import { linearCombination } from '../../../main/engine/merge/kernels/linear';
 import { parseRecipe, resolveRecipe } from '../../../main/engine/merge/recipe';
 import { runPreflight } from '../../../main/engine/merge/preflight';
 import { f32ToBf16Bits, f32ToF16Bits, toFloat32 } from '../../../main/engine/tensor/dtypes';
@@ -206,6 +207,9 @@ output: {path: rules.safetensors}
     for (const name of ['w', 'v']) {
       const got = out.values.get(name)!;
       for (let i = 0; i < got.length; i += 97) expect(got[i]).toBeCloseTo((ins[0].get(name)![i] + ins[1].get(name)![i] + ins[2].get(name)![i]) / 3, 6);
+      // These went through the arena's SIMD kernel: the very bytes of the JS loop.
+      const js = linearCombination([0, 1, 2].map((k) => ins[k].get(name)!), [1 / 3, 1 / 3, 1 / 3]);
+      expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(js.buffer))).toBe(true);
     }
     expect(Array.from(out.values.get('head')!)).toEqual(Array.from(ins[0].get('head')!));
     await out.source.close();
