@@ -85,10 +85,10 @@ function combineBody(k: number): number[] {
   return [...uleb(body.length), ...body];
 }
 
-let cached: Uint8Array | undefined;
+let cached: Uint8Array<ArrayBuffer> | undefined;
 
 /** The module's bytes (imports env.memory: shared, up to `maxPages` of 64 KiB). */
-export function linearWasmModule(maxPages = 65536): Uint8Array {
+export function linearWasmModule(maxPages = 65536): Uint8Array<ArrayBuffer> {
   if (cached && maxPages === 65536) return cached;
   const ks = Array.from({ length: WASM_MAX_INPUTS }, (_, j) => j + 1);
   const types = ks.map((k) => [0x60, ...vec([...Array.from({ length: k + 2 }, () => [I32]), ...Array.from({ length: k }, () => [F64])]), 0x00]);
