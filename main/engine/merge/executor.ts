@@ -27,8 +27,10 @@ export const METADATA_KEYS = {
   method: 'merge_studio.method',
 } as const;
 
-/** Next tensor's inputs are read while the current one is merged, unless that would hold more than this. */
+/** A tensor whose inputs are bigger than this is read alone (not ahead of the merge); smaller ones lie in the arena. */
 const PREFETCH_MAX_BYTES = 64 << 20;
+/** Inputs read ahead of the merge, at most (at least one tensor's). */
+const READ_AHEAD_BYTES = 128 << 20;
 /**
  * For a writer that needs its metadata at begin() (ONNX): merged tensors kept in memory while the parents
  * are still being hashed (the output cannot begin before its metadata, which holds the hashes, is known),
@@ -108,12 +110,17 @@ interface Read { data: Uint8Array; hashed?: Promise<unknown>; buffer?: Uint8Arra
 
 /** Reads a tensor (into shared memory when the reader can); with a hasher for its file, the bytes are hashed too. */
 async function readChecked(info: TensorInfo, file: string, hasher: StreamingFileHash | undefined, buffers: SharedArena): Promise<Read> {
+  let hashed: Promise<unknown> | undefined;
   let data: Uint8Array;
-  let fileOffset: number | undefined;
   let buffer: Uint8Array | undefined;
   if (info.readSpan) {
     const into = buffers.take(info.byteLength);
-    ({ data, fileOffset } = await info.readSpan(into));
+    const span = info.readSpan(into);
+    // The hasher takes its place in the file's order now, before the read ends (see feedWhenRead); the
+    // bytes go on to the merge as soon as they are in, and are hashed beside it (nothing writes to them).
+    hashed = hasher?.feedWhenRead(span.then((r) => (r.fileOffset === undefined ? undefined : { offset: r.fileOffset, data: r.data })));
+    hashed?.catch(() => {}); // awaited before the buffer is reused
+    ({ data } = await span);
     if (data.buffer === into.buffer) buffer = into; else buffers.give([into]);
   } else {
     data = await info.read();
@@ -122,9 +129,6 @@ async function readChecked(info: TensorInfo, file: string, hasher: StreamingFile
   if (data.byteLength !== expected) {
     throw new Error(`${file}: tensor ${info.name} gave ${data.byteLength} bytes, expected ${expected} (${info.dtype}, ${info.shape.join('×')}) — the file may be truncated or damaged`);
   }
-  // The bytes go on to the merge at once; the hash of them runs beside it (nothing writes to them).
-  const hashed = hasher && fileOffset !== undefined ? hasher.feed(fileOffset, data) : undefined;
-  hashed?.catch(() => {}); // awaited before the buffer is reused
   return { data, hashed, buffer };
 }
 
@@ -358,17 +362,32 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     const start = (i: number) => readInputs(plan.tensors[i], plan, sources, index, baseIndex, groups.get(plan.tensors[i].name), hashers, buffers);
     /** Per tensor in flight: resolves once its buffers are back (hashed and written); failures surface here. */
     const releases: Promise<void>[] = [];
-    let next: Promise<Inputs> | undefined = plan.tensors.length ? start(0) : undefined;
+    // Reads under way ahead of the merge, in tensor order: small tensors up to READ_AHEAD_BYTES together
+    // (so the disk always has work queued), a big one alone and only once the tensors before it are
+    // released (so at most one big tensor's inputs are held beyond those in flight).
+    const ahead = new Map<number, Promise<Inputs>>();
+    let nextRead = 0;
+    let aheadBytes = 0;
+    const readAhead = (bigToo: boolean) => {
+      while (nextRead < plan.tensors.length) {
+        const size = sizes[nextRead];
+        const ok = size <= PREFETCH_MAX_BYTES ? ahead.size === 0 || aheadBytes + size <= READ_AHEAD_BYTES : bigToo && ahead.size === 0;
+        if (!ok) break;
+        const read = start(nextRead);
+        read.catch(() => {}); // surfaced when awaited
+        ahead.set(nextRead++, read);
+        aheadBytes += size;
+      }
+    };
+    readAhead(true);
     for (let i = 0; i < plan.tensors.length; i++) {
       if (ctx.signal.aborted) throw new CancelledError();
       const t = plan.tensors[i];
       const t0 = performance.now();
-      const inputs = await next!;
-      next = undefined;
-      if (i + 1 < plan.tensors.length && sizes[i + 1] <= PREFETCH_MAX_BYTES) {
-        next = start(i + 1);
-        next.catch(() => {}); // surfaced when awaited
-      }
+      const inputs = await ahead.get(i)!;
+      ahead.delete(i);
+      aheadBytes -= sizes[i];
+      readAhead(false);
       if (ctx.signal.aborted) throw new CancelledError();
       const { bytes, buffer } = await compute(t, plan.method, inputs, buffers);
       if (!session && !hashed && queuedBytes + bytes.byteLength <= queueMax) {
@@ -391,7 +410,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
       }
       // Bounds the tensors in flight (so the memory held), and surfaces a hashing failure.
       if (releases.length > 2) await releases.shift();
-      if (!next && i + 1 < plan.tensors.length) next = start(i + 1);
+      readAhead(true);
       done += sizes[i];
       ctx.progress({ done, total, message: t.name, unit: 'bytes' });
       run?.metric('tensor', { tensor: t.name, action: t.action.kind, bytes: sizes[i], ms: Math.round((performance.now() - t0) * 100) / 100 });

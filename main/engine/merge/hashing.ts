@@ -106,6 +106,8 @@ export class StreamingFileHash {
   private readonly hash = new OffloadedSha256();
   private cursor = 0;
   private digested = false;
+  /** Bytes this read from the file itself (gaps and the tail), not fed: for tests and diagnostics. */
+  gapBytes = 0;
   private fh: FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
 
@@ -121,8 +123,20 @@ export class StreamingFileHash {
    * changed or reused: bytes in shared memory are read by the hashing worker until then).
    */
   feed(offset: number, data: Uint8Array): Promise<Uint8Array> {
+    return this.feedWhenRead(Promise.resolve({ offset, data })).then(() => data);
+  }
+
+  /**
+   * Like feed, for a read still under way: its place in the order is taken now, so spans read in file
+   * order are hashed in that order whichever read finishes first (none is read twice to fill a gap).
+   * Resolves once the bytes are hashed (or at once when the read gives undefined or fails).
+   */
+  feedWhenRead(read: Promise<{ offset: number; data: Uint8Array } | undefined>): Promise<unknown> {
     // The chain orders the gap reads and the posts; the worker hashes what is posted in that order.
     const posted = this.chain.then(async () => {
+      const span = await read.catch(() => undefined); // the reader reports its own failure
+      if (!span) return { hashed: Promise.resolve() };
+      const { offset, data } = span;
       if (offset > this.cursor) await this.catchUp(Math.min(offset, this.size));
       const end = offset + data.byteLength;
       if (end <= this.cursor || offset > this.cursor) return { hashed: Promise.resolve() };
@@ -132,7 +146,7 @@ export class StreamingFileHash {
       return { hashed };
     });
     this.chain = posted.then(() => {}, () => {});
-    return posted.then(({ hashed }) => hashed).then(() => data);
+    return posted.then(({ hashed }) => hashed);
   }
 
   /** Reads and hashes what was not fed, to the end of the file, and closes it. */
@@ -174,6 +188,7 @@ export class StreamingFileHash {
       if (bytesRead === 0) throw new Error(`cannot hash ${this.file}: it ends at byte ${this.cursor}, before ${to} (truncated while open?)`);
       void this.hash.update(buf.subarray(0, bytesRead)).catch(() => {}); // copied into the message; a failure shows at digest
       this.cursor += bytesRead;
+      this.gapBytes += bytesRead;
     }
   }
 }

@@ -60,6 +60,27 @@ describe('StreamingFileHash', () => {
     }
   });
 
+  it('spans fed while still being read are hashed in the order fed, so none is read twice to fill a gap', async () => {
+    const h = await StreamingFileHash.open(file);
+    const cuts = [0, 1000, 5 << 20, 9 << 20, content.length];
+    const reads = cuts.slice(0, -1).map((o, k) => {
+      let resolve!: (v: { offset: number; data: Uint8Array }) => void;
+      const p = new Promise<{ offset: number; data: Uint8Array }>((r) => { resolve = r; });
+      return { p, done: () => resolve({ offset: o, data: span(o, cuts[k + 1] - o) }) };
+    });
+    const hashed = reads.map((r) => h.feedWhenRead(r.p));
+    for (const r of [...reads].reverse()) r.done(); // the reads finish last to first
+    await Promise.all(hashed);
+    expect(await h.finish()).toEqual({ file, sha256: whole, bytes: content.length });
+    expect(h.gapBytes).toBe(0);
+    // A read that fails or has no place in the file is passed over; the rest of the file is read at finish.
+    const g = await StreamingFileHash.open(file);
+    await g.feedWhenRead(Promise.reject(new Error('read failed')));
+    await g.feedWhenRead(Promise.resolve(undefined));
+    expect(await g.finish()).toEqual({ file, sha256: whole, bytes: content.length });
+    expect(g.gapBytes).toBe(content.length);
+  });
+
   it('names a file that ends before a span it was told of', async () => {
     const short = path.join(dir, 'short.bin');
     writeFileSync(short, content.subarray(0, 1000));
