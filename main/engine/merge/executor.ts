@@ -9,7 +9,7 @@ import type { FormatWriter, ModelSource, TensorInfo, TensorSpec, TensorWriteSess
 import { CancelledError, type JobContext } from '../jobs/context';
 import { DTYPE_SIZE, fromFloat32, numElements, toFloat32, type DType } from '../tensor/dtypes';
 import { isShared } from '../formats/offload-hash';
-import { FileHashCache, type FileIdentity } from './hash-cache';
+import { FileHashCache, type Lookup } from './hash-cache';
 import { hashFiles, StreamingFileHash, type FileHash } from './hashing';
 import { SharedArena } from './kernels/arena';
 import { linearPool, POOL_MIN_ELEMENTS } from './kernels/pool';
@@ -256,7 +256,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   const parentFiles = [...resolved.models.map((m) => m.path), ...(resolved.base ? [resolved.base] : [])];
   // Parents whose hash the workspace remembers (unchanged since) are not hashed again; the others are.
   const cache = options.workspace ? FileHashCache.inWorkspace(options.workspace) : undefined;
-  const looked = await Promise.all(parentFiles.map((p) => cache?.lookup(p) ?? Promise.resolve<{ hash?: FileHash; identity?: FileIdentity }>({})));
+  const looked: Lookup[] = cache ? await cache.lookupAll(parentFiles) : parentFiles.map(() => ({}));
   const known = looked.map((l) => l.hash);
   const unknownFiles = parentFiles.filter((_, i) => !known[i]);
   const stopHashing = new AbortController();

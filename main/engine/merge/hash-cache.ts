@@ -21,6 +21,8 @@ const SETTLE_NS = 2_000_000_000n;
 const Identity = z.object({ dev: z.string(), ino: z.string(), size: z.string(), mtimeNs: z.string(), ctimeNs: z.string() });
 type Identity = z.infer<typeof Identity>;
 export type FileIdentity = Identity;
+/** What the cache knows of a file: its hash when remembered and still valid, its identity when it exists. */
+export interface Lookup { hash?: FileHash; identity?: Identity }
 const Entry = Identity.extend({ sha256: z.string().regex(/^[0-9a-f]{64}$/), usedAt: z.number() });
 type Entry = z.infer<typeof Entry>;
 const CacheFile = z.object({ version: z.literal(1), entries: z.record(z.string(), Entry) });
@@ -48,12 +50,20 @@ export class FileHashCache {
   }
 
   /** The hash of `file` as remembered, when the file is unchanged since; with its identity either way. */
-  async lookup(file: string): Promise<{ hash?: FileHash; identity?: Identity }> {
-    const identity = await fileIdentity(file);
-    if (!identity) return {};
-    const entry = (await this.load())[path.resolve(file)];
-    if (!entry || !sameIdentity(entry, identity)) return { identity };
-    return { hash: { file, sha256: entry.sha256, bytes: Number(identity.size) }, identity };
+  async lookup(file: string): Promise<Lookup> {
+    return (await this.lookupAll([file]))[0];
+  }
+
+  /** lookup for several files, reading the cache once. */
+  async lookupAll(files: string[]): Promise<Lookup[]> {
+    const entries = await this.load();
+    return Promise.all(files.map(async (file) => {
+      const identity = await fileIdentity(file);
+      if (!identity) return {};
+      const entry = entries[path.resolve(file)];
+      if (!entry || !sameIdentity(entry, identity)) return { identity };
+      return { hash: { file, sha256: entry.sha256, bytes: Number(identity.size) }, identity };
+    }));
   }
 
   /**
