@@ -275,6 +275,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   let session: TensorWriteSession | undefined;
   let sessionReady: Promise<TensorWriteSession> | undefined;
   let pendingWrite: Promise<void> | undefined;
+  let arena: SharedArena | undefined;
   try {
     if (!opened.sources) throw new MergeBlockedError(opened.blocking);
     const sources = opened.sources;
@@ -359,6 +360,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     // read-ahead limit lie in the arena (the SIMD kernel reaches them there), bigger ones in plain shared
     // buffers, of which enough are kept for the tensors in flight (read ahead, merged, hashed, written).
     const buffers = new SharedArena(PREFETCH_MAX_BYTES, 5 * sizes.reduce((m, b) => (b <= PREFETCH_MAX_BYTES && b > m ? b : m), 0));
+    arena = buffers;
     const start = (i: number) => readInputs(plan.tensors[i], plan, sources, index, baseIndex, groups.get(plan.tensors[i].name), hashers, buffers);
     /** Per tensor in flight: resolves once its buffers are back (hashed and written); failures surface here. */
     const releases: Promise<void>[] = [];
@@ -471,6 +473,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     }
     throw err;
   } finally {
+    if (arena) linearPool().forget(arena);
     ctx.signal.removeEventListener('abort', onCancel);
     stopHashing.abort();
     await Promise.all(hashers.map((h) => h?.close()));

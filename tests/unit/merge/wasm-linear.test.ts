@@ -38,6 +38,12 @@ describe('the SIMD linear kernel', () => {
         expect(bytesOf(into).equals(bytesOf(want)), `${k} inputs, n=${n}`).toBe(true);
       }
     }
+    // Once the run is over the workers let go of the arena; used again, it is sent to them again.
+    linearPool().forget(arena);
+    const x = values(999, 3);
+    const into = inArena(arena, new Float32Array(999));
+    expect(await linearPool().combineInArena(arena, [inArena(arena, x)], [0.5], into)).toBe(true);
+    expect(bytesOf(into).equals(bytesOf(linearCombination([x], [0.5])))).toBe(true);
   });
 
   it('declines what it cannot reach — five inputs, arrays outside the arena, a view past a block start — and the fallback gives the same bytes', async () => {

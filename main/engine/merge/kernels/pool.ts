@@ -36,7 +36,8 @@ function combine(xs, c, n, into) {
     }
   }
 }
-parentPort.on('message', ({ id, xs, coefs, n, lent, into, wasm }) => {
+parentPort.on('message', ({ id, xs, coefs, n, lent, into, wasm, forget }) => {
+  if (forget !== undefined) { if (arena && arena.id === forget) arena = null; return; }
   if (wasm) {
     try {
       if (!arena || arena.id !== wasm.arenaId) arena = { id: wasm.arenaId, fns: new WebAssembly.Instance(simd, { env: { memory: wasm.memory } }).exports };
@@ -105,6 +106,15 @@ class LinearPool {
     const shared = into && into.buffer instanceof SharedArrayBuffer && into.length === xs[0].length ? into : undefined;
     // The JS loop always answers with an array (the SIMD path alone answers null).
     return this.post(worker, { xs, coefs, n: xs[0].length, lent: unique, into: shared }, unique) as Promise<{ out: Float32Array; lent: ArrayBuffer[] }>;
+  }
+
+  /** The run is over: workers let go of its arena's memory (else each would keep it until the next run). */
+  forget(arena: SharedArena): void {
+    for (const [worker, id] of this.arenaOf) {
+      if (id !== arena.id) continue;
+      this.arenaOf.delete(worker);
+      worker.postMessage({ forget: arena.id });
+    }
   }
 
   private post(worker: Worker, message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<{ out: Float32Array | null; lent: ArrayBuffer[] }> {
