@@ -17,7 +17,8 @@ const ALIGN = 16;
 
 let nextArenaId = 0;
 
-const padded = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
+/** A block's size for `bytes` bytes: what the SIMD kernel may read or write from the block's start. */
+export const padded = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
 
 export class SharedArena {
   readonly id = nextArenaId++;

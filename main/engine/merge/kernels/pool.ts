@@ -6,7 +6,7 @@
 // faster.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { SharedArena } from './arena';
+import { padded, type SharedArena } from './arena';
 import { linearWasmModule, WASM_MAX_INPUTS } from './wasm-linear';
 
 const WORKER_SOURCE = `
@@ -81,7 +81,7 @@ class LinearPool {
    */
   async combineInArena(arena: SharedArena, xs: Float32Array[], coefs: number[], into: Float32Array): Promise<boolean> {
     const n = into.length;
-    const bytes = Math.ceil((n * 4) / 16) * 16;
+    const bytes = padded(n * 4);
     const fits = (x: Float32Array) => x.length === n && (arena.blockOf(x) ?? 0) >= bytes;
     if (!arena.memory || xs.length < 1 || xs.length > WASM_MAX_INPUTS || !fits(into) || !xs.every(fits)) return false;
     const worker = this.pick();
