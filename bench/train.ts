@@ -1,4 +1,4 @@
-// Benchmark: SmallCNN on the 8,000 digits of mnist:train, batch 128, SGD momentum 0.9, 2 threads —
+// Benchmark: seed 002's SmallCNN on the 8,000 digits of mnist:train, batch 128, SGD momentum 0.9, 2 threads —
 // seconds per epoch for our onnxruntime training graph against PyTorch on the same data and settings,
 // measured in the same run (PyTorch through /usr/bin/python3 when torch is there). Prints the ratio.
 // Run: npx tsx bench/train.ts [--epochs N] [--threads T] [--conv-grad]
@@ -27,13 +27,8 @@ x = torch.from_numpy(np.fromfile(sys.argv[1], dtype=np.float32).reshape(-1, 1, 2
 y = torch.from_numpy(np.fromfile(sys.argv[2], dtype=np.int64))
 epochs, threads, batch, lr = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
 torch.set_num_threads(threads); torch.manual_seed(0)
-class SmallCNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2))
-        self.classifier = nn.Sequential(nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
-    def forward(self, x): return self.classifier(self.features(x).flatten(1))
-m = SmallCNN(); opt = torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9)
+sys.path.insert(0, sys.argv[7]); from seed_models import SmallCNN  # seed 002's class, as our smallcnn
+m = SmallCNN(1, 28, 10); opt = torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9)
 steps = len(x) // batch  # same drop-last rule as ours
 for e in range(epochs):
     t = time.perf_counter(); perm = torch.randperm(len(x)); tot = 0.0
@@ -49,7 +44,7 @@ function pytorchSeconds(xFile: string, yFile: string): { seconds: number[]; loss
   } catch {
     return undefined;
   }
-  const out = execFileSync('/usr/bin/python3', ['-c', PYTORCH, xFile, yFile, String(EPOCHS), String(THREADS), String(BATCH), String(LR)], { encoding: 'utf8' });
+  const out = execFileSync('/usr/bin/python3', ['-c', PYTORCH, xFile, yFile, String(EPOCHS), String(THREADS), String(BATCH), String(LR), path.join(__dirname, '..', 'scripts', 'fixtures')], { encoding: 'utf8' });
   const rows = out.trim().split('\n').map((l) => l.split(' ').map(Number));
   return { seconds: rows.map((r) => r[0]), losses: rows.map((r) => r[1]) };
 }

@@ -8,115 +8,23 @@ import path from 'node:path';
 import { loadDataset, type Dataset } from '../engine/data';
 import { evaluateModel } from '../engine/evaluate';
 import { openModel } from '../engine/formats/registry';
-import { onnxWriter } from '../engine/formats/onnx';
-import type { ModelSource, TensorInfo, TensorSpec } from '../engine/formats/types';
-import { ModelFileError } from '../engine/formats/types';
-import { getArchitecture, inferenceModel, listArchitectures, type StateDict } from '../engine/models';
+import type { ModelSource } from '../engine/formats/types';
+import { archWeightsFrom, inferenceModel, listArchitectures, recordedShape, writeWeightsIntoGraph, type SizeOptions } from '../engine/models';
 import { encodeModel } from '../engine/onnx/proto';
-import { fromFloat32, isFloatDType, toFloat32 } from '../engine/tensor/dtypes';
-import { checkpointModel } from '../engine/train';
 import { CliError, type CliCommand } from './common';
 import { inTerminal, isCancelled } from './progress';
 import { parseHidden } from './train';
 
-const HIDDEN_ARCHS = ['mlp'];
+const HIDDEN_ARCHS = ['mlp', 'vgg'];
 const WIDTH_ARCHS = ['vgg', 'resnet'];
 
-/** Architecture options read off the weights' shapes, for files that do not record them. */
-function inferredOptions(arch: string, tensors: { name: string; shape: number[] }[]): { hidden?: number[]; width?: number } {
-  const shape = (n: string) => tensors.find((t) => t.name === n)?.shape;
-  if (arch === 'mlp') {
-    const layers = tensors.map((t) => ({ m: /^layers\.(\d+)\.weight$/.exec(t.name), t })).filter((x) => x.m && x.t.shape.length === 2)
-      .sort((x, y) => Number(x.m![1]) - Number(y.m![1]));
-    return layers.length >= 2 ? { hidden: layers.slice(0, -1).map((x) => x.t.shape[0]) } : {};
-  }
-  const first = arch === 'vgg' ? shape('features.0.weight') : arch === 'resnet' ? shape('conv1.weight') : undefined;
-  return first ? { width: first[0] } : {};
-}
-
-async function readBytes(info: TensorInfo): Promise<Uint8Array> {
-  const b = await info.read();
-  return Buffer.isBuffer(b) || b.byteOffset % 8 !== 0 ? new Uint8Array(b) : b;
-}
-
-/** Weights of any format + a built-in architecture → ONNX bytes. */
-async function archModel(file: string, src: ModelSource, arch: string, given: { hidden?: number[]; width?: number }, d: Dataset): Promise<Uint8Array> {
-  const meta = src.metadata;
-  // sizes: as given, else as recorded by our checkpoints (when of this architecture), else read off the shapes
-  let recorded: { hidden?: number[]; width?: number } | undefined;
-  try { recorded = meta.config && (!meta.arch || meta.arch === arch) ? JSON.parse(meta.config) as { hidden?: number[]; width?: number } : undefined; } catch { recorded = undefined; }
-  const sizes = { ...(recorded ? { hidden: recorded.hidden, width: recorded.width } : inferredOptions(arch, src.tensors)), ...given };
-  for (const k of ['hidden', 'width'] as const) if (sizes[k] === undefined) delete sizes[k];
-  if (src.format === 'safetensors' && !file.endsWith('.index.json')) {
-    return encodeModel(await checkpointModel(file, {
-      arch, ...sizes,
-      ...(meta.input_shape ? {} : { inputShape: d.inputShape }),
-      ...(meta.num_classes ? {} : { numClasses: d.numClasses }),
-    }));
-  }
-  // other formats (PyTorch zip, sharded safetensors, ONNX initializers): a state dict by name
-  const g = getArchitecture(arch).build({ inputShape: d.inputShape, numClasses: d.numClasses, ...sizes });
-  const byName = new Map(src.tensors.map((t) => [t.name, t]));
-  const state: StateDict = new Map();
-  for (const t of g.tensors) {
-    const info = byName.get(t.name);
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    if (!info) {
-      if (t.role === 'num_batches_tracked') { state.set(t.name, { shape: t.shape, data: new BigInt64Array(1) }); continue; }
-      throw new ModelFileError(file, `has no tensor "${t.name}", which ${arch} needs`, `give the architecture and options it was trained with, or --graph G.onnx`);
-    }
-    const infoN = info.shape.reduce((a, b) => a * b, 1);
-    if (infoN !== n || (t.shape.length > 0 && info.shape.join('x') !== t.shape.join('x'))) {
-      throw new ModelFileError(file, `tensor "${t.name}" has shape [${info.shape.join(', ')}], ${arch} needs [${t.shape.join(', ')}]`,
-        arch === 'mlp' ? 'check --hidden' : WIDTH_ARCHS.includes(arch) ? 'check --width' : 'check the architecture and the dataset\'s input size');
-    }
-    const bytes = await readBytes(info);
-    if (t.dtype === 'i64') state.set(t.name, { shape: t.shape, data: BigInt64Array.from(toFloat32(bytes, info.dtype), (x) => BigInt(Math.round(x))) });
-    else {
-      if (!isFloatDType(info.dtype)) throw new ModelFileError(file, `tensor "${t.name}" is ${info.dtype}, not floating point`);
-      state.set(t.name, { shape: t.shape, data: toFloat32(bytes, info.dtype) });
-    }
-  }
-  return encodeModel(inferenceModel(g, state, { source: file }));
-}
-
-/** G's graph with its initializers replaced by the weights of the same names, written to `out`. */
-async function graphModel(file: string, src: ModelSource, graphFile: string, out: string): Promise<void> {
-  const graph = await openModel(graphFile);
-  try {
-    if (graph.format !== 'onnx') throw new CliError(`--graph must be an ONNX model, got ${graphFile} (${graph.format})`);
-    const inits = new Map(graph.tensors.map((t) => [t.name, t]));
-    const pairs: { spec: TensorSpec; from: TensorInfo }[] = [];
-    const unused: string[] = [];
-    for (const t of src.tensors) {
-      const init = inits.get(t.name);
-      if (!init) { if (!t.name.endsWith('num_batches_tracked')) unused.push(t.name); continue; }
-      if (init.shape.join('x') !== t.shape.join('x')) {
-        throw new ModelFileError(file, `tensor "${t.name}" has shape [${t.shape.join(', ')}], the graph ${graphFile} needs [${init.shape.join(', ')}]`, 'give the graph these weights were trained with');
-      }
-      if (init.dtype !== t.dtype && !(isFloatDType(init.dtype) && isFloatDType(t.dtype))) {
-        throw new ModelFileError(file, `tensor "${t.name}" is ${t.dtype}, the graph ${graphFile} has ${init.dtype}`);
-      }
-      pairs.push({ spec: { name: t.name, dtype: init.dtype, shape: init.shape }, from: t });
-    }
-    if (!pairs.length) throw new CliError(`${file}: none of its tensor names is an initializer of ${graphFile}; give the graph these weights belong to`);
-    if (unused.length) {
-      throw new CliError(`${file}: ${unused.length} tensor${unused.length > 1 ? 's' : ''} (${unused.slice(0, 3).map((n) => `"${n}"`).join(', ')}${unused.length > 3 ? ', …' : ''}) ${unused.length > 1 ? 'are' : 'is'} not in ${graphFile}; give the graph these weights belong to`);
-    }
-    const w = await onnxWriter.begin(out, pairs.map((p) => p.spec), { graphFrom: graphFile });
-    try {
-      for (const { spec, from } of pairs) {
-        const bytes = await readBytes(from);
-        await w.writeTensor(spec.name, from.dtype === spec.dtype ? bytes : fromFloat32(toFloat32(bytes, from.dtype), spec.dtype));
-      }
-      await w.finish();
-    } catch (e) {
-      await w.abort().catch(() => {});
-      throw e;
-    }
-  } finally {
-    await graph.close();
-  }
+/** Weights of any format + a built-in architecture → ONNX bytes (sizes as given, recorded, or read off the shapes). */
+async function archModel(file: string, src: ModelSource, arch: string, given: SizeOptions, d: Dataset): Promise<Uint8Array> {
+  const recorded = recordedShape(src);
+  const { graph, state } = await archWeightsFrom(file, src, {
+    arch, sizes: given, inputShape: recorded.inputShape ?? d.inputShape, numClasses: recorded.numClasses ?? d.numClasses,
+  });
+  return encodeModel(inferenceModel(graph, state, { source: file }));
 }
 
 export const evalCommand: CliCommand = {
@@ -174,7 +82,7 @@ Options:
           if (graphFile !== undefined) {
             tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'merge-studio-eval-'));
             model = path.join(tmpDir, 'model.onnx');
-            await graphModel(file, src, graphFile, model);
+            await writeWeightsIntoGraph(file, src, graphFile, model);
           } else if (arch !== undefined) {
             model = await archModel(file, src, arch, { ...(hidden ? { hidden } : {}), ...(width !== undefined ? { width } : {}) }, dataset);
           } else if (src.format === 'onnx') {

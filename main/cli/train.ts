@@ -16,7 +16,7 @@ const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
 const SCHEDULES = ['constant', 'step', 'cosine'] as const;
 const PROVIDERS = ['cpu', 'cuda', 'dml'] as const;
 /** Which architecture reads which size option. */
-const HIDDEN_ARCHS = ['mlp'];
+const HIDDEN_ARCHS = ['mlp', 'vgg'];
 const WIDTH_ARCHS = ['vgg', 'resnet'];
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -172,8 +172,8 @@ function plan(v: Values, positionals: string[]): Plan {
   if (keepFrom !== undefined && keepFrom > epochs) throw new CliError(`--keep-from ${keepFrom} is after the last epoch (${epochs}); no checkpoint would be kept`);
   const initFrom = str(v, 'init-from');
   if (initFrom !== undefined) {
-    const file = initFrom.endsWith('.safetensors') ? initFrom : path.join(initFrom, 'init.safetensors');
-    if (!fs.existsSync(file)) throw new CliError(`--init-from: ${file} does not exist; give a run folder (with init.safetensors) or a .safetensors file`);
+    const file = fs.existsSync(initFrom) && fs.statSync(initFrom).isDirectory() ? path.join(initFrom, 'init.safetensors') : initFrom;
+    if (!fs.existsSync(file)) throw new CliError(`--init-from: ${file} does not exist; give a run folder (with init.safetensors) or a weights file (.safetensors, .pt, .onnx, …)`);
   }
   const threads = int(v, 'threads', 1);
   const provider = oneOf(v, 'ep', PROVIDERS);
@@ -249,7 +249,7 @@ export const trainCommand: CliCommand = {
   help: `
 Model (one of):
   --arch smallcnn|mlp|vgg|resnet   a built-in architecture (PyTorch state-dict names)
-    --hidden 512,512               mlp hidden widths (default 512,512)
+    --hidden 512,512               mlp hidden widths (default 512,512); vgg classifier widths (default 128,128)
     --width N                      vgg (default 32) / resnet (default 16) base width
   --model FILE.onnx                fine-tune this ONNX model (every op needs a backward rule)
 Data:
@@ -264,7 +264,8 @@ Optimisation:
 Run:
   --out DIR                        gets model.onnx, checkpoints/epoch-NNN.safetensors, init.safetensors, metrics.jsonl, run.json
   --keep-from K                    keep a checkpoint after every epoch from epoch K on (none by default)
-  --init-from RUN                  start from a run folder's init.safetensors (or a given .safetensors file)
+  --init-from RUN|FILE             start from a run folder's init.safetensors, or a weights file of any format
+                                   (a PyTorch state dict of the same module tree: sizes are read off its shapes)
   --threads T  --ep cpu|cuda|dml  --steps-per-call K (chosen automatically)
   --json                           print {status, epochs:[{epoch, seconds, loss, accuracy, …}], checkpoints, model, …}
   --quiet                          no progress bar or log lines on stderr

@@ -104,7 +104,7 @@ describe('merge-studio train', () => {
     const cases: [string[], RegExp][] = [
       [[pt], /--arch|--graph/],
       [[ckpt, '--arch', 'mlp', '--hidden', '32'], /layers\.0\.weight.*\[64, 784\]/],
-      [[ckpt, '--arch', 'vgg'], /features\.0\.weight/],
+      [[ckpt, '--arch', 'vgg'], /block_1\.0\.weight/],
       [[ckpt, '--arch', 'nosuch'], /unknown architecture/],
       [[ckpt, '--arch', 'mlp', '--graph', path.join(run, 'model.onnx')], /either --arch or --graph/],
       [[ckpt, '--graph', path.join(ROOT, 'tests/fixtures/formats/tiny_cnn.onnx')], /tiny_cnn\.onnx/],
@@ -253,15 +253,27 @@ class MLP(nn.Module):
         return self.layers(x.flatten(1))
 
 class VGG(nn.Module):
-    def __init__(self, c, h, w, width, classes):
+    # seed 001's module tree: block_k = (Conv, BN, ReLU) per conv + MaxPool; classifier (Linear, ReLU, Dropout)* + Linear
+    def __init__(self, c, h, w, blocks, hidden, p, classes):
         super().__init__()
-        def block(i, o):
-            return [nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU()]
-        self.features = nn.Sequential(*block(c, width), *block(width, width), nn.MaxPool2d(2),
-                                      *block(width, 2 * width), *block(2 * width, 2 * width), nn.MaxPool2d(2))
-        self.classifier = nn.Sequential(nn.Linear(2 * width * (h // 4) * (w // 4), 128), nn.ReLU(), nn.Linear(128, classes))
+        for i, convs in enumerate(blocks):
+            layers = []
+            for o in convs:
+                layers += [nn.Conv2d(c, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU()]
+                c = o
+            layers.append(nn.MaxPool2d(2))
+            setattr(self, f'block_{i + 1}', nn.Sequential(*layers))
+        self.n = len(blocks)
+        f, layers = c * (h // 2 ** self.n) * (w // 2 ** self.n), []
+        for k in hidden:
+            layers += [nn.Linear(f, k), nn.ReLU(), nn.Dropout(p)]
+            f = k
+        layers.append(nn.Linear(f, classes))
+        self.classifier = nn.Sequential(*layers)
     def forward(self, x):
-        return self.classifier(self.features(x).flatten(1))
+        for i in range(self.n):
+            x = getattr(self, f'block_{i + 1}')(x)
+        return self.classifier(x.flatten(1))
 
 def fixed_input(n, shape):
     count = n
@@ -277,7 +289,7 @@ for job in json.loads(sys.argv[1]):
     if meta['arch'] == 'mlp':
         m = MLP(shape[0] * shape[1] * shape[2], config['hidden'], classes)
     else:
-        m = VGG(shape[0], shape[1], shape[2], config['width'], classes)
+        m = VGG(shape[0], shape[1], shape[2], config['blocks'], config['hidden'], config['dropout'], classes)
     m.load_state_dict(sd, strict=True)
     m.eval()
     with torch.no_grad():
@@ -313,6 +325,6 @@ describe.skipIf(!hasTorch)('checkpoints load in PyTorch', () => {
       const maxDiff = Math.max(...ours.map((v, i) => Math.abs(v - res.logits[i])));
       expect(maxDiff).toBeLessThan(1e-4);
     }
-    expect(results[jobs[1].file].names).toContain('features.1.num_batches_tracked');
+    expect(results[jobs[1].file].names).toContain('block_1.1.num_batches_tracked');
   });
 });

@@ -2,4 +2,6 @@
 export { architectureInfo, getArchitecture, listArchitectures } from './registry';
 export { initialState, inferenceModel } from './state';
 export { Rng } from './rng';
-export type { Architecture, ArchitectureGraph, ArchitectureOptions, StateDict, StateTensorSpec, TensorRole } from './types';
+export type { Architecture, ArchitectureGraph, ArchitectureOptions, StateDict, StateTensorSpec, TensorRole, NamedShape } from './types';
+export { archWeightsFrom, loadArchWeights, readStateFile, readStateFrom, recordedShape, resolveSizes, type ArchWeights, type ArchWeightsOptions, type SizeOptions } from './weights';
+export { writeWeightsIntoGraph } from './graph-weights';

@@ -43,6 +43,11 @@ export class NetBuilder {
   }
 
   relu(x: string): string { return this.b.op('Relu', [x]); }
+  /** nn.Dropout(p): identity at inference; the trainer feeds its masks (autodiff/rules/dropout.ts). */
+  dropout(x: string, ratio: number): string {
+    if (ratio === 0) return x;
+    return this.b.op('Dropout', [x, this.b.scalar(ratio)]);
+  }
   maxPool(x: string, k: number, s = k): string { return this.b.op('MaxPool', [x], { kernel_shape: [k, k], strides: [s, s] }); }
   flatten(x: string): string { return this.b.op('Flatten', [x], { axis: 1 }); }
   add(a: string, c: string): string { return this.b.op('Add', [a, c]); }

@@ -2,7 +2,7 @@
 // PyTorch: layers = nn.Sequential(Linear(F,h1), ReLU(), Linear(h1,h2), ReLU(), …, Linear(hk, classes)),
 // forward(x) = layers(x.flatten(1)). State-dict names: layers.0.weight, layers.2.weight, …
 import { NetBuilder } from './layers';
-import type { Architecture, ArchitectureOptions } from './types';
+import type { Architecture, ArchitectureOptions, NamedShape } from './types';
 
 const DEFAULT_HIDDEN = [512, 512];
 
@@ -22,5 +22,10 @@ export const mlp: Architecture = {
     hidden.forEach((h, i) => { x = n.relu(n.linear(`layers.${2 * i}`, x, f, h)); f = h; });
     x = n.linear(`layers.${2 * hidden.length}`, x, f, o.numClasses);
     return n.finish('mlp', { hidden }, o.inputShape, o.numClasses, x);
+  },
+  inferOptions(tensors: NamedShape[]) {
+    const layers = tensors.map((t) => ({ m: /^layers\.(\d+)\.weight$/.exec(t.name), t })).filter((x) => x.m && x.t.shape.length === 2)
+      .sort((x, y) => Number(x.m![1]) - Number(y.m![1]));
+    return layers.length >= 1 ? { hidden: layers.slice(0, -1).map((x) => x.t.shape[0]) } : {};
   },
 };

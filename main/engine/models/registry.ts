@@ -17,6 +17,6 @@ export function getArchitecture(id: string): Architecture {
 
 /** For the Train screen: each architecture with the options it reads and its layers on an input. */
 export function architectureInfo(inputShape: number[] = [1, 28, 28], numClasses = 10): { id: string; label: string; options: string[]; layers: string }[] {
-  const options: Record<string, string[]> = { mlp: ['hidden'], smallcnn: [], vgg: ['width'], resnet: ['width'] };
+  const options: Record<string, string[]> = { mlp: ['hidden'], smallcnn: [], vgg: ['width', 'hidden'], resnet: ['width'] };
   return ARCHITECTURES.map((a) => ({ id: a.id, label: a.label, options: options[a.id] ?? [], layers: a.describe({ inputShape, numClasses }) }));
 }

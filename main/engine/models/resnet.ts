@@ -4,7 +4,7 @@
 //   layer2.0: BasicBlock(w→2w, stride 2) with downsample.0 Conv1×1(stride 2) + downsample.1 BN
 //   GlobalAveragePool → Flatten → fc Linear(2w→classes)
 import { NetBuilder } from './layers';
-import type { Architecture, ArchitectureOptions } from './types';
+import type { Architecture, ArchitectureOptions, NamedShape } from './types';
 
 function basicBlock(n: NetBuilder, prefix: string, x: string, cin: number, cout: number, stride: number): string {
   let y = n.relu(n.batchNorm(`${prefix}.bn1`, n.conv(`${prefix}.conv1`, x, cin, cout, 3, { stride, pad: 1, bias: false }), cout));
@@ -31,5 +31,9 @@ export const resnet: Architecture = {
     x = basicBlock(n, 'layer2.0', x, w, 2 * w, 2);
     x = n.linear('fc', n.flatten(n.globalAvgPool(x)), 2 * w, o.numClasses);
     return n.finish('resnet', { width: w }, o.inputShape, o.numClasses, x);
+  },
+  inferOptions(tensors: NamedShape[]) {
+    const first = tensors.find((t) => t.name === 'conv1.weight');
+    return first && first.shape.length === 4 ? { width: first.shape[0] } : {};
   },
 };

@@ -39,7 +39,14 @@ export interface ArchitectureOptions {
   hidden?: number[];
   /** Channel width multiplier / base width for vgg and resnet. */
   width?: number;
+  /** vgg: output channels of every conv, block by block (overrides width). */
+  blocks?: number[][];
+  /** vgg: dropout ratio of the classifier (default 0.5). */
+  dropout?: number;
 }
+
+/** A tensor's name and shape, as a weights file lists them. */
+export interface NamedShape { name: string; shape: number[] }
 
 export interface Architecture {
   id: string;
@@ -47,6 +54,8 @@ export interface Architecture {
   /** Human description of the exact layer shapes. */
   describe(options: ArchitectureOptions): string;
   build(options: ArchitectureOptions): ArchitectureGraph;
+  /** The options a state dict of this architecture was built with, read off its tensors' shapes. */
+  inferOptions?(tensors: NamedShape[]): Partial<ArchitectureOptions>;
 }
 
 /** A state dict: name → data, in the architecture's order. */

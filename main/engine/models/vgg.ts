@@ -1,35 +1,80 @@
-// VGG-style CNN with BatchNorm (seed 001), base width w (default 32), on C×H×W:
-//   features: 0 Conv(C→w,3,p1) 1 BN 2 ReLU 3 Conv(w→w,3,p1) 4 BN 5 ReLU 6 MaxPool2
-//             7 Conv(w→2w,3,p1) 8 BN 9 ReLU 10 Conv(2w→2w,3,p1) 11 BN 12 ReLU 13 MaxPool2
-//   classifier: 0 Linear(2w·(H/4)·(W/4)→128) 1 ReLU 2 Linear(128→classes)
+// VGG with BatchNorm of seed 001, with the module tree (and so the state-dict names) PyTorch saves for it:
+//   block_1 … block_B:  (Conv2d(cin→c, 3, padding=1), BatchNorm2d(c), ReLU) per conv, then MaxPool2d(2)
+//                        → block_1.0.weight, block_1.1.{weight,bias,running_mean,running_var}, block_1.3.weight, …
+//   classifier:         (Linear(→h), ReLU, Dropout(p)) per hidden width, then Linear(→classes)
+//                        → classifier.0, classifier.3, classifier.6 for two hidden widths
+// Options: width w (default 32) gives blocks [[w, w], [2w, 2w]]; `blocks` gives every conv's channels;
+// `hidden` the classifier's widths (default [128, 128]); `dropout` its ratio (default 0.5, as nn.Dropout()).
+// All of them are read off a state dict's shapes by inferOptions, so `--arch vgg` takes such a file as it is.
 import { NetBuilder } from './layers';
-import type { Architecture, ArchitectureOptions } from './types';
+import type { Architecture, ArchitectureOptions, NamedShape } from './types';
+
+const DEFAULT_HIDDEN = [128, 128];
+
+function blocksOf(o: ArchitectureOptions): number[][] {
+  if (o.blocks) return o.blocks;
+  const w = o.width ?? 32;
+  return [[w, w], [2 * w, 2 * w]];
+}
+
+function flatSize(o: ArchitectureOptions, blocks: number[][]): { f: number; h: number; w: number; c: number } {
+  let [, h, w] = o.inputShape;
+  for (let i = 0; i < blocks.length; i++) { h = Math.floor(h / 2); w = Math.floor(w / 2); }
+  const c = blocks[blocks.length - 1].at(-1)!;
+  return { f: c * h * w, h, w, c };
+}
 
 export const vgg: Architecture = {
   id: 'vgg',
-  label: 'VGG-style CNN with BatchNorm (seed 001)',
-  describe(o: ArchitectureOptions) {
-    const w = o.width ?? 32;
-    const [C, H, W] = o.inputShape;
-    const f = 2 * w * Math.floor(Math.floor(H / 2) / 2) * Math.floor(Math.floor(W / 2) / 2);
-    return `[Conv(${C}→${w})-BN-ReLU]×2-MaxPool2-[Conv(→${2 * w})-BN-ReLU]×2-MaxPool2-Flatten(${f})-Linear(→128)-ReLU-Linear(→${o.numClasses})`;
+  label: 'VGG with BatchNorm — conv blocks and a dropout classifier',
+  describe(o) {
+    const blocks = blocksOf(o);
+    const { f, h, w, c } = flatSize(o, blocks);
+    const hidden = o.hidden ?? DEFAULT_HIDDEN;
+    const blockText = blocks.map((b) => `[${b.map((ch) => `Conv(→${ch})-BN-ReLU`).join('-')}-MaxPool2]`).join('-');
+    return `${blockText}-Flatten(${c}·${h}·${w}=${f})-${hidden.map((x) => `Linear(→${x})-ReLU-Dropout`).join('-')}-Linear(→${o.numClasses})`;
   },
   build(o) {
     if (o.inputShape.length !== 3) throw new Error(`vgg needs image inputs C×H×W, got [${o.inputShape.join(', ')}]`);
-    const w = o.width ?? 32;
-    const [C, H, W] = o.inputShape;
+    const blocks = blocksOf(o);
+    const hidden = o.hidden ?? DEFAULT_HIDDEN;
+    const dropout = o.dropout ?? 0.5;
+    const { f } = flatSize(o, blocks);
+    if (f < 1) throw new Error(`vgg: ${blocks.length} pooling blocks shrink a ${o.inputShape.slice(1).join('×')} image to nothing; use fewer blocks`);
     const n = new NetBuilder();
     let x = n.inputName;
-    let cin = C, idx = 0;
-    for (const cout of [w, w, 'M', 2 * w, 2 * w, 'M'] as const) {
-      if (cout === 'M') { x = n.maxPool(x, 2); idx += 1; continue; }
-      x = n.conv(`features.${idx}`, x, cin, cout, 3, { pad: 1 });
-      x = n.relu(n.batchNorm(`features.${idx + 1}`, x, cout));
-      idx += 3; cin = cout;
+    let cin = o.inputShape[0];
+    blocks.forEach((convs, b) => {
+      convs.forEach((cout, i) => {
+        x = n.conv(`block_${b + 1}.${3 * i}`, x, cin, cout, 3, { pad: 1 });
+        x = n.relu(n.batchNorm(`block_${b + 1}.${3 * i + 1}`, x, cout));
+        cin = cout;
+      });
+      x = n.maxPool(x, 2);
+    });
+    x = n.flatten(x);
+    let fin = f;
+    hidden.forEach((h, i) => {
+      x = n.dropout(n.relu(n.linear(`classifier.${3 * i}`, x, fin, h)), dropout);
+      fin = h;
+    });
+    x = n.linear(`classifier.${3 * hidden.length}`, x, fin, o.numClasses);
+    return n.finish('vgg', { blocks, hidden, dropout }, o.inputShape, o.numClasses, x);
+  },
+  inferOptions(tensors: NamedShape[]) {
+    const blocks: number[][] = [];
+    for (const t of tensors) {
+      const m = /^block_(\d+)\.(\d+)\.weight$/.exec(t.name);
+      if (!m || t.shape.length !== 4) continue;
+      const b = Number(m[1]) - 1, i = Number(m[2]) / 3;
+      (blocks[b] ??= [])[i] = t.shape[0];
     }
-    const f = 2 * w * Math.floor(Math.floor(H / 2) / 2) * Math.floor(Math.floor(W / 2) / 2);
-    x = n.relu(n.linear('classifier.0', n.flatten(x), f, 128));
-    x = n.linear('classifier.2', x, 128, o.numClasses);
-    return n.finish('vgg', { width: w }, o.inputShape, o.numClasses, x);
+    const linears = tensors.map((t) => ({ m: /^classifier\.(\d+)\.weight$/.exec(t.name), t })).filter((x) => x.m && x.t.shape.length === 2)
+      .sort((a, b) => Number(a.m![1]) - Number(b.m![1]));
+    const out: Partial<ArchitectureOptions> = {};
+    // Only a complete, gap-free layout is taken; anything else is left to the build's own shape checks.
+    if (blocks.length && [...blocks].every((b) => b && b.length && [...b].every((c) => c > 0))) out.blocks = blocks;
+    if (linears.length >= 1) out.hidden = linears.slice(0, -1).map((x) => x.t.shape[0]);
+    return out;
   },
 };

@@ -23,7 +23,10 @@ export async function recomputeBatchNormStats(model: ModelProto, data: Dataset, 
   const B = Math.min(o.batchSize ?? 256, n);
   const per = data.inputShape.reduce((a, b) => a * b, 1);
   // momentum 0 makes the lowered update emit exactly this batch's statistics
-  const nodes: NodeProto[] = g.node.map((nd) => nd.opType !== 'BatchNormalization' ? nd
+  // Dropout runs as identity here: PyTorch's update_bn forwards in train mode with dropout on, which only
+  // matters for a BatchNorm after a Dropout (none in our architectures: their dropout sits in the classifier).
+  const nodes: NodeProto[] = g.node.map((nd) => nd.opType === 'Dropout' ? { ...nd, opType: 'Identity', input: [nd.input[0]], output: [nd.output[0]], attribute: [] }
+    : nd.opType !== 'BatchNormalization' ? nd
     : { ...nd, attribute: [...nd.attribute.filter((a) => a.name !== 'momentum'), { name: 'momentum', type: AttributeType.FLOAT, f: 0 }] });
 
   const statsFor = async (batch: number) => {
@@ -33,7 +36,7 @@ export async function recomputeBatchNormStats(model: ModelProto, data: Dataset, 
     b.reserve(nodes.flatMap((x) => (x.name ? [x.name] : [])));
     for (const t of g.initializer) b.initializer(t);
     b.input(input.name, TensorDataType.FLOAT, [batch, ...data.inputShape]);
-    const fwd = emitTrainingForward(b, nodes, shapes, () => { throw new Error('models with Dropout masks are not supported here'); }, g.initializer);
+    const fwd = emitTrainingForward(b, nodes, shapes, () => { throw new Error('no per-step inputs are fed when recomputing BatchNorm statistics'); }, g.initializer);
     const names = bns.flatMap((bn) => [bn.input[3], bn.input[4]]);
     for (const s of names) b.output(fwd.stateUpdates.get(s)!);
     const { session } = await createSession(b.toModel(), { threads: o.threads });

@@ -9,7 +9,9 @@ import { epochOrder, gather, loadDataset } from '../data';
 import type { Dataset } from '../data/types';
 import { evaluateModel } from '../evaluate';
 import { CancelledError, type JobContext } from '../jobs/context';
+import { openModel } from '../formats/registry';
 import { getArchitecture } from '../models/registry';
+import { resolveSizes, type SizeOptions } from '../models/weights';
 import { initialState } from '../models/state';
 import type { StateDict } from '../models/types';
 import { buildModel, valueInfo } from '../onnx/builder';
@@ -133,19 +135,21 @@ export class RunTrainer {
     if (data.size < options.batchSize) throw new Error(`dataset ${data.id} has ${data.size} examples, fewer than one batch of ${options.batchSize}; lower --batch-size`);
     let model: TrainableModel;
     let state: StateDict;
+    const initFile = options.initFrom ? await initFileOf(options.initFrom) : undefined;
     if (options.modelFile) {
       const bytes = await fs.readFile(options.modelFile).catch(() => { throw new Error(`${options.modelFile}: cannot read the model file; check the path`); });
       ({ model, state } = fromOnnxModel(options.modelFile, decodeModel(bytes), data.inputShape, data.numClasses));
     } else {
-      const g = getArchitecture(options.arch ?? 'smallcnn').build({ inputShape: data.inputShape, numClasses: data.numClasses, hidden: options.hidden, width: options.width });
+      const arch = options.arch ?? 'smallcnn';
+      const given = { ...(options.hidden ? { hidden: options.hidden } : {}), ...(options.width ? { width: options.width } : {}) };
+      // Weights to start from say what sizes they were built with (recorded, or read off their shapes).
+      const sizes = initFile && !initState ? await sizesOfFile(initFile, arch, given) : given;
+      const g = getArchitecture(arch).build({ inputShape: data.inputShape, numClasses: data.numClasses, ...sizes });
       model = fromArchitecture(g);
       state = initialState(g, options.seed);
     }
     if (initState) state = cloneState(initState);
-    else if (options.initFrom) {
-      const file = options.initFrom.endsWith('.safetensors') ? options.initFrom : runPaths(options.initFrom).init;
-      state = await readStateDict(file, model.tensors);
-    }
+    else if (initFile) state = await readStateDict(initFile, model.tensors);
     await fs.mkdir(runPaths(options.outDir).checkpoints, { recursive: true });
     await fs.rm(runPaths(options.outDir).metrics, { force: true });
     const graph = await buildLoopStep(trainGraphSpec(model, options.batchSize, optimizerConfig(options), coupling));
@@ -344,4 +348,20 @@ export async function trainModel(options: TrainOptions, ctx: JobContext): Promis
   const t = await RunTrainer.create(options, ctx);
   const [r] = await driveLockstep([t], ctx);
   return r;
+}
+
+/** `initFrom` is a run folder (its init.safetensors) or a weights file of any format. */
+async function initFileOf(initFrom: string): Promise<string> {
+  const st = await fs.stat(initFrom).catch(() => null);
+  if (!st) throw new Error(`init-from: ${initFrom} does not exist; give a run folder (with init.safetensors) or a weights file`);
+  return st.isDirectory() ? runPaths(initFrom).init : initFrom;
+}
+
+async function sizesOfFile(file: string, arch: string, given: SizeOptions): Promise<SizeOptions> {
+  const src = await openModel(file);
+  try {
+    return resolveSizes(arch, src, given);
+  } finally {
+    await src.close();
+  }
 }

@@ -68,7 +68,7 @@ describe('trainModel', () => {
     await expect(checkpointModel(path.join(__dirname, '../../fixtures/train/mlp-sgd.safetensors'))).rejects.toThrow(/does not say which architecture.*--arch/);
   });
 
-  const detCases: [string, { hidden?: number[]; width?: number }][] = [['mlp', { hidden: [32] }], ['vgg', { width: 4 }]];
+  const detCases: [string, { hidden?: number[]; width?: number }][] = [['mlp', { hidden: [32] }], ['vgg', { width: 4, hidden: [32] }]];
   it.each(detCases)('%s is deterministic: same seed → same weights, whatever the steps per call; another seed differs', async (arch, o) => {
     const tensors = getArchitecture(arch).build({ inputShape: [1, 28, 28], numClasses: 10, ...o }).tensors;
     const runs = [];
@@ -79,7 +79,7 @@ describe('trainModel', () => {
     }
     expect(distance(runs[0], runs[1])).toBe(0);
     expect(distance(runs[0], runs[2])).toBeGreaterThan(0.1);
-    if (arch === 'vgg') expect(runs[1].get('features.1.num_batches_tracked')!.data).toEqual(new BigInt64Array([20n]));
+    if (arch === 'vgg') expect(runs[1].get('block_1.1.num_batches_tracked')!.data).toEqual(new BigInt64Array([20n]));
   });
 
   it('cancel mid-epoch: run marked cancelled, kept checkpoints stay valid', async () => {
