@@ -7,3 +7,4 @@ export { scoreLogits, scoreLogProbs, logSoftmax, argmaxRows, type EvalResult, ty
 export { planFeed, type FeedPlan } from './model-input';
 export type { ModelInput } from './session';
 export type { OutputKind } from './output-kind';
+export { interpolationCurve, barrierOf, evenAlphas, type Curve, type CurveOptions, type Barrier } from './curve';

@@ -35,3 +35,19 @@ export function inferenceModel(g: ArchitectureGraph, state: StateDict, metadata:
     valueInfo: [],
   }, { arch: g.arch, config: JSON.stringify(g.config), ...metadata });
 }
+
+/** (1 − α)·a + α·b for every float tensor (computed in float64); integer buffers (num_batches_tracked) come from a. */
+export function lerpStates(a: StateDict, b: StateDict, alpha: number): StateDict {
+  const out: StateDict = new Map();
+  for (const [name, ta] of a) {
+    const tb = b.get(name);
+    if (!tb) throw new Error(`the second state dict has no tensor "${name}"`);
+    if (ta.data instanceof BigInt64Array) { out.set(name, { shape: ta.shape, data: ta.data.slice() }); continue; }
+    const x = ta.data, y = tb.data as Float32Array;
+    if (x.length !== y.length) throw new Error(`tensor "${name}" has ${x.length} values in one state dict and ${y.length} in the other`);
+    const r = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) r[i] = (1 - alpha) * x[i] + alpha * y[i];
+    out.set(name, { shape: ta.shape, data: r });
+  }
+  return out;
+}
