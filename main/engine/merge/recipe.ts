@@ -2,7 +2,7 @@
 // line numbers) and validated with zod; every error names the key and the line it is on.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
+import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { getMethod, METHODS } from './methods';
 
@@ -238,7 +238,18 @@ export function recipeToYaml(recipe: Recipe): string {
   const order = ['name', 'method', 'models', 'checkpoints', 'base', 'parameters', 'layers', 'output'] as const;
   const plain: Record<string, unknown> = {};
   for (const k of order) if (recipe[k] !== undefined) plain[k] = recipe[k];
-  return stringify(plain, { flowCollectionPadding: false, lineWidth: 0 });
+  return flowNumberLists(plain, { flowCollectionPadding: false, lineWidth: 0 });
+}
+
+/** YAML with lists of numbers (gradients) on one line, `[0, 0.5, 1]`, and small maps like `{}` as they are. */
+export function flowNumberLists(value: unknown, options: { flowCollectionPadding?: boolean; lineWidth?: number } = {}): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.length && node.items.every((it) => isScalar(it) && typeof it.value === 'number')) node.flow = true;
+    },
+  });
+  return doc.toString(options);
 }
 
 const MODEL_EXTENSIONS = ['.safetensors', '.pt', '.pth', '.bin', '.ckpt', '.onnx'];
