@@ -14,7 +14,7 @@ import { exportMergekit, importMergekit } from '../../../main/engine/merge/merge
 import { getMethod, type Params } from '../../../main/engine/merge/methods';
 import { buildPlan } from '../../../main/engine/merge/plan';
 import { resolveRecipe } from '../../../main/engine/merge/recipe';
-import { readModel, tempDir } from './model-files';
+import { readModel, tempDir, writeModel } from './model-files';
 
 const FIX = path.resolve(__dirname, '../../fixtures/merge/mergekit');
 
@@ -227,5 +227,25 @@ describe('import ↔ export round trips of the three configs', () => {
       { model: 'llama_b.pt', parameters: { weight: [0, 0.3, 0.7, 1], density: 0.5 } },
       { model: 'llama_c.pt', parameters: { weight: [{ filter: 'mlp', value: 0.5 }, { value: 0 }], density: 0.33 } },
     ]);
+  });
+});
+
+describe('the run\'s log says when a documented difference applied', () => {
+  it('model_stock with opposed task vectors: one note per tensor, naming mergekit\'s t', async () => {
+    const dir = tempDir('mk-notes');
+    const tensor = (name: string, v: number[]) => ({ name, dtype: 'f32' as const, shape: [v.length], values: v });
+    const names = Array.from({ length: 25 }, (_, i) => `layer${i}.weight`);
+    await writeModel(path.join(dir, 'base.safetensors'), names.map((n) => tensor(n, [0, 0, 0])));
+    await writeModel(path.join(dir, 'a.safetensors'), names.map((n) => tensor(n, [1, 0.5, 0])));
+    await writeModel(path.join(dir, 'b.safetensors'), names.map((n) => tensor(n, [-1, -0.4, 0.1])));
+    const logs: string[] = [];
+    const recipe = { method: 'model_stock', models: [{ path: 'a.safetensors' }, { path: 'b.safetensors' }], base: 'base.safetensors', output: { path: 'o.safetensors' } };
+    await runMerge(await resolveRecipe(recipe, dir), { signal: new AbortController().signal, progress: () => {}, log: (m) => logs.push(m), metric: () => {} }, { io: { openModel, writerFor } });
+    const notes = logs.filter((l) => l.startsWith('note:'));
+    expect(notes[0]).toMatch(/^note: layer0\.weight: mean cosine of the task vectors is -0\.9\d* < 0: t = 0 \(the base\) here, where mergekit would use t = /);
+    expect(notes).toHaveLength(21); // 20 in full, then a count
+    expect(notes[20]).toMatch(/5 more tensor notes/);
+    const out = await readModel(path.join(dir, 'o.safetensors'));
+    expect(Array.from(out.values.get('layer3.weight')!)).toEqual([0, 0, 0]);
   });
 });
