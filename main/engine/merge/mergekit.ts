@@ -454,5 +454,5 @@ export function exportMergekit(recipe: Recipe | ResolvedRecipe): MergekitExport 
   if (out && out !== 'f64' && out !== 'f32') cfg.out_dtype = MK_DTYPES[out];
   if (!out) notCarried.push('output dtype: unset here (each tensor keeps its model\'s type); mergekit writes float32 as exported');
   notCarried.push(`output path ${r.output.path}: give it to mergekit on the command line`);
-  return { yaml: flowNumberLists(cfg, { lineWidth: 0 }), notCarried };
+  return { yaml: flowNumberLists(cfg, { flowCollectionPadding: false, lineWidth: 0 }), notCarried };
 }
