@@ -1,45 +1,19 @@
 // `merge-studio mergekit import CONFIG.yml [-o recipe.yaml]` and `mergekit export RECIPE.yaml [-o config.yml]`:
 // mergekit configs to recipes and back (main/engine/merge/mergekit.ts), with what was not carried on stderr.
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../engine/files/writeAtomic';
 import { exportMergekit, importMergekit } from '../engine/merge/mergekit';
-import { loadRecipe, RecipeError, recipeToYaml, resolveRecipe, type Recipe } from '../engine/merge/recipe';
+import { readConfigFile, rebaseRecipe } from '../engine/merge/mergekit-file';
+import { loadRecipe, RecipeError, recipeToYaml, resolveRecipe } from '../engine/merge/recipe';
 import { CliError, type CliCommand } from './common';
 
-/** A config is a small text file; anything bigger is not one. */
-const MAX_CONFIG_BYTES = 1 << 20;
-
-/**
- * A model path relative to `from` that names a file there, made relative to `to` (where the written file
- * will be read from), or absolute when it lies outside `to`; anything else (a Hugging Face id, an absolute
- * path) as it is.
- */
-function rebase(p: string, from: string, to: string): string {
-  if (path.isAbsolute(p) || !existsSync(path.resolve(from, p))) return p;
-  const abs = path.resolve(from, p);
-  const rel = path.relative(to, abs);
-  return rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
-}
-
-function rebaseRecipe(r: Recipe, from: string, to: string): Recipe {
-  return {
-    ...r,
-    ...(r.models ? { models: r.models.map((m) => ({ ...m, path: rebase(m.path, from, to) })) } : {}),
-    ...(r.base ? { base: rebase(r.base, from, to) } : {}),
-  };
-}
-
 async function readConfig(file: string): Promise<string> {
-  let size: number;
   try {
-    size = (await stat(file)).size;
+    return await readConfigFile(file);
   } catch (e) {
-    throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new CliError((e as Error).message);
   }
-  if (size > MAX_CONFIG_BYTES) throw new CliError(`${file} is ${size} bytes; a mergekit config is a small YAML file (at most ${MAX_CONFIG_BYTES})`);
-  return readFile(file, 'utf8');
 }
 
 async function writeOut(file: string, text: string, force: boolean): Promise<void> {

@@ -166,7 +166,12 @@ export const calls = {
   saveRecipe: { args: z.object({ path: FilePath, recipe: RecipeValue }).strict(), result: z.object({ path: z.string() }) },
   loadRecipe: { args: z.object({ path: FilePath }).strict(), result: z.object({ recipe: RecipeValue, baseDir: z.string() }) },
   /** mergekit YAML in and out, with what could not be carried over. */
-  importMergekit: { args: z.object({ yaml: z.string().max(1_000_000) }).strict(), result: z.object({ recipe: RecipeValue, dropped: z.array(z.string()) }) },
+  importMergekit: {
+    // The config's text, or its file (read by the engine: in the allowed folders, at most 1 MB).
+    args: z.object({ yaml: z.string().max(1_000_000).optional(), path: FilePath.optional() }).strict()
+      .refine((a) => (a.yaml === undefined) !== (a.path === undefined), { message: 'give the config as yaml or as a path, not both' }),
+    result: z.object({ recipe: RecipeValue, dropped: z.array(z.string()) }),
+  },
   exportMergekit: { args: z.object({ recipe: RecipeValue }).strict(), result: z.object({ yaml: z.string(), dropped: z.array(z.string()) }) },
   /** Native file dialog (Electron main answers it); elsewhere `available` is false and the UI browses instead. */
   pickFiles: {
