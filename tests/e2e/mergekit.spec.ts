@@ -30,7 +30,8 @@ test.describe('Scheme screen: a mergekit config', () => {
     await expect(page.getByTestId('preflight-summary')).toContainText('tensors merged');
     await expect(page.getByTestId('blocking')).toHaveCount(0);
     await page.getByRole('button', { name: 'Run merge →' }).click();
-    await expect(page.getByTestId('merge-result')).toBeVisible({ timeout: 30_000 });
+    // The Run screen lists every job of the served engine: wait for this one's output.
+    await expect(page.getByTestId('merge-output').filter({ hasText: out })).toHaveCount(1, { timeout: 30_000 });
     expect(fs.existsSync(out)).toBe(true);
   });
 
