@@ -92,11 +92,16 @@ const FilePath = z.string().min(1).max(4096);
 
 /** A recipe as the GUI sends it: checked in full by the engine's recipe validator (merge/recipe.ts). */
 const RecipeValue = z.record(z.string(), z.unknown());
+/** A method parameter's value: a number, a switch (normalize) or a named choice (rescale: l1). */
+const ParamValue = z.union([z.number(), z.boolean(), z.string()]);
 export const MethodInfoSchema = z.object({
   id: z.string(), label: z.string(), formula: z.string(), whenToUse: z.string(),
   needsBase: z.boolean(), acceptsBase: z.boolean(), minModels: z.number(), maxModels: z.number().optional(),
   usesWeights: z.boolean(), normalizesWeights: z.boolean(),
-  params: z.array(z.object({ name: z.string(), default: z.number(), min: z.number(), max: z.number(), step: z.number(), integer: z.boolean(), description: z.string() })),
+  params: z.array(z.object({
+    name: z.string(), kind: z.enum(['number', 'boolean', 'choice']), default: ParamValue, min: z.number(), max: z.number(), step: z.number(),
+    integer: z.boolean(), choices: z.array(z.string()).optional(), perModel: z.boolean(), description: z.string(),
+  })),
 });
 export type MethodInfo = z.infer<typeof MethodInfoSchema>;
 const PreflightModelSchema = z.object({ path: z.string(), name: z.string(), format: z.string(), tensors: z.number(), bytes: z.number(), notes: z.array(z.string()) });
@@ -114,7 +119,7 @@ export const PreflightSchema = z.object({
   tensors: z.array(z.object({
     name: z.string(), shape: z.array(z.number()), outputDType: z.string(),
     action: z.object({ kind: z.string(), from: z.number().optional(), reason: z.string().optional() }),
-    rule: z.number().optional(), params: z.record(z.string(), z.number()), weights: z.array(z.number()),
+    rule: z.number().optional(), params: z.record(z.string(), ParamValue), modelParams: z.array(z.record(z.string(), ParamValue)).optional(), weights: z.array(z.number()),
     strength: z.number(), seed: z.number(), aliases: z.array(z.string()),
   })),
   excluded: z.array(z.string()),
@@ -161,7 +166,12 @@ export const calls = {
   saveRecipe: { args: z.object({ path: FilePath, recipe: RecipeValue }).strict(), result: z.object({ path: z.string() }) },
   loadRecipe: { args: z.object({ path: FilePath }).strict(), result: z.object({ recipe: RecipeValue, baseDir: z.string() }) },
   /** mergekit YAML in and out, with what could not be carried over. */
-  importMergekit: { args: z.object({ yaml: z.string().max(1_000_000) }).strict(), result: z.object({ recipe: RecipeValue, dropped: z.array(z.string()) }) },
+  importMergekit: {
+    // The config's text, or its file (read by the engine: in the allowed folders, at most 1 MB).
+    args: z.object({ yaml: z.string().max(1_000_000).optional(), path: FilePath.optional() }).strict()
+      .refine((a) => (a.yaml === undefined) !== (a.path === undefined), { message: 'give the config as yaml or as a path, not both' }),
+    result: z.object({ recipe: RecipeValue, dropped: z.array(z.string()) }),
+  },
   exportMergekit: { args: z.object({ recipe: RecipeValue }).strict(), result: z.object({ yaml: z.string(), dropped: z.array(z.string()) }) },
   /** Native file dialog (Electron main answers it); elsewhere `available` is false and the UI browses instead. */
   pickFiles: {

@@ -1,5 +1,6 @@
 // The engine's API handlers, in-process. The host process, the CLI and the tests all call these.
 import fs from 'node:fs';
+import path from 'node:path';
 import { calls, type CallName, type CallResult, type Environment, type StudioEvent } from './api';
 import { describeEnvironment } from './environment';
 import { JobRunner } from './jobs/runner';
@@ -14,6 +15,7 @@ import { runPreflight } from './merge/preflight';
 import { runMerge } from './merge/executor';
 import { checkRecipe, loadRecipe, parseRecipe, recipeToYaml } from './merge/recipe';
 import { exportMergekit, importMergekit } from './merge/mergekit';
+import { readConfigFile, rebaseRecipe } from './merge/mergekit-file';
 import { writeFileAtomic } from './files/writeAtomic';
 import { browse } from './files/browse';
 import { FileRoots } from './files/roots';
@@ -98,8 +100,15 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
     },
     loadRecipe: async (raw) => loadRecipe(checkPath(calls.loadRecipe.args.parse(raw).path)),
     importMergekit: async (raw) => {
-      const r = importMergekit(calls.importMergekit.args.parse(raw).yaml);
-      return { recipe: r.recipe, dropped: r.notCarried };
+      const a = calls.importMergekit.args.parse(raw);
+      if (a.path === undefined) {
+        const r = importMergekit(a.yaml!);
+        return { recipe: r.recipe, dropped: r.notCarried };
+      }
+      // A config's model paths are relative to it: the ones that name files there become absolute.
+      const file = checkPath(a.path);
+      const r = importMergekit(await readConfigFile(file));
+      return { recipe: rebaseRecipe(r.recipe, path.dirname(path.resolve(file))), dropped: r.notCarried };
     },
     exportMergekit: async (raw) => {
       const r = exportMergekit(checkRecipe(calls.exportMergekit.args.parse(raw).recipe));

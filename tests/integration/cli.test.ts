@@ -131,3 +131,31 @@ describe('merge-studio merge', () => {
     expect(fs.existsSync(path.join(dir, 'out.safetensors'))).toBe(false);
   });
 });
+
+describe('merge-studio mergekit', () => {
+  it('imports a mergekit config into a recipe that merges to mergekit\'s tensors, and exports it back', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-cli-mk-'));
+    const recipe = path.join(dir, 'ties.yaml');
+    const out = path.join(dir, 'ties.safetensors');
+    const imp = cli('mergekit', 'import', path.join(FIX, 'merge/mergekit/ties.yml'), '-o', recipe, '--merged', out);
+    expect(imp.code).toBe(0);
+    expect(imp.err).toMatch(/not carried: parameters\.int8_mask/);
+    expect(cli('mergekit', 'import', path.join(FIX, 'merge/mergekit/ties.yml'), '-o', recipe).code).toBe(2); // no overwrite without --force
+    expect(cli('merge', recipe, '--workspace', dir).code).toBe(0);
+    const [ours, ref] = await Promise.all([openModel(out), openModel(path.join(FIX, 'merge/mergekit/ties_ref.pt'))]);
+    for (const t of ref.tensors) {
+      const a = toFloat32(await t.read(), t.dtype);
+      const b = toFloat32(await ours.tensors.find((x) => x.name === t.name)!.read(), 'f32');
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-6);
+    }
+    await Promise.all([ours.close(), ref.close()]);
+    const exp = cli('mergekit', 'export', recipe, '--json');
+    expect(exp.code).toBe(0);
+    const { yaml, notCarried } = JSON.parse(exp.out) as { yaml: string; notCarried: string[] };
+    expect(yaml).toContain('merge_method: ties');
+    expect(yaml).toContain(path.join(FIX, 'merge/mergekit/llama_base.pt'));
+    expect(notCarried.some((n) => n.startsWith('output path'))).toBe(true);
+    const bad = cli('mergekit', 'import', path.join(FIX, 'merge/cnn_0.pt'));
+    expect(bad.code).toBe(2);
+  });
+});

@@ -29,6 +29,8 @@ export const METADATA_KEYS = {
 
 /** A tensor whose inputs are bigger than this is read alone (not ahead of the merge); smaller ones lie in the arena. */
 const PREFETCH_MAX_BYTES = 64 << 20;
+/** Tensor notes (a documented difference from the reference applied) logged in full; the rest are counted. */
+const NOTES_LOGGED = 20;
 /** Inputs read ahead of the merge, at most (at least one tensor's). */
 const READ_AHEAD_BYTES = 128 << 20;
 /**
@@ -178,7 +180,7 @@ function inputBytes(t: PlannedTensor, plan: MergePlan, sources: { models: ModelS
  * Merges (or copies) one tensor into the bytes to write; big linear merges run in a worker thread, into a
  * shared buffer taken from `buffers` (returned as `buffer`, to give back once written).
  */
-async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs, buffers: SharedArena): Promise<{ bytes: Uint8Array; buffer?: Uint8Array }> {
+async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs, buffers: SharedArena, note?: (message: string) => void): Promise<{ bytes: Uint8Array; buffer?: Uint8Array }> {
   if (t.action.kind === 'copy') {
     const info = inputs.infos[0];
     if (info.dtype === t.outputDType) return { bytes: inputs.data[0] };
@@ -186,7 +188,7 @@ async function compute(t: PlannedTensor, method: MergeMethod, inputs: Inputs, bu
   }
   const models = inputs.data.map((d, i) => asFloat32(d, inputs.infos[i].dtype));
   const base = inputs.base ? asFloat32(inputs.base.data, inputs.base.info.dtype) : undefined;
-  const input = { models, base, weights: t.weights, params: t.params, seed: t.seed, name: t.name };
+  const input = { models, base, weights: t.weights, params: t.params, modelParams: t.modelParams, seed: t.seed, name: t.name, shape: t.shape, note };
   if (method.linearForm && t.strength === 1 && models[0].length >= POOL_MIN_ELEMENTS) {
     // Inputs in shared memory are read by the worker in place (others move to it: nothing here touches
     // them afterwards); the result lands in a shared buffer, which the output's hashers read in place.
@@ -355,6 +357,12 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     const total = sizes.reduce((a, b) => a + b, 0);
     let done = 0;
     log(`merging ${plan.tensors.length} tensors with ${plan.method.id} into ${resolved.output.path}`);
+    // Where a documented difference from the reference (mergekit) applied to a tensor, the log says so:
+    // the first NOTES_LOGGED in full, then a count, so a million-tensor model does not flood it.
+    let notes = 0;
+    const noteOf = (tensor: string, message: string) => {
+      if (++notes <= NOTES_LOGGED) log(`note: ${tensor}: ${message}`);
+    };
 
     // Shared memory the tensors are read into and merged into (kernels/arena.ts), reused; tensors up to the
     // read-ahead limit lie in the arena (the SIMD kernel reaches them there), bigger ones in plain shared
@@ -391,7 +399,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
       aheadBytes -= sizes[i];
       readAhead(false);
       if (ctx.signal.aborted) throw new CancelledError();
-      const { bytes, buffer } = await compute(t, plan.method, inputs, buffers);
+      const { bytes, buffer } = await compute(t, plan.method, inputs, buffers, (m) => noteOf(t.name, m));
       if (!session && !hashed && queuedBytes + bytes.byteLength <= queueMax) {
         // Held until the output begins: its buffers are left to the garbage collector, not reused.
         queue.push({ name: t.name, bytes });
@@ -417,6 +425,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
       ctx.progress({ done, total, message: t.name, unit: 'bytes' });
       run?.metric('tensor', { tensor: t.name, action: t.action.kind, bytes: sizes[i], ms: Math.round((performance.now() - t0) * 100) / 100 });
     }
+    if (notes > NOTES_LOGGED) log(`note: ${notes - NOTES_LOGGED} more tensor notes like the above (${notes} in all; see docs/recipes.md, "mergekit")`);
     if (pendingWrite) await pendingWrite;
     pendingWrite = undefined;
     await Promise.all(releases.splice(0));

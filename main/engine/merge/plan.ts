@@ -3,7 +3,7 @@
 import type { ModelSource, TensorInfo } from '../formats/types';
 import { isFloatDType, numElements, type DType } from '../tensor/dtypes';
 import { tensorSeed } from './kernels/random';
-import { getMethod, type MergeMethod } from './methods';
+import { getMethod, type MergeMethod, type Params, type ParamValue } from './methods';
 import type { LayerRule, OutputDType, ResolvedRecipe } from './recipe';
 
 export type TensorAction =
@@ -20,7 +20,9 @@ export interface PlannedTensor {
   action: TensorAction;
   /** Index of the layer rule that matched, if any. */
   rule?: number;
-  params: Record<string, number>;
+  params: Params;
+  /** Per model, when some model has its own per-model parameters (density, gamma, epsilon): its full set. */
+  modelParams?: Params[];
   weights: number[];
   /** Layer merge strength: out = θ₀ + strength·(merged − θ₀); 1 = the method's result as is. */
   strength: number;
@@ -63,14 +65,43 @@ export function layerOf(name: string): string {
   return i > 0 ? name.slice(0, i) : name;
 }
 
-/** Value of a gradient [v₀, …, v_m] at position `at` in [0, 1] (piecewise linear, as mergekit). */
-export function gradientAt(values: number | number[], at: number): number {
-  if (typeof values === 'number') return values;
+/** Value of a gradient [v₀, …, v_m] at position `at` in [0, 1] (piecewise linear, as mergekit); others as they are. */
+export function gradientAt<V extends ParamValue>(values: V | number[], at: number): V | number {
+  if (!Array.isArray(values)) return values;
   if (values.length === 1) return values[0];
   const x = Math.min(1, Math.max(0, at)) * (values.length - 1);
   const i = Math.min(values.length - 2, Math.floor(x));
   const f = x - i;
   return values[i] * (1 - f) + values[i + 1] * f;
+}
+
+/** The numbered block of a tensor name: `model.layers.7.mlp.up_proj.weight` → {prefix: 'model.layers', index: 7}. */
+export function blockOf(name: string): { prefix: string; index: number } | undefined {
+  const parts = name.split('.');
+  const at = parts.findIndex((p) => /^\d+$/.test(p));
+  return at < 0 ? undefined : { prefix: parts.slice(0, at).join('.'), index: Number(parts[at]) };
+}
+
+/** Number of blocks under each prefix (highest index + 1), as a model's layer count. */
+export function blockCounts(names: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const n of names) {
+    const b = blockOf(n);
+    if (b) counts.set(b.prefix, Math.max(counts.get(b.prefix) ?? 0, b.index + 1));
+  }
+  return counts;
+}
+
+/**
+ * mergekit's gradient position: block N of L gives N/(L−1) (1 when L = 1), whichever tensor of the block it
+ * is (q_proj and k_proj of a block get the same value); tensors outside numbered blocks (embeddings, the
+ * final norm, the head) get 0.
+ */
+export function blockPosition(name: string, counts: Map<string, number>): number {
+  const b = blockOf(name);
+  if (!b) return 0;
+  const L = counts.get(b.prefix) ?? b.index + 1;
+  return L > 1 ? b.index / (L - 1) : 1;
 }
 
 /**
@@ -135,7 +166,10 @@ export function buildPlan(recipe: ResolvedRecipe, sources: PlanSources): MergePl
   // Recipes from parseRecipe are already checked; one built in code may not be, so say what is wrong.
   const checked = method.params.safeParse(recipe.parameters);
   if (!checked.success) blocking.push(`parameters: ${checked.error.issues.map((i) => `${i.path.join('.') || '(all)'} ${i.message}`).join('; ')}`);
-  const defaults = (checked.success ? checked.data : method.params.parse({})) as Record<string, number>;
+  const defaults = (checked.success ? checked.data : method.params.parse({})) as Params;
+  const perModel = method.perModel ?? [];
+  const ownOf = <V>(values: Record<string, V> | undefined): Record<string, V> => Object.fromEntries(Object.entries(values ?? {}).filter(([k]) => perModel.includes(k)));
+  const modelOwn = recipe.models.map((m) => ownOf(m.parameters));
 
   // Tied groups of the first model: the first name of each group is the one merged and written.
   const groupOf = new Map<string, string[]>();
@@ -163,7 +197,11 @@ export function buildPlan(recipe: ResolvedRecipe, sources: PlanSources): MergePl
     if (rule.weights && rule.weights.length !== models.length) {
       blocking.push(`layer rule ${r + 1} gives ${rule.weights.length} weights for ${models.length} models`);
     }
+    if (rule.model_parameters && rule.model_parameters.length !== models.length) {
+      blocking.push(`layer rule ${r + 1} gives model_parameters for ${rule.model_parameters.length} models, but the recipe has ${models.length}`);
+    }
   });
+  const counts = recipe.layers.some((l) => l.over === 'blocks') ? blockCounts(written.map((t) => t.name)) : new Map<string, number>();
 
   const tensors: PlannedTensor[] = [];
   const excluded: string[] = [];
@@ -173,16 +211,29 @@ export function buildPlan(recipe: ResolvedRecipe, sources: PlanSources): MergePl
     const r = ruleOf.get(t.name);
     const rule = r === undefined ? undefined : recipe.layers[r];
     if (rule?.exclude) { excluded.push(t.name, ...aliases); continue; }
-    const at = r === undefined || layersOfRule[r].length < 2 ? 0 : layersOfRule[r].indexOf(layerOf(t.name)) / (layersOfRule[r].length - 1);
+    const at = r === undefined ? 0
+      : rule!.over === 'blocks' ? blockPosition(t.name, counts)
+        : layersOfRule[r].length < 2 ? 0 : layersOfRule[r].indexOf(layerOf(t.name)) / (layersOfRule[r].length - 1);
 
-    const params: Record<string, number> = { ...defaults };
+    // Precedence: a rule's model_parameters > the rule's parameters > a model's own > the recipe's > defaults.
+    const params: Params = { ...defaults };
+    const fromRule: Params = {};
     let strength = 1;
     for (const [k, v] of Object.entries(rule?.parameters ?? {})) {
-      if (k === 'weight') strength = gradientAt(v, at);
-      else params[k] = gradientAt(v, at);
+      if (k === 'weight') strength = Number(gradientAt(v, at));
+      else fromRule[k] = gradientAt(v, at);
     }
+    Object.assign(params, fromRule);
+    const ruleOwn = rule?.model_parameters?.length === models.length ? rule.model_parameters : undefined;
+    const modelParams = modelOwn.some((o) => Object.keys(o).length) || ruleOwn
+      ? recipe.models.map((_, m) => {
+        const own: Params = { ...defaults, ...modelOwn[m], ...fromRule };
+        for (const [k, v] of Object.entries(ownOf(ruleOwn?.[m]))) own[k] = gradientAt(v, at);
+        return own;
+      })
+      : undefined;
     const weights = rule?.weights && rule.weights.length === models.length
-      ? rule.weights.map((w) => gradientAt(w, at))
+      ? rule.weights.map((w) => Number(gradientAt(w, at)))
       : recipe.models.map((m) => m.weight);
 
     let action: TensorAction;
@@ -191,7 +242,7 @@ export function buildPlan(recipe: ResolvedRecipe, sources: PlanSources): MergePl
     else action = { kind: 'merge' };
 
     const outDType = action.kind === 'copy' && action.reason === 'non-float' ? t.dtype : outputDTypeFor(t.dtype, recipe.output.dtype);
-    tensors.push({ name: t.name, shape: t.shape, outputDType: outDType, action, rule: r, params, weights, strength, seed: tensorSeed(params.seed ?? 0, t.name), aliases });
+    tensors.push({ name: t.name, shape: t.shape, outputDType: outDType, action, rule: r, params, ...(modelParams ? { modelParams } : {}), weights, strength, seed: tensorSeed(Number(params.seed ?? 0), t.name), aliases });
 
     // What this tensor needs from the other files.
     if (action.kind === 'copy') {
@@ -215,8 +266,13 @@ export function buildPlan(recipe: ResolvedRecipe, sources: PlanSources): MergePl
     if (rule?.weights && method.normalizesWeights && weights.reduce((a, b) => a + b, 0) === 0) {
       blocking.push(`the weights for ${t.name} sum to 0 (${weights.join(' + ')}), and ${method.id} divides by their sum; change a weight`);
     }
-    const ranged = method.params.safeParse(params);
-    if (!ranged.success) blocking.push(`${t.name}: parameters out of range: ${ranged.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    for (const [m, set] of (modelParams ?? [params]).entries()) {
+      const ranged = method.params.safeParse(set);
+      if (!ranged.success) {
+        blocking.push(`${t.name}${modelParams ? ` (model ${m})` : ''}: parameters out of range: ${ranged.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+        break;
+      }
+    }
   }
 
   // Tensors that only other models have are not in the output: say so.

@@ -2,18 +2,23 @@
 // line numbers) and validated with zod; every error names the key and the line it is on.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
+import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { getMethod, METHODS } from './methods';
 
 const OUTPUT_DTYPES = ['f32', 'f16', 'bf16', 'f64'] as const;
 export type OutputDType = (typeof OUTPUT_DTYPES)[number];
 
+/** A parameter's value in a recipe: a number, a switch (`normalize: false`) or a named choice (`rescale: l1`). */
+const ParamScalar = z.union([z.number(), z.boolean(), z.string()]);
+
 const ModelRef = z.preprocess(
   (v) => (typeof v === 'string' ? { path: v } : v),
   z.object({
     path: z.string().min(1),
     weight: z.number().optional(),
+    /** This model's own values of the method's per-model parameters (density, gamma, epsilon). */
+    parameters: z.record(z.string(), ParamScalar).optional(),
   }).strict(),
 );
 
@@ -27,20 +32,27 @@ const Checkpoints = z.object({
   path: ['last'],
 });
 
-/** A parameter value in a layer rule: one number, or a gradient [a, b, …] interpolated over the matched layers. */
-const LayerValue = z.union([z.number(), z.array(z.number()).min(1)]);
+/** A parameter value in a layer rule: one value, or a gradient [a, b, …] of numbers interpolated over the layers. */
+const LayerValue = z.union([z.number(), z.array(z.number()).min(1), z.boolean(), z.string()]);
+
+/** What a rule's gradients run over: its matched layers in file order, or the block index N of `….N.…` names. */
+export const GRADIENT_OVER = ['layers', 'blocks'] as const;
 
 const LayerRule = z.object({
   match: z.string().min(1).optional(),
   regex: z.string().min(1).optional(),
   from: z.number().int().min(0).optional(),
   exclude: z.boolean().optional(),
-  weights: z.array(LayerValue).optional(),
+  weights: z.array(z.union([z.number(), z.array(z.number()).min(1)])).optional(),
   parameters: z.record(z.string(), LayerValue).optional(),
+  /** Per model (recipe order): that model's own per-model parameters for the matched tensors. */
+  model_parameters: z.array(z.record(z.string(), LayerValue)).optional(),
+  over: z.enum(GRADIENT_OVER).optional(),
 }).strict().superRefine((r, ctx) => {
   if ((r.match === undefined) === (r.regex === undefined)) ctx.addIssue({ code: 'custom', message: 'a layer rule needs exactly one of match (glob) or regex' });
-  const actions = [r.from !== undefined, r.exclude === true, r.parameters !== undefined || r.weights !== undefined].filter(Boolean).length;
-  if (actions > 1) ctx.addIssue({ code: 'custom', message: 'a layer rule does one thing: from, exclude, or parameters/weights' });
+  const merges = r.parameters !== undefined || r.weights !== undefined || r.model_parameters !== undefined;
+  const actions = [r.from !== undefined, r.exclude === true, merges].filter(Boolean).length;
+  if (actions > 1) ctx.addIssue({ code: 'custom', message: 'a layer rule does one thing: from, exclude, or parameters/weights/model_parameters' });
   if (r.regex !== undefined) {
     try { new RegExp(r.regex); } catch (e) { ctx.addIssue({ code: 'custom', path: ['regex'], message: `not a valid regular expression: ${(e as Error).message}` }); }
   }
@@ -58,7 +70,7 @@ export const RecipeSchema = z.object({
   models: z.array(ModelRef).optional(),
   checkpoints: Checkpoints.optional(),
   base: z.string().min(1).optional(),
-  parameters: z.record(z.string(), z.number()).optional(),
+  parameters: z.record(z.string(), ParamScalar).optional(),
   layers: z.array(LayerRule).optional(),
   output: Output,
 }).strict().superRefine((r, ctx) => {
@@ -66,7 +78,8 @@ export const RecipeSchema = z.object({
   if (r.models && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['checkpoints'], message: 'use either models or checkpoints, not both' });
 });
 
-export type ModelRef = { path: string; weight?: number };
+export type ParamScalar = z.infer<typeof ParamScalar>;
+export type ModelRef = { path: string; weight?: number; parameters?: Record<string, ParamScalar> };
 export type LayerRule = z.infer<typeof LayerRule>;
 export type CheckpointsSpec = z.infer<typeof Checkpoints>;
 export type Recipe = z.infer<typeof RecipeSchema>;
@@ -77,9 +90,9 @@ export interface ResolvedRecipe {
   /** Folder relative paths were resolved against. */
   baseDir: string;
   method: string;
-  models: { path: string; weight: number }[];
+  models: { path: string; weight: number; parameters?: Record<string, ParamScalar> }[];
   base?: string;
-  parameters: Record<string, number>;
+  parameters: Record<string, ParamScalar>;
   layers: LayerRule[];
   output: { path: string; dtype?: OutputDType };
 }
@@ -149,23 +162,41 @@ function methodIssues(doc: Document, lc: LineCounter, r: Recipe): RecipeIssue[] 
     return [{ key: 'method', line: lineOf(doc, lc, ['method']), message: `unknown method "${r.method}"; known methods: ${METHODS.map((m) => m.id).join(', ')}` }];
   }
   const issues: RecipeIssue[] = [];
-  const top = method.params.safeParse(r.parameters ?? {});
+  const topParams = r.parameters ?? {};
+  const top = method.params.safeParse(topParams);
   if (!top.success) issues.push(...zodIssues(doc, lc, top.error.issues, ['parameters']));
-  (r.layers ?? []).forEach((rule, li) => {
-    for (const [k, v] of Object.entries(rule.parameters ?? {})) {
-      const at = ['layers', li, 'parameters'];
-      if (k === 'weight') {
-        // `weight` is the layer's merge strength, handled by the plan (0 = first model, 1 = full merge).
-        continue;
-      }
-      for (const x of Array.isArray(v) ? v : [v]) {
-        const res = method.params.safeParse({ ...(r.parameters ?? {}), [k]: x });
-        if (!res.success) {
-          issues.push(...zodIssues(doc, lc, res.error.issues.filter((i) => i.path[0] === k || i.code === 'unrecognized_keys'), at));
-          break;
-        }
+  /** One value of `k` (a gradient's entries one by one) against the schema, with the recipe's other parameters. */
+  const checkValue = (k: string, v: unknown, at: PropertyKey[]) => {
+    for (const x of Array.isArray(v) ? v : [v]) {
+      const res = method.params.safeParse({ ...topParams, [k]: x });
+      if (!res.success) {
+        // A cross-parameter refusal (DELLA's density ± epsilon) counts for the value that made it.
+        const mine = res.error.issues.filter((i) => i.path[0] === k || i.code === 'unrecognized_keys' || (top.success && i.code === 'custom'));
+        issues.push(...zodIssues(doc, lc, mine.map((i) => (i.code === 'custom' ? { ...i, path: [k] } : i)), at));
+        return;
       }
     }
+  };
+  const perModel = method.perModel ?? [];
+  const checkPerModel = (values: Record<string, unknown>, at: PropertyKey[]) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (!perModel.includes(k)) {
+        const known = perModel.length ? `its per-model parameters are ${perModel.join(', ')}` : 'it has no per-model parameters';
+        issues.push({ key: keyPath([...at, k]), line: lineOf(doc, lc, at, k), message: `${method.id} does not take ${k} per model; ${known}` });
+      } else checkValue(k, v, at);
+    }
+  };
+  (r.models ?? []).forEach((m, mi) => { if (m.parameters) checkPerModel(m.parameters, ['models', mi, 'parameters']); });
+  (r.layers ?? []).forEach((rule, li) => {
+    for (const [k, v] of Object.entries(rule.parameters ?? {})) {
+      // `weight` is the layer's merge strength, handled by the plan (0 = first model, 1 = full merge).
+      if (k !== 'weight') checkValue(k, v, ['layers', li, 'parameters']);
+    }
+    const n = r.models?.length;
+    if (rule.model_parameters && n !== undefined && rule.model_parameters.length !== n) {
+      issues.push({ key: keyPath(['layers', li, 'model_parameters']), line: lineOf(doc, lc, ['layers', li, 'model_parameters']), message: `gives ${rule.model_parameters.length} entries for ${n} models (one per model, in recipe order; {} for none)` });
+    }
+    (rule.model_parameters ?? []).forEach((values, mi) => checkPerModel(values, ['layers', li, 'model_parameters', mi]));
   });
   return issues;
 }
@@ -207,7 +238,18 @@ export function recipeToYaml(recipe: Recipe): string {
   const order = ['name', 'method', 'models', 'checkpoints', 'base', 'parameters', 'layers', 'output'] as const;
   const plain: Record<string, unknown> = {};
   for (const k of order) if (recipe[k] !== undefined) plain[k] = recipe[k];
-  return stringify(plain, { flowCollectionPadding: false, lineWidth: 0 });
+  return flowNumberLists(plain, { flowCollectionPadding: false, lineWidth: 0 });
+}
+
+/** YAML with lists of numbers (gradients) on one line, `[0, 0.5, 1]`, and small maps like `{}` as they are. */
+export function flowNumberLists(value: unknown, options: { flowCollectionPadding?: boolean; lineWidth?: number } = {}): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.length && node.items.every((it) => isScalar(it) && typeof it.value === 'number')) node.flow = true;
+    },
+  });
+  return doc.toString(options);
 }
 
 const MODEL_EXTENSIONS = ['.safetensors', '.pt', '.pth', '.bin', '.ckpt', '.onnx'];
@@ -255,7 +297,7 @@ export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<Re
   getMethod(recipe.method);
   const models = recipe.checkpoints
     ? (await expandCheckpoints(recipe.checkpoints, baseDir)).map((p) => ({ path: p, weight: 1 }))
-    : (recipe.models ?? []).map((m) => ({ path: path.resolve(baseDir, m.path), weight: m.weight ?? 1 }));
+    : (recipe.models ?? []).map((m) => ({ path: path.resolve(baseDir, m.path), weight: m.weight ?? 1, ...(m.parameters ? { parameters: m.parameters } : {}) }));
   return {
     recipe,
     baseDir,

@@ -29,6 +29,7 @@ export function SchemeScreen() {
   const [recipePath, setRecipePath] = useState('');
   const [fileMessage, setFileMessage] = useState<string | null>(null);
   const [mergekit, setMergekit] = useState<{ text: string; dropped: string[] } | null>(null);
+  const [importNotes, setImportNotes] = useState<string[]>([]);
   const [runError, setRunError] = useState<string | null>(null);
 
   useEffect(() => { studio.mergeMethods({}).then(setMethods, (e: Error) => setRunError(e.message)); }, []);
@@ -93,6 +94,17 @@ export function SchemeScreen() {
     setFileMessage(null);
     try { setFileMessage(`Saved ${(await studio.saveRecipe({ path: recipePath, recipe })).path}`); } catch (e) { setFileMessage((e as Error).message); }
   }
+  /** A mergekit config file (the path in the recipe field) into the form, with what did not carry over. */
+  async function importMergekitFile() {
+    setFileMessage(null);
+    setImportNotes([]);
+    try {
+      const r = await studio.importMergekit({ path: recipePath });
+      setForm((f) => recipeToForm(r.recipe, f));
+      setImportNotes(r.dropped);
+      setFileMessage(`Imported the mergekit config ${recipePath}`);
+    } catch (e) { setFileMessage((e as Error).message); }
+  }
   async function loadRecipe() {
     setFileMessage(null);
     try {
@@ -118,6 +130,7 @@ export function SchemeScreen() {
                 <li key={m.path} className="flex items-center gap-3 text-sm">
                   <input type="checkbox" checked={m.use} aria-label={`use ${m.path}`} onChange={(e) => setForm({ ...form, models: form.models.map((x, j) => (j === i ? { ...x, use: e.target.checked } : x)) })} />
                   <span className="flex-1 truncate font-mono text-xs" title={m.path}>{m.path}</span>
+                  {m.parameters && <span className="text-xs text-slate-500" title="this model's own parameters">{Object.entries(m.parameters).map(([k, v]) => `${k} ${String(v)}`).join(', ')}</span>}
                   {method?.usesWeights && (
                     <label>weight <input className={`${input} w-20`} type="number" step="any" value={m.weight} aria-label={`weight of ${m.path}`} onChange={(e) => setForm({ ...form, models: form.models.map((x, j) => (j === i ? { ...x, weight: Number(e.target.value) } : x)) })} /></label>
                   )}
@@ -164,17 +177,43 @@ export function SchemeScreen() {
           <div className="mt-4 grid gap-3 md:grid-cols-2" aria-label="Parameters">
             {method.params.map((p) => {
               const v = form.params[p.name] ?? p.default;
-              const setV = (x: number) => setForm({ ...form, params: { ...form.params, [p.name]: x } });
+              const setV = (x: number | boolean | string) => setForm({ ...form, params: { ...form.params, [p.name]: x } });
+              const about = <span><span className="font-medium">{p.name}</span> <span className="text-slate-500">— {p.description}</span></span>;
+              // Switches (normalize) are checkboxes, named choices (rescale) drop-downs, numbers sliders.
+              if (p.kind === 'boolean') {
+                return (
+                  <label key={p.name} className="flex items-start gap-2 text-sm">
+                    <input type="checkbox" className="mt-1" checked={v === true} aria-label={p.name} onChange={(e) => setV(e.target.checked)} />
+                    {about}
+                  </label>
+                );
+              }
+              if (p.kind === 'choice') {
+                return (
+                  <label key={p.name} className="flex flex-col text-sm">
+                    {about}
+                    <select className={`${input} w-40`} value={String(v)} aria-label={p.name} onChange={(e) => setV(e.target.value)}>
+                      {(p.choices ?? []).map((c) => <option key={c} value={c}>{c}</option>)}
+                    </select>
+                  </label>
+                );
+              }
               return (
                 <label key={p.name} className="flex flex-col text-sm">
-                  <span><span className="font-medium">{p.name}</span> <span className="text-slate-500">— {p.description}</span></span>
+                  {about}
                   <span className="flex items-center gap-2">
-                    <input type="range" min={p.min} max={p.max} step={p.step} value={v} aria-label={`${p.name} slider`} onChange={(e) => setV(Number(e.target.value))} className="flex-1" />
-                    <input type="number" min={p.min} max={p.max} step={p.step} value={v} aria-label={p.name} onChange={(e) => setV(Number(e.target.value))} className={`${input} w-24`} />
+                    <input type="range" min={p.min} max={p.max} step={p.step} value={Number(v)} aria-label={`${p.name} slider`} onChange={(e) => setV(Number(e.target.value))} className="flex-1" />
+                    <input type="number" min={p.min} max={p.max} step={p.step} value={Number(v)} aria-label={p.name} onChange={(e) => setV(Number(e.target.value))} className={`${input} w-24`} />
                   </span>
                 </label>
               );
             })}
+          </div>
+        )}
+        {(form.extraLayers?.length ?? 0) > 0 && (
+          <div className="mt-3 text-sm" data-testid="extra-rules">
+            <p className="text-slate-600">Layer rules of the loaded recipe, kept as they are (first match wins; edit them in the recipe file):</p>
+            <ul className="font-mono text-xs">{form.extraLayers!.map((l, i) => <li key={i}>{JSON.stringify(l)}</li>)}</ul>
           </div>
         )}
       </section>
@@ -261,10 +300,12 @@ export function SchemeScreen() {
           <input className={`${input} flex-1`} placeholder="recipe file path (.yaml)" aria-label="Recipe file" value={recipePath} onChange={(e) => setRecipePath(e.target.value)} />
           <button type="button" className="rounded border px-3" disabled={!recipePath} onClick={() => void saveRecipe()}>Save recipe</button>
           <button type="button" className="rounded border px-3" disabled={!recipePath} onClick={() => void loadRecipe()}>Load recipe</button>
+          <button type="button" className="rounded border px-3" disabled={!recipePath} onClick={() => void importMergekitFile()}>Import mergekit config</button>
           <button type="button" className="rounded border px-3" onClick={() => void studio.exportMergekit({ recipe }).then((r) => setMergekit({ text: r.yaml, dropped: r.dropped }), (e: Error) => setFileMessage(e.message))}>Export mergekit</button>
           <button type="button" className="rounded border px-3" onClick={() => setMergekit({ text: '', dropped: [] })}>Import mergekit…</button>
         </div>
         {fileMessage && <p className="mt-1 text-sm text-slate-700" role="status">{fileMessage}</p>}
+        {importNotes.length > 0 && <ul className="text-xs text-amber-800" data-testid="mergekit-not-carried">{importNotes.map((d) => <li key={d}>not carried over: {d}</li>)}</ul>}
         {mergekit && (
           <div className="mt-2">
             <textarea className="h-40 w-full rounded border font-mono text-xs" aria-label="mergekit YAML" value={mergekit.text} onChange={(e) => setMergekit({ ...mergekit, text: e.target.value })} />

@@ -2,8 +2,8 @@
 // shapes, plus hand-computed cases for the sparsifying methods and reproducibility of random drops.
 import { describe, expect, it } from 'vitest';
 import { mulberry32, tensorSeed } from '../../../main/engine/merge/kernels/random';
-import { magnitudeRanks } from '../../../main/engine/merge/kernels/sparsify';
-import { describeMethods, describeParams, getMethod, METHODS, type MergeMethod } from '../../../main/engine/merge/methods';
+import { dareDrop, dellaDrop, magnitudeRanks, rowRankNorms } from '../../../main/engine/merge/kernels/sparsify';
+import { describeMethods, describeParams, getMethod, METHODS, type MergeMethod, type Params, type ParamValue } from '../../../main/engine/merge/methods';
 
 const SHAPES = [[7], [3, 5], [2, 3, 4], [1]];
 
@@ -14,11 +14,14 @@ function randomTensor(n: number, seed: number, scale = 1): Float32Array {
   return a;
 }
 
-function run(id: string, models: Float32Array[], opts: { base?: Float32Array; weights?: number[]; params?: Record<string, number>; name?: string } = {}): Float32Array {
+function run(id: string, models: Float32Array[], opts: { base?: Float32Array; weights?: number[]; params?: Record<string, ParamValue>; name?: string; shape?: number[] } = {}): Float32Array {
   const m: MergeMethod = getMethod(id);
-  const params = m.params.parse(opts.params ?? {}) as Record<string, number>;
-  return m.kernel({ models, base: opts.base, weights: opts.weights ?? models.map(() => 1), params, seed: tensorSeed(params.seed ?? 0, opts.name ?? 't'), name: opts.name ?? 't' });
+  const params = m.params.parse(opts.params ?? {}) as Params;
+  return m.kernel({ models, base: opts.base, weights: opts.weights ?? models.map(() => 1), params, seed: tensorSeed(Number(params.seed ?? 0), opts.name ?? 't'), name: opts.name ?? 't', shape: opts.shape });
 }
+
+/** A random source that returns the given numbers in turn. */
+const sequence = (xs: number[]) => { let i = 0; return () => xs[i++ % xs.length]; };
 
 function expectClose(actual: Float32Array, expected: ArrayLike<number>, tol = 1e-5): void {
   expect(actual.length).toBe(expected.length);
@@ -83,10 +86,17 @@ describe('linear methods match a plain reference', () => {
     it(`sparsifying methods at density 1 reduce to their dense form on ${shape.join('×')}`, () => {
       const ta = run('task_arithmetic', models, { base, weights: w });
       expectClose(run('dare_linear', models, { base, weights: w, params: { density: 1 } }), ta);
-      expectClose(run('breadcrumbs', models, { base, weights: w, params: { density: 1, gamma: 0 } }), ta);
+      expectClose(run('della_linear', models, { base, weights: w, params: { density: 1 } }), ta);
+      // At density 1 mergekit's breadcrumbs keeps everything, gamma or not.
+      expectClose(run('breadcrumbs', models, { base, weights: w, params: { density: 1, gamma: 0.3 } }), ta);
       const tiesDense = run('ties', models, { base, weights: w, params: { density: 1 } });
-      expectClose(run('dare_ties', models, { base, weights: w, params: { density: 1 } }), tiesDense);
-      expectClose(run('della', models, { base, weights: w, params: { density: 1, epsilon: 0 } }), tiesDense);
+      const tiesPlain = run('ties', models, { base, weights: w, params: { density: 1, normalize: false } });
+      // dare_ties and breadcrumbs_ties do not normalise by default (mergekit's defaults); della does.
+      expectClose(run('dare_ties', models, { base, weights: w, params: { density: 1 } }), tiesPlain);
+      expectClose(run('breadcrumbs_ties', models, { base, weights: w, params: { density: 1 } }), tiesPlain);
+      expectClose(run('della', models, { base, weights: w, params: { density: 1 } }), tiesDense);
+      expectClose(run('task_arithmetic', models, { base, weights: w, params: { normalize: true } }),
+        Array.from({ length: len }, (_, i) => base[i] + w.reduce((s2, wi, m) => s2 + wi * (models[m][i] - base[i]), 0) / 3.5));
     });
   }
 });
@@ -113,17 +123,24 @@ describe('hand-computed cases', () => {
     expectClose(run('breadcrumbs', [d], { base: zero, params: { density: 0.5, gamma: 0.1 } }), [0, -4, 3, -2, 1, 0.5, 0, 0, 0, 0]);
   });
 
-  it('DARE keeps entries at δ/density or drops them, reproducibly by seed and name', () => {
+  it('DARE keeps entries or drops them, reproducibly by seed and name; kept ones scaled by one L1 factor (mergekit) by default', () => {
     const len = 20000;
     const delta = randomTensor(len, 5);
     const zero = new Float32Array(len);
     const out = run('dare_linear', [delta], { base: zero, params: { density: 0.3, seed: 7 }, name: 'layer.weight' });
     let kept = 0;
+    let l1 = 0;
+    let keptL1 = 0;
     for (let i = 0; i < len; i++) {
-      if (out[i] !== 0) { kept++; expect(out[i]).toBeCloseTo(delta[i] / 0.3, 5); }
+      l1 += Math.abs(delta[i]);
+      if (out[i] !== 0) { kept++; keptL1 += Math.abs(delta[i]); }
     }
+    for (let i = 0; i < len; i++) if (out[i] !== 0) expect(out[i]).toBeCloseTo(delta[i] * (l1 / keptL1), 5);
     // Binomial(20000, 0.3): mean 6000, sd ≈ 65; ±400 is over 6 sd.
     expect(Math.abs(kept - 6000)).toBeLessThan(400);
+    const inverse = run('dare_linear', [delta], { base: zero, params: { density: 0.3, seed: 7, rescale: 'inverse' }, name: 'layer.weight' });
+    for (let i = 0; i < len; i++) expect(inverse[i] === 0).toBe(out[i] === 0);
+    for (let i = 0; i < len; i++) if (inverse[i] !== 0) expect(inverse[i]).toBeCloseTo(delta[i] / 0.3, 5);
     const again = run('dare_linear', [delta], { base: zero, params: { density: 0.3, seed: 7 }, name: 'layer.weight' });
     expect(Buffer.from(again.buffer).equals(Buffer.from(out.buffer))).toBe(true);
     const otherSeed = run('dare_linear', [delta], { base: zero, params: { density: 0.3, seed: 8 }, name: 'layer.weight' });
@@ -134,19 +151,64 @@ describe('hand-computed cases', () => {
     expect(Buffer.from(run('dare_ties', [delta], { base: zero, params: { density: 0.3, seed: 7 }, name: 'layer.weight' }).buffer).equals(Buffer.from(ties.buffer))).toBe(true);
   });
 
-  it('DELLA keep probability rises with magnitude: smallest always dropped, largest always kept at density ± ε', () => {
-    // n = 3, density 0.5, ε 0.5 → p = 0, 0.5, 1 by magnitude rank.
-    const d = new Float32Array([0.1, -3, 1]);
-    const zero = new Float32Array(3);
-    const seen = new Set<number>();
-    for (let seed = 0; seed < 40; seed++) {
-      const out = run('della', [d], { base: zero, params: { density: 0.5, epsilon: 0.5, seed } });
-      expect(out[0]).toBe(0);
-      expect(out[1]).toBeCloseTo(-3, 6);
-      expect([0, 2]).toContain(Math.round(out[2] * 1e6) / 1e6);
-      seen.add(out[2]);
+  it('rescale l1 | inverse | none on a hand-computed DARE drop', () => {
+    // rand 0.1, 0.9, 0.2, 0.8 at density 0.5 keeps entries 0 and 2 of [1, −2, 3, −4]: ‖δ‖₁ = 10, ‖kept‖₁ = 4.
+    const d = () => new Float32Array([1, -2, 3, -4]);
+    const r = () => sequence([0.1, 0.9, 0.2, 0.8]);
+    expect(Array.from(dareDrop(d(), 0.5, 'l1', r()))).toEqual([2.5, 0, 7.5, 0]);
+    expect(Array.from(dareDrop(d(), 0.5, 'inverse', r()))).toEqual([2, 0, 6, 0]);
+    expect(Array.from(dareDrop(d(), 0.5, 'none', r()))).toEqual([1, 0, 3, 0]);
+    expect(Array.from(dareDrop(d(), 1, 'l1', r()))).toEqual([1, -2, 3, -4]); // density 1: nothing random
+  });
+
+  it('rescale l1 | inverse | none on a hand-computed DELLA drop (p by rank: 0.1, 0.9, 0.5)', () => {
+    // |δ| = 0.1, 3, 1 → ranks 0, 2, 1 of 2 → p = 0.5 − 0.4 + 0.8·(0, 1, 0.5) = 0.1, 0.9, 0.5.
+    // rand 0.05, 0.5, 0.6: keep, keep, drop → kept [0.1, −3, 0]; ‖δ‖₁ = 4.1, ‖kept‖₁ = 3.1.
+    const d = () => new Float32Array([0.1, -3, 1]);
+    const r = () => sequence([0.05, 0.5, 0.6]);
+    expectClose(dellaDrop(d(), [3], 0.5, 0.4, 'l1', r()), [0.1 * 4.1 / 3.1, -3 * 4.1 / 3.1, 0], 1e-6);
+    expectClose(dellaDrop(d(), [3], 0.5, 0.4, 'inverse', r()), [0.1 / 0.1, -3 / 0.9, 0], 1e-6);
+    expectClose(dellaDrop(d(), [3], 0.5, 0.4, 'none', r()), [0.1, -3, 0], 1e-6);
+  });
+
+  it('DELLA ranks magnitudes within each row (along dimension 1), as mergekit', () => {
+    const abs = new Float32Array([1, 2, 3, 30, 20, 10]);
+    expect(Array.from(rowRankNorms(abs, [2, 3]))).toEqual([0, 0.5, 1, 1, 0.5, 0]);
+    expect(Array.from(rowRankNorms(abs, [6])).map((x) => Math.round(x * 1e6) / 1e6)).toEqual([0, 0.2, 0.4, 1, 0.8, 0.6]); // a 1-D tensor is one row
+    // A conv weight [out, in, kh, kw] ranks over `in` for each (out, kh, kw).
+    const conv = new Float32Array([5, 1, 2, 9, 7, 3, 4, 8]); // [1, 2, 2, 2]: fibres (0,4), (1,5), (2,6), (3,7)
+    expect(Array.from(rowRankNorms(conv, [1, 2, 2, 2]))).toEqual([0, 0, 0, 1, 1, 1, 1, 0]);
+    // Each row's smallest entry is kept with p = density − ε, its largest with density + ε.
+    const rows = 200;
+    const cols = 50;
+    const delta = new Float32Array(rows * cols);
+    for (let i = 0; i < delta.length; i++) delta[i] = (i % cols) + 1 + (Math.floor(i / cols) % 7) * 0.001;
+    let small = 0;
+    let large = 0;
+    for (let seed = 0; seed < 20; seed++) {
+      const out = run('della', [delta], { base: new Float32Array(delta.length), params: { density: 0.4, epsilon: 0.3, seed }, shape: [rows, cols], name: `s${seed}` });
+      for (let r = 0; r < rows; r++) { if (out[r * cols] !== 0) small++; if (out[r * cols + cols - 1] !== 0) large++; }
     }
-    expect(seen.size).toBe(2); // the middle one is sometimes kept (×2), sometimes dropped
+    // p = 0.1 and 0.7 over 4000 draws each: sd ≈ 0.005 and 0.007.
+    expect(Math.abs(small / 4000 - 0.1)).toBeLessThan(0.04);
+    expect(Math.abs(large / 4000 - 0.7)).toBeLessThan(0.04);
+  });
+
+  it('DELLA refuses density ± epsilon outside (0, 1), as mergekit does; its default epsilon is 0.15', () => {
+    expect(() => getMethod('della').params.parse({ density: 0.9 })).toThrow(/density ± epsilon must lie inside \(0, 1\)[^]*0\.9 with epsilon 0\.15/);
+    expect(() => getMethod('della').params.parse({ density: 0.1, epsilon: 0.1 })).toThrow(/inside \(0, 1\)/);
+    expect(getMethod('della').params.parse({})).toMatchObject({ epsilon: 0.15, normalize: true, rescale: 'l1' });
+    expect(getMethod('della').params.parse({ density: 1, epsilon: 0.3 })).toMatchObject({ density: 1 }); // nothing dropped at 1
+  });
+
+  it('sign election on wᵢδᵢ with negative weights; a zero sum elects +', () => {
+    const zero = new Float32Array(3);
+    // δ = [1, 1, −1] and [2, −1, 1] with weights 1, −1: wδ = [1, 1, −1], [−2, 1, −1]; sums −1, 2, −2 → −, +, −.
+    // Entry 0: only model 1 agrees (wδ = −2): −2 / −1 = 2. Entry 1: both: (1 + 1) / (1 − 1 = 0, taken as 1) = 2.
+    // Entry 2: both agree on −: (−1 − 1) / 1 = −2.
+    expectClose(run('ties', [new Float32Array([1, 1, -1]), new Float32Array([2, -1, 1])], { base: zero, weights: [1, -1], params: { density: 1 } }), [2, 2, -2]);
+    // wδ = +1 and −1: the sum is exactly 0, + is elected, the +1 is kept.
+    expectClose(run('ties', [new Float32Array([1, 0, 0]), new Float32Array([-1, 0, 0])], { base: zero, params: { density: 1 } }), [1, 0, 0]);
   });
 
   it('model_stock: orthogonal task vectors give the base; t = 2cos/(1+cos) for two', () => {
@@ -177,19 +239,26 @@ describe('hand-computed cases', () => {
 describe('the registry', () => {
   it('has every method once, each with text, a strict parameter schema and slider ranges', () => {
     const ids = METHODS.map((m) => m.id);
-    expect(ids).toEqual(['mean', 'weighted', 'sum', 'add_difference', 'task_arithmetic', 'ties', 'dare_linear', 'dare_ties', 'breadcrumbs', 'della', 'model_stock', 'slerp', 'multislerp', 'ema']);
+    expect(ids).toEqual(['mean', 'weighted', 'sum', 'add_difference', 'task_arithmetic', 'ties', 'dare_linear', 'dare_ties', 'breadcrumbs', 'breadcrumbs_ties', 'della', 'della_linear', 'model_stock', 'slerp', 'multislerp', 'ema']);
     for (const m of METHODS) {
       expect(m.formula.length).toBeGreaterThan(5);
       expect(m.whenToUse).toMatch(/^Use it .*\.$/);
       expect(m.params.safeParse({ nonsense: 1 }).success).toBe(false);
       for (const p of describeParams(m)) {
-        expect(p.min).toBeLessThanOrEqual(p.default);
-        expect(p.default).toBeLessThanOrEqual(p.max);
+        if (p.kind === 'number') {
+          expect(p.min).toBeLessThanOrEqual(Number(p.default));
+          expect(Number(p.default)).toBeLessThanOrEqual(p.max);
+        }
         expect(p.step).toBeGreaterThan(0);
         expect(p.description.length).toBeGreaterThan(5);
       }
     }
-    expect(describeParams(getMethod('ties')).map((p) => p.name)).toEqual(['density', 'lambda']);
+    expect(describeParams(getMethod('ties')).map((p) => p.name)).toEqual(['density', 'lambda', 'normalize']);
+    // Booleans are switches and rescale a choice, with mergekit's per-method defaults.
+    expect(describeParams(getMethod('ties')).find((p) => p.name === 'normalize')).toMatchObject({ kind: 'boolean', default: true });
+    expect(describeParams(getMethod('dare_ties')).find((p) => p.name === 'normalize')).toMatchObject({ kind: 'boolean', default: false });
+    expect(describeParams(getMethod('dare_ties')).find((p) => p.name === 'rescale')).toMatchObject({ kind: 'choice', default: 'l1', choices: ['l1', 'inverse', 'none'] });
+    expect(describeParams(getMethod('ties')).find((p) => p.name === 'density')).toMatchObject({ kind: 'number', perModel: true });
     const infos = describeMethods();
     expect(JSON.parse(JSON.stringify(infos))).toEqual(infos);
     expect(infos.find((m) => m.id === 'slerp')).toMatchObject({ minModels: 2, maxModels: 2, needsBase: false, params: [{ name: 't', default: 0.5, min: 0, max: 1 }] });

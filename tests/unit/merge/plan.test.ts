@@ -2,7 +2,7 @@
 // layers, copies, excludes, non-float tensors, tied groups, and the problems it reports in words.
 import { describe, expect, it } from 'vitest';
 import type { ModelSource, TensorInfo } from '../../../main/engine/formats/types';
-import { blockGroups, buildPlan, globToRegExp, gradientAt, layerOf } from '../../../main/engine/merge/plan';
+import { blockCounts, blockGroups, blockPosition, buildPlan, globToRegExp, gradientAt, layerOf } from '../../../main/engine/merge/plan';
 import { parseRecipe, type ResolvedRecipe } from '../../../main/engine/merge/recipe';
 import type { DType } from '../../../main/engine/tensor/dtypes';
 
@@ -24,7 +24,7 @@ function resolved(yaml: string): ResolvedRecipe {
   const recipe = parseRecipe(yaml);
   return {
     recipe, baseDir: '/m', method: recipe.method,
-    models: (recipe.models ?? []).map((m) => ({ path: `/m/${m.path}`, weight: m.weight ?? 1 })),
+    models: (recipe.models ?? []).map((m) => ({ path: `/m/${m.path}`, weight: m.weight ?? 1, ...(m.parameters ? { parameters: m.parameters } : {}) })),
     base: recipe.base ? `/m/${recipe.base}` : undefined,
     parameters: recipe.parameters ?? {}, layers: recipe.layers ?? [], output: { path: `/m/${recipe.output.path}`, dtype: recipe.output.dtype },
   };
@@ -107,5 +107,58 @@ output: {path: o.safetensors}
     const plan = buildPlan(resolved('method: mean\nmodels: [x.safetensors, y.safetensors]\noutput: {path: o.safetensors}\n'), { models: [t('/m/x.safetensors'), t('/m/y.safetensors')] });
     expect(plan.tensors.map((x) => [x.name, x.aliases])).toEqual([['embed.weight', ['head.weight']]]);
     expect(plan.tied).toEqual([['embed.weight', 'head.weight']]);
+  });
+});
+
+const LLAMA: [string, DType, number[]][] = [
+  ['model.embed_tokens.weight', 'f32', [8, 4]],
+  ...[0, 1, 2].flatMap((i): [string, DType, number[]][] => [
+    [`model.layers.${i}.self_attn.q_proj.weight`, 'f32', [4, 4]], [`model.layers.${i}.self_attn.k_proj.weight`, 'f32', [4, 4]],
+    [`model.layers.${i}.mlp.up_proj.weight`, 'f32', [4, 4]], [`model.layers.${i}.input_layernorm.weight`, 'f32', [4]],
+  ]),
+  ['model.norm.weight', 'f32', [4]], ['lm_head.weight', 'f32', [8, 4]],
+];
+
+describe('gradients over the block index (mergekit\'s layer index) and per-model parameters', () => {
+  it('block N of L is at N/(L−1), whatever tensor of the block; names outside numbered blocks are at 0', () => {
+    const counts = blockCounts(LLAMA.map(([n]) => n));
+    expect(counts.get('model.layers')).toBe(3);
+    expect(blockPosition('model.layers.1.self_attn.q_proj.weight', counts)).toBe(0.5);
+    expect(blockPosition('model.layers.2.mlp.up_proj.weight', counts)).toBe(1);
+    expect(blockPosition('lm_head.weight', counts)).toBe(0);
+  });
+
+  it('over: blocks gives q_proj and k_proj of a block the same value; over: layers (ours) spreads over the matched layers', () => {
+    const models = [header('/m/a.pt', LLAMA), header('/m/b.pt', LLAMA)];
+    const at = (over: string) => {
+      const plan = buildPlan(resolved(`method: slerp\nmodels: [a.pt, b.pt]\nlayers:\n  - {match: "*self_attn*", parameters: {t: [0, 1]}, over: ${over}}\noutput: {path: o.safetensors}\n`), { models });
+      return (n: string) => plan.tensors.find((t) => t.name === n)!.params.t;
+    };
+    const blocks = at('blocks');
+    expect(blocks('model.layers.1.self_attn.q_proj.weight')).toBe(0.5);
+    expect(blocks('model.layers.1.self_attn.k_proj.weight')).toBe(0.5);
+    const layers = at('layers');
+    // Six matched layers (q and k of three blocks) in file order: k_proj of block 0 is the second of six.
+    expect(layers('model.layers.0.self_attn.k_proj.weight')).toBeCloseTo(0.2, 12);
+    expect(layers('model.layers.1.self_attn.q_proj.weight')).toBeCloseTo(0.4, 12);
+  });
+
+  it('per-model parameters: a rule\'s model_parameters > its parameters > the model\'s own > the recipe\'s', () => {
+    const models = [header('/m/a.pt', LLAMA), header('/m/b.pt', LLAMA), header('/m/c.pt', LLAMA)];
+    const plan = buildPlan(resolved(`method: ties
+models: [{path: a.pt, parameters: {density: 0.3}}, b.pt, c.pt]
+base: base.pt
+parameters: {density: 0.5, normalize: false}
+layers:
+  - {match: "*mlp*", model_parameters: [{}, {density: [0.2, 0.6]}, {}], over: blocks}
+  - {match: "lm_head.*", parameters: {density: 0.9}}
+output: {path: o.safetensors}
+`), { models, base: header('/m/base.pt', LLAMA) });
+    expect(plan.blocking).toEqual([]);
+    const dens = (n: string) => plan.tensors.find((t) => t.name === n)!.modelParams!.map((p) => p.density);
+    expect(dens('model.layers.0.self_attn.q_proj.weight')).toEqual([0.3, 0.5, 0.5]);
+    expect(dens('model.layers.1.mlp.up_proj.weight')).toEqual([0.3, 0.4, 0.5]);
+    expect(dens('lm_head.weight')).toEqual([0.9, 0.9, 0.9]);
+    expect(plan.tensors[0].params.normalize).toBe(false);
   });
 });

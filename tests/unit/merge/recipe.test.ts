@@ -92,6 +92,22 @@ describe('parseRecipe', () => {
   });
 });
 
+describe('switches, choices and per-model parameters', () => {
+  it('takes normalize: false and rescale choices; a wrong type names what it expected', () => {
+    expect(parseRecipe('method: ties\nmodels: [a.pt]\nbase: b.pt\nparameters: {density: 0.3, normalize: false}\noutput: {path: o.safetensors}\n').parameters).toEqual({ density: 0.3, normalize: false });
+    expect(parseRecipe('method: dare_ties\nmodels: [a.pt]\nbase: b.pt\nparameters: {rescale: inverse}\noutput: {path: o.safetensors}\n').parameters).toEqual({ rescale: 'inverse' });
+    expect(() => parseRecipe('method: ties\nmodels: [a.pt]\nbase: b.pt\nparameters:\n  normalize: 0.5\noutput: {path: o.safetensors}\n')).toThrow(/line 5: parameters\.normalize: expected boolean, got 0\.5/);
+    expect(() => parseRecipe('method: dare_ties\nmodels: [a.pt]\nbase: b.pt\nparameters: {rescale: l2}\noutput: {path: o.safetensors}\n')).toThrow(/parameters\.rescale: .*"l1"\|"inverse"\|"none"|parameters\.rescale: .*l1.*inverse.*none/);
+  });
+  it('per-model parameters: only the method\'s per-model ones, checked like the others, one entry per model in a rule', () => {
+    expect(parseRecipe('method: ties\nmodels: [{path: a.pt, parameters: {density: 0.2}}]\nbase: b.pt\noutput: {path: o.safetensors}\n').models).toEqual([{ path: 'a.pt', parameters: { density: 0.2 } }]);
+    expect(() => parseRecipe('method: ties\nmodels: [{path: a.pt, parameters: {lambda: 0.2}}]\nbase: b.pt\noutput: {path: o.safetensors}\n')).toThrow(/models\[0\]\.parameters\.lambda: ties does not take lambda per model; its per-model parameters are density/);
+    expect(() => parseRecipe('method: ties\nmodels: [{path: a.pt, parameters: {density: 3}}]\nbase: b.pt\noutput: {path: o.safetensors}\n')).toThrow(/models\[0\]\.parameters\.density/);
+    expect(() => parseRecipe('method: ties\nmodels: [a.pt, b.pt]\nbase: c.pt\nlayers:\n  - {match: "*", model_parameters: [{density: 0.1}]}\noutput: {path: o.safetensors}\n')).toThrow(/model_parameters: gives 1 entries for 2 models/);
+    expect(() => parseRecipe('method: della\nmodels: [a.pt]\nbase: c.pt\nlayers:\n  - {match: "*", parameters: {density: 0.95}}\noutput: {path: o.safetensors}\n')).toThrow(/layers\[0\]\.parameters\.density: density ± epsilon must lie inside \(0, 1\)/);
+  });
+});
+
 describe('checkpoints and paths', () => {
   it('reads epoch numbers from file names', () => {
     expect(epochOf('epoch-003.safetensors')).toBe(3);

@@ -52,3 +52,28 @@ describe('the Scheme screen\'s recipe', () => {
     expect(groupNames(['features.0.weight', 'features.0.bias', 'classifier.1.weight', 'scale', 'features.3.weight'])).toEqual(['features.*', 'classifier.*', 'scale']);
   });
 });
+
+describe('an imported mergekit recipe in the form', () => {
+  it('keeps switches, choices, per-model parameters and the rules the table cannot show, in order', () => {
+    const imported = checkRecipe({
+      method: 'ties',
+      models: [{ path: '/m/a.pt', parameters: { density: 0.5 } }, { path: '/m/b.pt', weight: 0.3 }],
+      base: '/m/base.pt',
+      parameters: { normalize: false, lambda: 1, density: 1 },
+      layers: [
+        { match: '*mlp*', weights: [1, [0, 1]], over: 'blocks' },
+        { match: '*', model_parameters: [{ density: [1, 0.5] }, {}], over: 'blocks' },
+        { match: 'lm_head.*', from: 0 },
+      ],
+      output: { path: '/m/o.safetensors' },
+    });
+    const f = recipeToForm(imported, form);
+    expect(f.params).toEqual({ normalize: false, lambda: 1, density: 1 });
+    expect(f.groups.map((g) => g.match)).toEqual(['lm_head.*']);
+    expect(f.extraLayers).toHaveLength(2);
+    const back = checkRecipe(formToRecipe(f));
+    expect(back.models).toEqual([{ path: '/m/a.pt', weight: 1, parameters: { density: 0.5 } }, { path: '/m/b.pt', weight: 0.3 }]);
+    expect(back.layers).toEqual(imported.layers);
+    expect(back.parameters).toEqual(imported.parameters);
+  });
+});

@@ -1,30 +1,27 @@
 // DARE + TIES: random drop and rescale, then TIES sign election.
 import { z } from 'zod';
-import { deltaOf, tiesCombine } from '../kernels/combine';
 import { mulberry32 } from '../kernels/random';
 import { dareDrop } from '../kernels/sparsify';
-import { numberParam, requireBase, seedParam, type MergeMethod } from './types';
+import { mergeTaskVectors } from '../kernels/task-vectors';
+import { dareParams } from './dare_linear';
+import type { MergeMethod } from './types';
 
-const params = z.object({
-  density: numberParam(0.01, 1, 0.5, 0.01, 'Probability of keeping each task-vector entry.'),
-  lambda: numberParam(0, 2, 1, 0.05, 'λ: scale of the merged task vector.'),
-  seed: seedParam(),
-}).strict();
+// mergekit's dare_ties does not normalise by default (its ties does).
+const params = dareParams(false, true);
 
 export const dareTies: MergeMethod<z.infer<typeof params>> = {
   id: 'dare_ties',
   label: 'DARE (TIES)',
-  formula: 'δ̃ᵢ = δᵢ·mᵢ/density, mᵢ ~ Bernoulli(density); then TIES sign election and agreeing average; θ = θ_b + λ·δ̄',
+  formula: 'δ̃ᵢ as in DARE (linear); then s = sign(Σwᵢδ̃ᵢ) (+ at 0); θ = θ_b + λ·Σ_{sign wᵢδ̃ᵢ = s} wᵢδ̃ᵢ  (÷ the agreeing Σwᵢ when normalize)',
   whenToUse: 'Use it like TIES when the fine-tunes have large, redundant task vectors; random drops reduce interference further.',
   params,
+  perModel: ['density'],
   needsBase: true,
   minModels: 1,
-  normalizesWeights: true,
+  normalizesWeights: false,
   usesWeights: true,
   kernel(input) {
-    const base = requireBase(input);
     const rand = mulberry32(input.seed);
-    const dropped = input.models.map((m) => dareDrop(deltaOf(m, base), input.params.density, rand));
-    return tiesCombine(base, dropped, input.weights, input.params.lambda);
+    return mergeTaskVectors(input, { consensus: true, sparsify: (d, p) => dareDrop(d, p.density, p.rescale, rand) });
   },
 };

@@ -1,9 +1,11 @@
 // The registry of merge methods. Adding a method = adding a file beside this one + one line below.
 import { addDifference } from './add_difference';
 import { breadcrumbs } from './breadcrumbs';
+import { breadcrumbsTies } from './breadcrumbs_ties';
 import { dareLinear } from './dare_linear';
 import { dareTies } from './dare_ties';
 import { della } from './della';
+import { dellaLinear } from './della_linear';
 import { ema } from './ema';
 import { mean } from './mean';
 import { modelStock } from './model_stock';
@@ -25,7 +27,9 @@ export const METHODS: readonly MergeMethod[] = [
   dareLinear,
   dareTies,
   breadcrumbs,
+  breadcrumbsTies,
   della,
+  dellaLinear,
   modelStock,
   slerp,
   multislerp,
@@ -74,5 +78,5 @@ export function describeMethods(): MethodInfo[] {
   }));
 }
 
-export type { MergeMethod, KernelInput, ParamSpec, LinearForm } from './types';
+export type { MergeMethod, KernelInput, ParamSpec, LinearForm, ParamValue, Params } from './types';
 export { describeParams };

@@ -9,7 +9,7 @@ const EPS = 1e-8;
  * Weighted mean on the unit sphere: normalise each vector, take the weighted mean direction, map the
  * weighted tangent vectors back with the exponential map, and scale by the weighted mean norm.
  */
-export function multislerpTensors(vectors: Float32Array[], weights: number[]): Float32Array {
+export function multislerpTensors(vectors: Float32Array[], weights: number[], note?: (message: string) => void): Float32Array {
   const n = vectors[0].length;
   const k = vectors.length;
   let total = 0;
@@ -24,7 +24,9 @@ export function multislerpTensors(vectors: Float32Array[], weights: number[]): F
   meanNorm = Math.sqrt(meanNorm);
   const out = new Float32Array(n);
   if (meanNorm < EPS) {
-    // Directions cancel: no sphere mean exists, fall back to the weighted linear average.
+    // Directions cancel: no sphere mean exists, fall back to the weighted linear average (mergekit does so for
+    // two models and stops with an error for more).
+    if (k > 2) note?.('the weighted directions cancel (no mean on the sphere): the weighted linear average is used, where mergekit stops with an error');
     for (let i = 0; i < n; i++) { let s = 0; for (let m = 0; m < k; m++) s += w[m] * vectors[m][i]; out[i] = s; }
     return out;
   }
@@ -57,10 +59,10 @@ export const multislerp: MergeMethod<Record<string, never>> = {
   minModels: 2,
   normalizesWeights: true,
   usesWeights: true,
-  kernel({ models, weights, base }) {
-    if (!base) return multislerpTensors(models, weights);
+  kernel({ models, weights, base, note }) {
+    if (!base) return multislerpTensors(models, weights, note);
     const deltas = models.map((m) => { const d = new Float32Array(m.length); for (let i = 0; i < d.length; i++) d[i] = m[i] - base[i]; return d; });
-    const merged = multislerpTensors(deltas, weights);
+    const merged = multislerpTensors(deltas, weights, note);
     for (let i = 0; i < merged.length; i++) merged[i] += base[i];
     return merged;
   },

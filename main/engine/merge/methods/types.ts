@@ -2,6 +2,10 @@
 // ranges), how many models it takes, and the kernel that merges one tensor.
 import { z } from 'zod';
 
+/** A parameter's value: a number (slider), a switch (`normalize: false`) or one of named choices (`rescale: l1`). */
+export type ParamValue = number | boolean | string;
+export type Params = Record<string, ParamValue>;
+
 /** The per-tensor inputs of a kernel, all already converted to f32 and of equal length. */
 export interface KernelInput<P = Record<string, number>> {
   /** Each model's tensor, in recipe order. */
@@ -12,13 +16,22 @@ export interface KernelInput<P = Record<string, number>> {
   weights: number[];
   /** Parameters for this tensor (method defaults ← recipe ← layer rule), validated by the schema. */
   params: P;
+  /**
+   * Per model, for methods with `perModel` parameters (density, gamma, epsilon, as in mergekit): the
+   * parameters with that model's own values in; absent when every model has `params`.
+   */
+  modelParams?: P[];
   /** Seed for this tensor, derived from the recipe seed and `name` (see kernels/random.ts). */
   seed: number;
   /** Tensor name, for messages. */
   name: string;
+  /** The tensor's shape (DELLA ranks magnitudes along dimension 1, as mergekit does); flat when absent. */
+  shape?: readonly number[];
+  /** Says, for the run's log, that a documented difference from the reference applied to this tensor. */
+  note?: (message: string) => void;
 }
 
-export interface MergeMethod<P extends Record<string, number> = Record<string, number>> {
+export interface MergeMethod<P extends Params = Params> {
   id: string;
   label: string;
   /** The formula in plain text (θᵢ a model's tensor, wᵢ its weight, θ_b the base, δᵢ = θᵢ − θ_b). */
@@ -27,6 +40,8 @@ export interface MergeMethod<P extends Record<string, number> = Record<string, n
   whenToUse: string;
   /** Parameters with defaults and ranges (`.meta({ step })` for sliders); strict, so typos are errors. */
   params: z.ZodType<P, Record<string, unknown>>;
+  /** Parameters each model may set for itself (a recipe model's `parameters`, a rule's `model_parameters`). */
+  perModel?: readonly string[];
   needsBase: boolean;
   /** True when a base is optional but used if given (multislerp works on task vectors then). */
   acceptsBase?: boolean;
@@ -55,33 +70,51 @@ export function numberParam(min: number, max: number, def: number, step: number,
   return z.number().min(min).max(max).default(def).meta({ step, description });
 }
 
+/** A true/false parameter (a checkbox on the Scheme screen). */
+export function booleanParam(def: boolean, description: string) {
+  return z.boolean().default(def).meta({ description });
+}
+
+/** One of a few named choices (a drop-down on the Scheme screen). */
+export function choiceParam<const T extends readonly [string, ...string[]]>(choices: T, def: T[number], description: string) {
+  return z.enum(choices).default(def as never).meta({ description });
+}
+
 /** An integer seed parameter for methods with random drops. */
 export function seedParam() {
   return z.number().int().min(0).max(2 ** 32 - 1).default(0).meta({ step: 1, description: 'Random seed: the same seed gives the same output bytes.' });
 }
 
-/** Describes a method's parameters for the GUI: name, default, range, step, description. */
+/** Describes a method's parameters for the GUI: name, kind, default, range, step, choices, description. */
 export interface ParamSpec {
   name: string;
-  default: number;
+  kind: 'number' | 'boolean' | 'choice';
+  default: ParamValue;
   min: number;
   max: number;
   step: number;
   integer: boolean;
+  /** The names a `choice` parameter takes. */
+  choices?: string[];
+  /** True when each model may have its own value (mergekit's per-model parameters). */
+  perModel: boolean;
   description: string;
 }
 
 export function describeParams(method: MergeMethod): ParamSpec[] {
   const json = z.toJSONSchema(method.params, { io: 'input' }) as {
-    properties?: Record<string, { default?: number; minimum?: number; maximum?: number; step?: number; type?: string; description?: string }>;
+    properties?: Record<string, { default?: ParamValue; minimum?: number; maximum?: number; step?: number; type?: string; enum?: string[]; description?: string }>;
   };
   return Object.entries(json.properties ?? {}).map(([name, p]) => ({
     name,
+    kind: p.type === 'boolean' ? 'boolean' : p.enum ? 'choice' : 'number',
     default: p.default ?? 0,
     min: p.minimum ?? 0,
     max: p.maximum ?? 1,
     step: p.step ?? 0.01,
     integer: p.type === 'integer',
+    ...(p.enum ? { choices: p.enum } : {}),
+    perModel: method.perModel?.includes(name) ?? false,
     description: p.description ?? '',
   }));
 }
@@ -89,4 +122,9 @@ export function describeParams(method: MergeMethod): ParamSpec[] {
 export function requireBase(input: KernelInput<unknown>): Float32Array {
   if (!input.base) throw new Error(`${input.name}: this method needs a base model's tensor`);
   return input.base;
+}
+
+/** Model m's parameters: its own where it has them, else the tensor's. */
+export function paramsOf<P>(input: KernelInput<P>, m: number): P {
+  return input.modelParams?.[m] ?? input.params;
 }

@@ -1,6 +1,9 @@
 // The Scheme screen's form state and how it becomes a recipe (the same object the YAML file holds).
 
-export interface ModelEntry { path: string; weight: number; use: boolean }
+/** A method parameter's value: a number, a switch (normalize) or a named choice (rescale). */
+export type ParamValue = number | boolean | string;
+/** `parameters`: the model's own values of per-model parameters (density…), kept from a loaded recipe. */
+export interface ModelEntry { path: string; weight: number; use: boolean; parameters?: Record<string, ParamValue> }
 export type GroupAction = 'merge' | 'from' | 'exclude' | 'weights';
 export interface GroupRule { match: string; action: GroupAction; from: number; weights: string[] }
 
@@ -10,8 +13,14 @@ export interface SchemeForm {
   base: string;
   checkpoints: { dir: string; mode: 'last' | 'range'; last: number; from: number; to: number };
   method: string;
-  params: Record<string, number>;
+  params: Record<string, ParamValue>;
   groups: GroupRule[];
+  /**
+   * Layer rules the per-block table cannot show (parameters, per-model parameters, gradients over blocks,
+   * regexes, globs other than "block.*"), e.g. from an imported mergekit config: kept as they are, ahead of
+   * the table's rules.
+   */
+  extraLayers?: Record<string, unknown>[];
   output: { path: string; dtype: 'f32' | 'f16' | 'bf16' | 'f64' };
 }
 
@@ -33,33 +42,44 @@ export function formToRecipe(f: SchemeForm): Record<string, unknown> {
       if (g.action === 'exclude') return { match: g.match, exclude: true };
       return { match: g.match, weights: g.weights.map((w) => parseWeightText(w) ?? 1) };
     });
+  const allLayers = [...(f.extraLayers ?? []), ...layers];
   return {
     method: f.method,
     ...(f.source === 'models'
-      ? { models: used.map((m) => ({ path: m.path, weight: m.weight })) }
+      ? { models: used.map((m) => ({ path: m.path, weight: m.weight, ...(m.parameters && Object.keys(m.parameters).length ? { parameters: m.parameters } : {}) })) }
       : { checkpoints: f.checkpoints.mode === 'last' ? { dir: f.checkpoints.dir, last: f.checkpoints.last } : { dir: f.checkpoints.dir, from_epoch: f.checkpoints.from, to_epoch: f.checkpoints.to } }),
     ...(f.base ? { base: f.base } : {}),
     ...(Object.keys(f.params).length ? { parameters: f.params } : {}),
-    ...(layers.length ? { layers } : {}),
+    ...(allLayers.length ? { layers: allLayers } : {}),
     output: { path: f.output.path, dtype: f.output.dtype },
   };
 }
 
+type LayerValue = { match?: string; regex?: string; from?: number; exclude?: boolean; weights?: (number | number[])[]; parameters?: unknown; model_parameters?: unknown; over?: string };
+
+/** A rule the per-block table shows: a "block.*" glob that copies, leaves out, or sets plain weights. */
+function isTableRule(l: LayerValue): boolean {
+  return !!l.match && /^[^*?]+(\.\*)?$/.test(l.match) && l.parameters === undefined && l.model_parameters === undefined && l.over === undefined;
+}
+
 /** Back from a loaded recipe into the form. */
 export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): SchemeForm {
-  const models = (r.models as { path: string; weight?: number }[] | undefined) ?? [];
+  const models = (r.models as { path: string; weight?: number; parameters?: Record<string, ParamValue> }[] | undefined) ?? [];
   const ck = r.checkpoints as { dir: string; last?: number; from_epoch?: number; to_epoch?: number } | undefined;
-  const layers = (r.layers as { match?: string; from?: number; exclude?: boolean; weights?: (number | number[])[] }[] | undefined) ?? [];
+  const all = (r.layers as LayerValue[] | undefined) ?? [];
+  const layers = all.filter(isTableRule);
+  const extra = all.filter((l) => !isTableRule(l));
   const out = r.output as { path: string; dtype?: SchemeForm['output']['dtype'] };
   return {
     ...current,
     source: ck ? 'checkpoints' : 'models',
-    models: ck ? current.models : models.map((m) => ({ path: m.path, weight: m.weight ?? 1, use: true })),
+    models: ck ? current.models : models.map((m) => ({ path: m.path, weight: m.weight ?? 1, use: true, ...(m.parameters ? { parameters: m.parameters } : {}) })),
     base: (r.base as string | undefined) ?? '',
     checkpoints: ck ? { dir: ck.dir, mode: ck.last !== undefined ? 'last' : 'range', last: ck.last ?? 5, from: ck.from_epoch ?? 0, to: ck.to_epoch ?? 0 } : current.checkpoints,
     method: String(r.method),
-    params: { ...((r.parameters as Record<string, number> | undefined) ?? {}) },
-    groups: layers.filter((l) => l.match).map((l) => ({
+    params: { ...((r.parameters as Record<string, ParamValue> | undefined) ?? {}) },
+    extraLayers: extra as Record<string, unknown>[],
+    groups: layers.map((l) => ({
       match: l.match!,
       action: l.from !== undefined ? 'from' : l.exclude ? 'exclude' : l.weights ? 'weights' : 'merge',
       from: l.from ?? 0,

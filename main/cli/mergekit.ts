@@ -1,0 +1,83 @@
+// `merge-studio mergekit import CONFIG.yml [-o recipe.yaml]` and `mergekit export RECIPE.yaml [-o config.yml]`:
+// mergekit configs to recipes and back (main/engine/merge/mergekit.ts), with what was not carried on stderr.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../engine/files/writeAtomic';
+import { exportMergekit, importMergekit } from '../engine/merge/mergekit';
+import { readConfigFile, rebaseRecipe } from '../engine/merge/mergekit-file';
+import { loadRecipe, RecipeError, recipeToYaml, resolveRecipe } from '../engine/merge/recipe';
+import { CliError, type CliCommand } from './common';
+
+async function readConfig(file: string): Promise<string> {
+  try {
+    return await readConfigFile(file);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
+async function writeOut(file: string, text: string, force: boolean): Promise<void> {
+  if (existsSync(file) && !force) throw new CliError(`${file} exists; choose another name or add --force to replace it`);
+  await writeFileAtomic(file, text);
+}
+
+export const mergekitCommand: CliCommand = {
+  name: 'mergekit',
+  usage: 'mergekit import CONFIG.yml | export RECIPE.yaml [-o FILE]',
+  summary: 'turn a mergekit config into a recipe, or a recipe into a mergekit config (what is not carried is listed)',
+  help: [
+    '',
+    '  import CONFIG.yml [-o recipe.yaml] [--merged OUT.safetensors]   the recipe (stdout without -o)',
+    '  export RECIPE.yaml [-o config.yml]                               the mergekit config (stdout without -o)',
+    '',
+    'Options: --force to replace an existing -o file, --json for {recipe|yaml, notCarried} on stdout.',
+    'Model paths that name files are rewritten relative to the written file; Hugging Face ids are kept.',
+    'Everything that does not map exactly is printed on stderr as "not carried: …" (see docs/recipes.md).',
+  ].join('\n'),
+  options: { out: { type: 'string', short: 'o' }, merged: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+  async run(values, positionals) {
+    const [action, file, ...extra] = positionals;
+    if (!file || extra.length || (action !== 'import' && action !== 'export')) throw new CliError('usage: mergekit import CONFIG.yml [-o recipe.yaml] | mergekit export RECIPE.yaml [-o config.yml]');
+    const out = values.out as string | undefined;
+    const from = path.dirname(path.resolve(file));
+    const to = out ? path.dirname(path.resolve(out)) : process.cwd();
+    let text: string;
+    let notCarried: string[];
+    let json: Record<string, unknown>;
+    if (action === 'import') {
+      let imported;
+      try {
+        imported = importMergekit(await readConfig(file), { output: values.merged as string | undefined });
+      } catch (e) {
+        if (e instanceof CliError) throw e;
+        throw new CliError(`${file}: ${(e as Error).message.split('\n').join('; ')}`);
+      }
+      const recipe = rebaseRecipe(imported.recipe, from, to);
+      notCarried = imported.notCarried;
+      text = recipeToYaml(recipe);
+      json = { recipe, notCarried };
+    } else {
+      let loaded;
+      try {
+        loaded = await loadRecipe(file);
+      } catch (e) {
+        if (e instanceof RecipeError) throw new CliError(e.message.split('\n').join('; '));
+        throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      // A checkpoint folder is expanded into its files (mergekit needs them listed).
+      const recipe = loaded.recipe.checkpoints
+        ? { ...loaded.recipe, checkpoints: undefined, models: (await resolveRecipe(loaded.recipe, loaded.baseDir)).models.map((m) => ({ path: m.path })) }
+        : loaded.recipe;
+      const exported = exportMergekit(rebaseRecipe(recipe, loaded.baseDir, to));
+      notCarried = exported.notCarried;
+      text = exported.yaml;
+      json = { yaml: text, notCarried };
+    }
+    if (out) await writeOut(out, text, values.force === true);
+    if (values.json) console.log(JSON.stringify(json, null, 2));
+    else if (!out) process.stdout.write(text);
+    for (const n of notCarried) console.error(`not carried: ${n}`);
+    if (out && !values.json) console.error(`wrote ${out}`);
+    return 0;
+  },
+};

@@ -1,0 +1,14 @@
+// Parameters the task-vector methods share, with mergekit's names and, per method, mergekit's defaults.
+import { RESCALES } from '../kernels/sparsify';
+import { booleanParam, choiceParam, numberParam } from './types';
+
+export const lambdaParam = (what = 'merged') => numberParam(0, 2, 1, 0.05, `λ: scale of the ${what} task vector.`);
+
+/** mergekit's `normalize`: divide by the sum of the (agreeing) weights. Its default differs per method. */
+export const normalizeParam = (def: boolean, consensus: boolean) => booleanParam(def, consensus
+  ? 'Divide each entry by the sum of the weights of the models that agree with the elected sign.'
+  : 'Divide the weighted sum of task vectors by the sum of the weights.');
+
+/** mergekit's `rescale` (true = l1), and the papers' 1/p as `inverse`. */
+export const rescaleParam = () => choiceParam(RESCALES, 'l1',
+  'How kept entries are scaled back up: l1 = one scalar per tensor, ‖δ‖₁/‖kept δ‖₁ (mergekit); inverse = each by 1/p (the paper); none.');
