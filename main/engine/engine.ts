@@ -18,12 +18,15 @@ import { writeFileAtomic } from './files/writeAtomic';
 import { browse } from './files/browse';
 import { FileRoots } from './files/roots';
 import { OpenModels } from './loaded/openModels';
+import { describeSweep, sweepLeftovers, type SweepReport } from './jobs/leftovers';
 
 export type Handlers = { [K in CallName]: (args: unknown) => Promise<CallResult<K>> };
 
 export interface Engine {
   handlers: Handlers;
   runner: JobRunner;
+  /** The sweep of the workspace made at start (jobs/leftovers.ts). */
+  swept: Promise<SweepReport>;
   /** Validate args against the contract, then run the handler. */
   call<K extends CallName>(name: K, args: unknown): Promise<CallResult<K>>;
 }
@@ -38,6 +41,12 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
   const models = new OpenModels();
   // The workspace is the app's own folder: make it, so default output paths are usable at once.
   fs.mkdirSync(defaultWorkspace(), { recursive: true });
+  // Leftovers of a process that died (kill -9, a crash): its temp files go, its runs are marked interrupted.
+  const swept = sweepLeftovers({ workspace: defaultWorkspace() }).then((r) => {
+    const line = describeSweep(r);
+    if (line) console.error(`merge-studio engine: ${line}`);
+    return r;
+  });
   const roots = new FileRoots([...(options.roots ?? []), defaultWorkspace()]);
   // A browser chooses paths by the file browser, so its paths must lie in the allowed roots; the desktop
   // app's paths come from the native dialog or drag-and-drop and are the user's own choice.
@@ -110,6 +119,7 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
   return {
     handlers,
     runner,
+    swept,
     call: async (name, args) => {
       const parsed = calls[name].args.parse(args ?? {});
       return handlers[name](parsed) as never;
