@@ -73,6 +73,8 @@ export const LoadedModel = z.object({
     byteSize: z.number(),
     fileSize: z.number(),
     dtypeMix: z.record(z.string(), z.number()),
+    /** What the checks found wrong with the file (engine/inspect.ts); empty or absent when sound. */
+    damaged: z.array(z.string()).optional(),
   }),
 });
 export type LoadedModel = z.infer<typeof LoadedModel>;

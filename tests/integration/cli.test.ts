@@ -34,7 +34,8 @@ describe('merge-studio CLI', () => {
     const r = cli('inspect', path.join(FIX, 'pytorch/smallcnn.pt'), '--json');
     expect(r.code).toBe(0);
     const info = JSON.parse(r.out);
-    expect(Object.keys(info)).toEqual(['format', 'tensors', 'tied', 'metadata']);
+    expect(Object.keys(info)).toEqual(['format', 'tensors', 'tied', 'metadata', 'damaged']);
+    expect(info.damaged).toEqual([]);
     expect(info.format).toBe('pytorch');
     const expected = JSON.parse(fs.readFileSync(path.join(FIX, 'pytorch/expected.json'), 'utf8'))['smallcnn.pt'].tensors;
     expect(info.tensors).toEqual(expected.map((t: { name: string; dtype: string; shape: number[] }) => ({ name: t.name, dtype: t.dtype, shape: t.shape })));
