@@ -217,6 +217,9 @@ export class ApiValidationError extends Error {
 // Wire messages between main (or the server) and the engine host process.
 export const HostRequest = z.object({ id: z.number().int(), call: z.string(), args: z.unknown() });
 export type HostRequest = z.infer<typeof HostRequest>;
+/** From main to the host, never from a renderer: folders the user picked in a native dialog (desktop app). */
+export const HostControl = z.object({ kind: z.literal('allowRoots'), dirs: z.array(z.string().min(1).max(4096)).max(1000) }).strict();
+export type HostControl = z.infer<typeof HostControl>;
 export const HostMessage = z.union([
   z.object({ kind: z.literal('response'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ kind: z.literal('response'), id: z.number().int(), ok: z.literal(false), error: z.string() }),
