@@ -169,7 +169,10 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   wss.on('error', (err) => log(`websocket server: ${err.message}`));
   server.on('upgrade', (req, socket, head) => {
     // Node hands the raw socket over without an error listener: a reset here must not be an uncaught error.
-    socket.on('error', (err: NodeJS.ErrnoException) => log(`websocket handshake from ${peer(req)}: ${err.code ?? err.message}`));
+    const onSocketError = (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET') log(`websocket handshake from ${peer(req)}: ${err.code ?? err.message}`); // a reset: the client left
+    };
+    socket.on('error', onSocketError);
     const refuse = (code: number, text: string) => {
       socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
     };
@@ -180,12 +183,14 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
       if (url.pathname !== '/api') return refuse(404, 'Not Found');
       if (!hasToken(req, url)) return refuse(401, 'Unauthorized');
       wss.handleUpgrade(req, socket, head, (ws) => {
+        socket.off('error', onSocketError); // the WebSocket reports its own errors from here on (below)
         clients.add(ws);
         const who = peer(req);
         ws.on('close', () => clients.delete(ws));
         // ws closes the connection itself (1009 too big, 1007 invalid UTF-8, 1002 protocol error) after
         // this event; without a listener the event would be an uncaught error that ends the process.
         ws.on('error', (err: Error & { code?: string }) => {
+          if (err.code === 'ECONNRESET') return; // the client left: nothing was refused
           log(`websocket from ${who} closed: ${err.message}${err.code ? ` (${err.code})` : ''}`);
         });
         ws.on('message', (data, isBinary) => {

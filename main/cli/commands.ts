@@ -4,7 +4,8 @@ import { convertCommand } from './convert';
 import { evalCommand } from './eval';
 import { inspectCommand } from './inspect';
 import { mergeCommand } from './merge';
+import { runsCommand } from './runs';
 import { serveCommand } from './serve';
 import { trainCommand } from './train';
 
-export const commands: CliCommand[] = [serveCommand, inspectCommand, convertCommand, mergeCommand, evalCommand, trainCommand];
+export const commands: CliCommand[] = [serveCommand, inspectCommand, convertCommand, mergeCommand, evalCommand, trainCommand, runsCommand];

@@ -124,6 +124,15 @@ export const PreflightSchema = z.object({
 export type PreflightResult = z.infer<typeof PreflightSchema>;
 export const MergeParams = z.object({ recipe: RecipeValue, baseDir: FilePath.optional() }).strict();
 
+export const RunEntrySchema = z.object({
+  dir: z.string(), name: z.string(), kind: z.string(),
+  /** running, succeeded / completed, failed, cancelled, or interrupted (its process died). */
+  status: z.string(),
+  startedAt: z.string().optional(), finishedAt: z.string().optional(), seconds: z.number().optional(),
+  error: z.string().optional(), output: z.string().optional(),
+});
+export type RunEntry = z.infer<typeof RunEntrySchema>;
+
 /** Every call: name → {args, result}. Adding a call = adding an entry here and a handler. */
 export const calls = {
   getEnvironment: { args: Empty, result: Environment },
@@ -165,6 +174,8 @@ export const calls = {
   /** mergekit YAML in and out, with what could not be carried over. */
   importMergekit: { args: z.object({ yaml: z.string().max(1_000_000) }).strict(), result: z.object({ recipe: RecipeValue, dropped: z.array(z.string()) }) },
   exportMergekit: { args: z.object({ recipe: RecipeValue }).strict(), result: z.object({ yaml: z.string(), dropped: z.array(z.string()) }) },
+  /** The workspace's runs, newest first (a killed run shows as interrupted). */
+  listRuns: { args: Empty, result: z.array(RunEntrySchema) },
   /** Native file dialog (Electron main answers it); elsewhere `available` is false and the UI browses instead. */
   pickFiles: {
     args: z.object({ title: z.string().max(200).optional(), directory: z.boolean().optional() }).strict(),

@@ -19,6 +19,7 @@ import { browse } from './files/browse';
 import { FileRoots } from './files/roots';
 import { OpenModels } from './loaded/openModels';
 import { describeSweep, sweepLeftovers, type SweepReport } from './jobs/leftovers';
+import { listRuns } from './jobs/history';
 
 export type Handlers = { [K in CallName]: (args: unknown) => Promise<CallResult<K>> };
 
@@ -118,6 +119,7 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
       const r = exportMergekit(checkRecipe(calls.exportMergekit.args.parse(raw).recipe));
       return { yaml: r.yaml, dropped: r.notCarried };
     },
+    listRuns: async () => listRuns(defaultWorkspace()),
     trainingChoices: async () => ({ architectures: architectureInfo(), datasets: listDatasets(), tasks: listTasks() }),
   };
   return {

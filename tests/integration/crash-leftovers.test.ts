@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createEngine } from '../../main/engine/engine';
 import { parseTempName, removeStaleTemps } from '../../main/engine/files/temp-files';
+import { listRuns } from '../../main/engine/jobs/history';
 import { runMerge } from '../../main/engine/merge/executor';
 import { parseRecipe, resolveRecipe } from '../../main/engine/merge/recipe';
 import type { JobContext } from '../../main/engine/jobs/context';
@@ -98,6 +99,11 @@ describe('after kill -9', () => {
     expect(record.status).toBe('interrupted');
     expect(record.error).toMatch(new RegExp(`pid ${first.pid}\\b.*ended before the run finished`));
     expect(tempsIn(first.run)).toEqual([]);
+    // history shows it so, in the app's call and on the command line
+    expect((await listRuns(ws)).map((r) => [r.dir, r.status])).toEqual([[first.run, 'interrupted']]);
+    const runs = spawnSync(process.execPath, [...CLI, 'runs', '--workspace-dir', ws], { cwd: ROOT, encoding: 'utf8' });
+    expect(runs.stdout).toMatch(new RegExp(`${path.basename(first.run)}\\s+merge\\s+interrupted`));
+    expect(runs.stdout).toMatch(/interrupted: the process that ran it/);
 
     // killed again: this time the next merge itself cleans up before it runs, and completes
     const second = await killedMerge(recipe, ws, outDir);
