@@ -23,7 +23,6 @@ let dir: string;
 beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-crash-')); });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tempsIn = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d).filter((n) => parseTempName(n)) : []);
 const runDirs = (ws: string) => (fs.existsSync(path.join(ws, 'runs')) ? fs.readdirSync(path.join(ws, 'runs')).map((n) => path.join(ws, 'runs', n)) : []);
 const runJson = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'run.json'), 'utf8'));
