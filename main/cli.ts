@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import pkg from '../package.json';
 import { commands } from './cli/commands';
-import { CliError } from './cli/common';
+import { CliError, oneLine } from './cli/common';
 
 function usage(): string {
   const lines = [
@@ -43,9 +43,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await command.run(parsed.values as Record<string, string | boolean | string[] | undefined>, parsed.positionals);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    console.error(`merge-studio ${command.name}: ${msg.split('\n')[0]}`);
-    return err instanceof CliError ? err.exitCode : 2;
+    // One line that keeps every reason (never just a headline whose reasons were on the next lines).
+    const msg = oneLine(err instanceof Error ? err.message : String(err));
+    const exitCode = err instanceof CliError ? err.exitCode : 2;
+    console.error(`merge-studio ${command.name}: ${msg}`);
+    if (rest.includes('--json')) {
+      // a script reading --json output gets the failure there too, with its reasons
+      const blocking = (err as { blocking?: unknown }).blocking;
+      console.log(JSON.stringify({ ok: false, error: msg, exitCode, ...(Array.isArray(blocking) ? { blocking } : {}) }, null, 2));
+    }
+    return exitCode;
   }
 }
 

@@ -21,6 +21,8 @@ export class EngineClient {
   private stopped = false;
   private ready: Promise<void> = Promise.resolve();
   private restarts: number[] = [];
+  /** Folders allowed so far (desktop app): told to every host, a restarted one too. */
+  private readonly roots = new Set<string>();
 
   constructor(
     private readonly spawn: SpawnHost,
@@ -45,6 +47,14 @@ export class EngineClient {
     );
   }
 
+  /** Allows folders the user picked in a native dialog; a call made after this one sees them. */
+  allowRoots(dirs: string[]): void {
+    const fresh = dirs.filter((d) => !this.roots.has(d));
+    if (!fresh.length) return;
+    for (const d of fresh) this.roots.add(d);
+    void this.ready.then(() => this.transport?.send({ kind: 'allowRoots', dirs: fresh }));
+  }
+
   stop(): void {
     this.stopped = true;
     this.transport?.kill();
@@ -60,7 +70,11 @@ export class EngineClient {
       const msg = HostMessage.safeParse(raw);
       if (!msg.success) return;
       const m = msg.data;
-      if (m.kind === 'ready') markReady();
+      if (m.kind === 'ready') {
+        // a restarted host starts with the workspace and home only: give it the folders allowed so far
+        if (this.roots.size) t.send({ kind: 'allowRoots', dirs: [...this.roots] });
+        markReady();
+      }
       else if (m.kind === 'event') {
         if (m.event.type === 'job') this.jobs.set(m.event.job.id, m.event.job);
         this.onEvent(m.event);

@@ -4,9 +4,10 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, net, session, utilityPro
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EngineClient, type HostTransport } from './engineClient';
+import { z } from 'zod';
 import { parseCall, type StudioEvent } from './engine/api';
+import { APP_ORIGIN, guardWebContents, isTrustedSender } from './window-guards';
 
-const APP_ORIGIN = 'app://renderer';
 const RENDERER_DIR = path.join(__dirname, '..', 'renderer');
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
@@ -63,23 +64,13 @@ function createWindow(): void {
       webSecurity: true,
     },
   });
-  const wc = mainWindow.webContents;
-  wc.setWindowOpenHandler(({ url }) => {
-    // Links to the web open in the user's browser; nothing opens inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  wc.on('will-navigate', (e, url) => { if (!url.startsWith(APP_ORIGIN + '/')) e.preventDefault(); });
   mainWindow.once('ready-to-show', () => mainWindow?.show());
   void mainWindow.loadURL(`${APP_ORIGIN}/index.html`);
 }
 
 ipcMain.handle('studio:call', async (event, name: unknown, args: unknown) => {
-  // Only our own top frame may call the engine.
-  const frameUrl = event.senderFrame?.url ?? '';
-  if (!mainWindow || event.sender !== mainWindow.webContents || !frameUrl.startsWith(APP_ORIGIN + '/')) {
-    throw new Error('refused: call from an unknown frame');
-  }
+  // Only our own window's main frame, on our own page, may call the engine.
+  if (!isTrustedSender(event, mainWindow) || !mainWindow) throw new Error('refused: call from an unknown frame');
   const call = parseCall(name, args);
   if (call.name === 'pickFiles') {
     // Native dialogs belong to main, not the engine.
@@ -89,13 +80,27 @@ ipcMain.handle('studio:call', async (event, name: unknown, args: unknown) => {
       properties: a.directory ? ['openDirectory'] : ['openFile', 'multiSelections'],
       filters: a.directory ? [] : [{ name: 'Models', extensions: ['pt', 'pth', 'bin', 'ckpt', 'safetensors', 'json', 'onnx'] }, { name: 'All files', extensions: ['*'] }],
     });
-    return { available: true, paths: r.canceled ? [] : r.filePaths };
+    const paths = r.canceled ? [] : r.filePaths;
+    // What the user picked in a native dialog becomes an allowed root (a folder, or a file's folder), so
+    // that paths under it pass the engine's check; nothing else the renderer names does.
+    engine.allowRoots(a.directory ? paths : paths.map((p) => path.dirname(p)));
+    return { available: true, paths };
   }
   return engine.call(call.name, call.args);
 });
 
+// Preload tells the folders of files the user dropped on the window (a trusted drop event only).
+const DroppedPaths = z.array(z.string().min(1).max(4096)).max(1000);
+ipcMain.on('studio:dropped', (event, paths: unknown) => {
+  const parsed = DroppedPaths.safeParse(paths);
+  if (!isTrustedSender(event, mainWindow) || !parsed.success) return;
+  engine.allowRoots(parsed.data.map((p) => path.dirname(p)));
+});
+
+// Every web contents (the window, and anything it might create): no new windows, only allowed links to the
+// user's browser, no navigation or redirect away from our pages, no <webview>.
 app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-attach-webview', (e) => e.preventDefault());
+  guardWebContents(contents as unknown as Parameters<typeof guardWebContents>[0], (url) => shell.openExternal(url), (line) => console.error(`merge-studio: ${line}`));
 });
 
 app.whenReady().then(async () => {

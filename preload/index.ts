@@ -19,10 +19,15 @@ const studio: StudioApi = {
 
 contextBridge.exposeInMainWorld('studio', studio);
 
-// Drag-and-drop: only preload can turn a dropped File into its path. It hands the page the paths (plain
-// strings, by postMessage) rather than adding anything to window.studio.
+// Drag-and-drop: only preload can turn a dropped File into its path. It tells main first (the dropped files'
+// folders become allowed roots for the engine's path check), then hands the page the paths (plain strings,
+// by postMessage) rather than adding anything to window.studio. Only a real drop counts, not one a script
+// dispatched (and a File a script made has no path).
 window.addEventListener('drop', (e) => {
+  if (!e.isTrusted) return;
   const files = Array.from(e.dataTransfer?.files ?? []);
   const paths = files.map((f) => webUtils.getPathForFile(f)).filter(Boolean);
-  if (paths.length) window.postMessage({ type: 'merge-studio:dropped-paths', paths }, window.location.origin);
+  if (!paths.length) return;
+  ipcRenderer.send('studio:dropped', paths);
+  window.postMessage({ type: 'merge-studio:dropped-paths', paths }, window.location.origin);
 });

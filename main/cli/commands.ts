@@ -5,7 +5,8 @@ import { evalCommand } from './eval';
 import { inspectCommand } from './inspect';
 import { mergeCommand } from './merge';
 import { mergekitCommand } from './mergekit';
+import { runsCommand } from './runs';
 import { serveCommand } from './serve';
 import { trainCommand } from './train';
 
-export const commands: CliCommand[] = [serveCommand, inspectCommand, convertCommand, mergeCommand, mergekitCommand, evalCommand, trainCommand];
+export const commands: CliCommand[] = [serveCommand, inspectCommand, convertCommand, mergeCommand, mergekitCommand, evalCommand, trainCommand, runsCommand];

@@ -15,6 +15,18 @@ export class CliError extends Error {
   constructor(message: string, readonly exitCode = 2) { super(message); this.name = 'CliError'; }
 }
 
+/**
+ * A message of several lines (a headline ending in ":" and "- reason" lines, as MergeBlockedError has) as
+ * one line that keeps every reason: "the merge cannot run: reason one; reason two".
+ */
+export function oneLine(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (lines.length <= 1) return lines[0] ?? '';
+  const [head, ...rest] = lines;
+  const items = rest.map((l) => l.replace(/^[-•*]\s*/, ''));
+  return `${head}${head.endsWith(':') ? ' ' : '; '}${items.join('; ')}`;
+}
+
 /** The built engine host and renderer, next to the built CLI (out/main/cli.js). */
 export const buildPaths = {
   host: path.join(__dirname, 'host.js'),

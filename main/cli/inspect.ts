@@ -1,25 +1,46 @@
-// `merge-studio inspect FILE [--json]`: every tensor, its dtype and shape, tied groups, metadata.
+// `merge-studio inspect FILE [--stats] [--json]`: every tensor, its dtype and shape, tied groups, metadata.
+// What it reports is checked: sizes always, and with --stats every tensor is read (its statistics printed)
+// and the file's own checksums compared. A file that fails says "damaged" and exits with code 2.
 import { inspectModel } from '../engine/inspect';
+import type { TensorStats } from '../engine/tensor/stats';
 import { CliError, type CliCommand } from './common';
+
+const num = (v: number | null) => (v === null ? '—' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4));
+const statsText = (s: TensorStats) => `min ${num(s.min)} max ${num(s.max)} mean ${num(s.mean)} std ${num(s.std)}${s.nan ? ` nan ${s.nan}` : ''}${s.inf ? ` inf ${s.inf}` : ''}`;
 
 export const inspectCommand: CliCommand = {
   name: 'inspect',
-  usage: 'inspect FILE [--json]',
-  summary: 'list a model file\'s tensors, dtypes, shapes, tied weights and metadata',
-  options: { json: { type: 'boolean' } },
+  usage: 'inspect FILE [--stats] [--json]',
+  summary: 'list a model file\'s tensors, dtypes, shapes, tied weights and metadata, and check it',
+  help: `
+  --stats   read every tensor: min/max/mean/std per tensor, and the stored checksums (PyTorch record CRC-32)
+  --json    print {format, tensors, tied, metadata, damaged[, stats]}
+Sizes (every tensor's data against its shape) are always checked. A damaged file is reported as such
+(what is wrong, where) and exits with code 2.`,
+  options: { json: { type: 'boolean' }, stats: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one model file');
-    const info = await inspectModel(positionals[0]);
+    const info = await inspectModel(positionals[0], { stats: values.stats === true });
+    const code = info.damaged.length ? 2 : 0;
     if (values.json) {
-      const { format, tensors, tied, metadata } = info;
-      console.log(JSON.stringify({ format, tensors, tied, metadata }, null, 2));
-      return 0;
+      const { format, tensors, tied, metadata, damaged, stats } = info;
+      console.log(JSON.stringify({ format, tensors, tied, metadata, damaged, ...(stats ? { stats } : {}) }, null, 2));
+    } else {
+      const verdict = info.damaged.length ? 'DAMAGED' : values.stats ? 'checked: sizes and checksums hold' : 'sizes checked';
+      console.log(`${positionals[0]}: ${info.format}, ${info.tensors.length} tensors, ${info.parameterCount.toLocaleString('en')} parameters, ${(info.byteSize / 1e6).toFixed(2)} MB of weights — ${verdict}`);
+      for (const note of info.notes) console.log(`note: ${note}`);
+      const width = Math.min(60, Math.max(...info.tensors.map((t) => t.name.length), 4));
+      for (const t of info.tensors) {
+        const s = info.stats?.[t.name];
+        console.log(`  ${t.name.padEnd(width)}  ${t.dtype.padEnd(5)} [${t.shape.join(', ')}]${s ? `  ${statsText(s)}` : ''}`);
+      }
+      for (const group of info.tied) console.log(`tied: ${group.join(' = ')}`);
+      for (const d of info.damaged) console.log(`damaged: ${d}`);
     }
-    console.log(`${positionals[0]}: ${info.format}, ${info.tensors.length} tensors, ${info.parameterCount.toLocaleString('en')} parameters, ${(info.byteSize / 1e6).toFixed(2)} MB of weights`);
-    for (const note of info.notes) console.log(`note: ${note}`);
-    const width = Math.min(60, Math.max(...info.tensors.map((t) => t.name.length), 4));
-    for (const t of info.tensors) console.log(`  ${t.name.padEnd(width)}  ${t.dtype.padEnd(5)} [${t.shape.join(', ')}]`);
-    for (const group of info.tied) console.log(`tied: ${group.join(' = ')}`);
-    return 0;
+    if (code) {
+      const all = info.damaged.join('; ');
+      console.error(`merge-studio inspect: ${positionals[0]} is damaged: ${all}${/again/.test(all) ? '' : ' — copy, download or export it again'}`);
+    }
+    return code;
   },
 };

@@ -7,9 +7,10 @@ import { inTerminal } from './progress';
 
 export const mergeCommand: CliCommand = {
   name: 'merge',
-  usage: 'merge RECIPE.yaml [--json] [--workspace DIR]',
+  usage: 'merge RECIPE.yaml [--json] [--workspace-dir DIR]',
   summary: 'run a merge recipe (see docs/recipes.md) and record the run in the workspace',
-  options: { json: { type: 'boolean' }, workspace: { type: 'string' } },
+  // `--workspace-dir`, not `--workspace`: npm takes --workspace as its own flag under `npx`.
+  options: { json: { type: 'boolean' }, 'workspace-dir': { type: 'string' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one recipe file');
     let loaded;
@@ -22,7 +23,7 @@ export const mergeCommand: CliCommand = {
     }
     const { recipe, baseDir } = loaded;
     return inTerminal('merging', values.json === true, 'cancelled; nothing was written', async (ctx) => {
-      const result = await runMerge(recipe, ctx, { baseDir, workspace: (values.workspace as string | undefined) ?? defaultWorkspace() });
+      const result = await runMerge(recipe, ctx, { baseDir, workspace: (values['workspace-dir'] as string | undefined) ?? defaultWorkspace() });
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else {
         console.log(`wrote ${result.output.path} (${(result.output.bytes / 1e6).toFixed(2)} MB, sha256 ${result.output.sha256})`);

@@ -73,6 +73,8 @@ export const LoadedModel = z.object({
     byteSize: z.number(),
     fileSize: z.number(),
     dtypeMix: z.record(z.string(), z.number()),
+    /** What the checks found wrong with the file (engine/inspect.ts); empty or absent when sound. */
+    damaged: z.array(z.string()).optional(),
   }),
 });
 export type LoadedModel = z.infer<typeof LoadedModel>;
@@ -127,6 +129,15 @@ export const PreflightSchema = z.object({
 export type PreflightResult = z.infer<typeof PreflightSchema>;
 export const MergeParams = z.object({ recipe: RecipeValue, baseDir: FilePath.optional() }).strict();
 
+export const RunEntrySchema = z.object({
+  dir: z.string(), name: z.string(), kind: z.string(),
+  /** running, succeeded / completed, failed, cancelled, or interrupted (its process died). */
+  status: z.string(),
+  startedAt: z.string().optional(), finishedAt: z.string().optional(), seconds: z.number().optional(),
+  error: z.string().optional(), output: z.string().optional(),
+});
+export type RunEntry = z.infer<typeof RunEntrySchema>;
+
 /** Every call: name → {args, result}. Adding a call = adding an entry here and a handler. */
 export const calls = {
   getEnvironment: { args: Empty, result: Environment },
@@ -173,6 +184,8 @@ export const calls = {
     result: z.object({ recipe: RecipeValue, dropped: z.array(z.string()) }),
   },
   exportMergekit: { args: z.object({ recipe: RecipeValue }).strict(), result: z.object({ yaml: z.string(), dropped: z.array(z.string()) }) },
+  /** The workspace's runs, newest first (a killed run shows as interrupted). */
+  listRuns: { args: Empty, result: z.array(RunEntrySchema) },
   /** Native file dialog (Electron main answers it); elsewhere `available` is false and the UI browses instead. */
   pickFiles: {
     args: z.object({ title: z.string().max(200).optional(), directory: z.boolean().optional() }).strict(),
@@ -225,6 +238,9 @@ export class ApiValidationError extends Error {
 // Wire messages between main (or the server) and the engine host process.
 export const HostRequest = z.object({ id: z.number().int(), call: z.string(), args: z.unknown() });
 export type HostRequest = z.infer<typeof HostRequest>;
+/** From main to the host, never from a renderer: folders the user picked in a native dialog (desktop app). */
+export const HostControl = z.object({ kind: z.literal('allowRoots'), dirs: z.array(z.string().min(1).max(4096)).max(1000) }).strict();
+export type HostControl = z.infer<typeof HostControl>;
 export const HostMessage = z.union([
   z.object({ kind: z.literal('response'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ kind: z.literal('response'), id: z.number().int(), ok: z.literal(false), error: z.string() }),

@@ -20,12 +20,18 @@ import { writeFileAtomic } from './files/writeAtomic';
 import { browse } from './files/browse';
 import { FileRoots } from './files/roots';
 import { OpenModels } from './loaded/openModels';
+import { describeSweep, sweepLeftovers, type SweepReport } from './jobs/leftovers';
+import { listRuns } from './jobs/history';
 
 export type Handlers = { [K in CallName]: (args: unknown) => Promise<CallResult<K>> };
 
 export interface Engine {
   handlers: Handlers;
   runner: JobRunner;
+  /** The sweep of the workspace made at start (jobs/leftovers.ts). */
+  swept: Promise<SweepReport>;
+  /** Allows more folders (the desktop app's native-dialog picks); not a call the UI can make. */
+  allowRoots(dirs: string[]): void;
   /** Validate args against the contract, then run the handler. */
   call<K extends CallName>(name: K, args: unknown): Promise<CallResult<K>>;
 }
@@ -40,10 +46,18 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
   const models = new OpenModels();
   // The workspace is the app's own folder: make it, so default output paths are usable at once.
   fs.mkdirSync(defaultWorkspace(), { recursive: true });
-  const roots = new FileRoots([...(options.roots ?? []), defaultWorkspace()]);
-  // A browser chooses paths by the file browser, so its paths must lie in the allowed roots; the desktop
-  // app's paths come from the native dialog or drag-and-drop and are the user's own choice.
-  const checkPath = (p: string) => (mode === 'browser' ? roots.resolve(p) : p);
+  // Leftovers of a process that died (kill -9, a crash): its temp files go, its runs are marked interrupted.
+  const swept = sweepLeftovers({ workspace: defaultWorkspace() }).then((r) => {
+    const line = describeSweep(r);
+    if (line) console.error(`merge-studio engine: ${line}`);
+    return r;
+  });
+  const roots = new FileRoots([...(options.roots ?? []), defaultWorkspace()], undefined,
+    mode === 'electron' ? 'choose it with Open files… or drop it on the window to allow its folder' : undefined);
+  // A path from the UI (a browser's, or a renderer's in the desktop app) must lie in the allowed roots: a
+  // compromised page must not reach the whole disk. The desktop app adds the folders the user picks in
+  // native dialogs (allowRoots). The CLI's paths are the user's own typing.
+  const checkPath = (p: string) => (mode === 'cli' ? p : roots.resolve(p));
   const checkTrainPaths = <T extends { outDir: string; initFrom?: string; modelFile?: string }>(r: T): T => ({
     ...r,
     outDir: checkPath(r.outDir),
@@ -98,7 +112,7 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
       await writeFileAtomic(file, recipeToYaml(checkRecipe(a.recipe)));
       return { path: file };
     },
-    loadRecipe: async (raw) => loadRecipe(checkPath(calls.loadRecipe.args.parse(raw).path)),
+    loadRecipe: async (raw) => loadRecipe(checkPath(calls.loadRecipe.args.parse(raw).path), { echo: mode === 'cli' ? 'all' : 'recipes' }),
     importMergekit: async (raw) => {
       const a = calls.importMergekit.args.parse(raw);
       if (a.path === undefined) {
@@ -114,11 +128,14 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
       const r = exportMergekit(checkRecipe(calls.exportMergekit.args.parse(raw).recipe));
       return { yaml: r.yaml, dropped: r.notCarried };
     },
+    listRuns: async () => listRuns(defaultWorkspace()),
     trainingChoices: async () => ({ architectures: architectureInfo(), datasets: listDatasets(), tasks: listTasks() }),
   };
   return {
     handlers,
     runner,
+    swept,
+    allowRoots: (dirs) => { for (const d of dirs) roots.add(d); },
     call: async (name, args) => {
       const parsed = calls[name].args.parse(args ?? {});
       return handlers[name](parsed) as never;

@@ -1,7 +1,7 @@
 // Engine host process entry: receives calls from main (Electron utilityProcess) or from the server
 // (child process), runs them, and posts responses and events. No Electron import: the utility
 // process exposes `process.parentPort`, a forked child exposes `process.send`.
-import { HostRequest, parseCall, type HostMessage, type StudioEvent } from './api';
+import { HostControl, HostRequest, parseCall, type HostMessage, type StudioEvent } from './api';
 import { createEngine } from './engine';
 import { rootsFromEnv } from './files/roots';
 
@@ -21,6 +21,8 @@ function post(message: HostMessage): void {
 const engine = createEngine((event: StudioEvent) => post({ kind: 'event', event }), mode, { roots: rootsFromEnv() });
 
 async function handle(raw: unknown): Promise<void> {
+  const control = HostControl.safeParse(raw);
+  if (control.success) return engine.allowRoots(control.data.dirs);
   const req = HostRequest.safeParse(raw);
   if (!req.success) return; // not ours: ignore rather than crash
   const { id } = req.data;

@@ -1,8 +1,11 @@
-// What the Load screen and `merge-studio inspect` show about a model file: headers only, no tensor data.
+// What the Load screen and `merge-studio inspect` show about a model file: headers, plus the checks that
+// make the report true — sizes always (cheap), and with stats every tensor read and every stored checksum
+// (a PyTorch record's CRC-32) compared. A file that fails is reported as damaged, with what is wrong.
 import { promises as fs } from 'node:fs';
 import { openModel } from './formats/registry';
 import type { FormatId, GraphInfo, ModelSource } from './formats/types';
 import { numElements, type DType } from './tensor/dtypes';
+import { statsOf, type TensorStats } from './tensor/stats';
 
 export interface TensorSummary { name: string; dtype: DType; shape: number[] }
 
@@ -21,19 +24,28 @@ export interface ModelInspection {
   fileSize: number;
   /** Elements per dtype, tied groups counted once. */
   dtypeMix: Partial<Record<DType, number>>;
+  /** What is wrong with the file (empty when the checks found nothing): a size or checksum that does not hold. */
+  damaged: string[];
+  /** With `stats`: per-tensor statistics, by name (every tensor read in full). */
+  stats?: Record<string, TensorStats>;
 }
 
-export async function inspectModel(path: string): Promise<ModelInspection> {
+export interface InspectOptions {
+  /** Read every tensor for its statistics and check the stored checksums (slow for big files). */
+  stats?: boolean;
+}
+
+export async function inspectModel(path: string, options: InspectOptions = {}): Promise<ModelInspection> {
   const source = await openModel(path);
   try {
-    return await describeSource(source);
+    return await describeSource(source, options);
   } finally {
     await source.close();
   }
 }
 
 /** The inspection of an already open model (the Load screen keeps sources open for stats). */
-export async function describeSource(source: ModelSource): Promise<ModelInspection> {
+export async function describeSource(source: ModelSource, options: InspectOptions = {}): Promise<ModelInspection> {
   const aliases = new Set(source.tied.flatMap((g) => g.slice(1)));
   let parameterCount = 0;
   let byteSize = 0;
@@ -44,6 +56,21 @@ export async function describeSource(source: ModelSource): Promise<ModelInspecti
     parameterCount += n;
     byteSize += t.byteLength;
     dtypeMix[t.dtype] = (dtypeMix[t.dtype] ?? 0) + n;
+  }
+  const damaged = source.verify ? await source.verify({ data: options.stats === true }) : [];
+  let stats: Record<string, TensorStats> | undefined;
+  if (options.stats) {
+    stats = {};
+    for (const t of source.tensors) {
+      try {
+        stats[t.name] = await statsOf(t);
+      } catch (e) {
+        const msg = (e as Error).message;
+        const problem = msg.startsWith(`${source.path}: `) ? msg.slice(source.path.length + 2) : msg;
+        // a record the checksum check already named is not reported twice
+        if (!damaged.some((d) => d.includes(`"${t.name}"`))) damaged.push(`tensor "${t.name}": ${problem}`);
+      }
+    }
   }
   return {
     format: source.format,
@@ -56,5 +83,7 @@ export async function describeSource(source: ModelSource): Promise<ModelInspecti
     byteSize,
     fileSize: (await fs.stat(source.path)).size,
     dtypeMix,
+    damaged,
+    ...(stats ? { stats } : {}),
   };
 }

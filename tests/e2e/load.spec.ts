@@ -46,6 +46,8 @@ test.describe('Load screen', () => {
     await page.goto(appUrl);
     await page.getByRole('button', { name: 'Open files…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Choose model files' });
+    // the folders the app may use are in sight, not only in a menu
+    await expect(dialog.getByTestId('allowed-roots')).toContainText(FIXTURES);
     await dialog.getByLabel('Folder roots').selectOption(FIXTURES);
     await dialog.getByRole('button', { name: /formats/ }).click();
     await dialog.getByLabel('tiny_cnn.onnx').check();

@@ -29,6 +29,8 @@ test.describe('Scheme and Run screens', () => {
     await expect(page.getByTestId('merge-output')).toHaveText(out);
     expect(fs.existsSync(out)).toBe(true);
     await expect(page.getByTestId('merge-sha')).toHaveText(/^[0-9a-f]{64}$/);
+    // and the run is in the workspace's history
+    await expect(page.getByTestId('run-history').getByTestId('run-status').first()).toHaveText('succeeded');
   });
 
   test('pre-flight explains what blocks, and Run stays off', async ({ page, appUrl }) => {

@@ -112,7 +112,8 @@ describe('merge-studio train', () => {
     for (const [args, message] of cases) {
       const r = cli('eval', ...args, '--json');
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.out).toBe('');
+      // with --json the refusal is on stdout too, as JSON with the same one-line reason
+      expect(JSON.parse(r.out)).toEqual({ ok: false, exitCode: 2, error: r.err.trim().replace(/^merge-studio eval: /, '') });
       expect(r.err.trim().split('\n'), r.err).toHaveLength(1);
       expect(r.err).toMatch(message);
     }

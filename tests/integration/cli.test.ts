@@ -34,7 +34,8 @@ describe('merge-studio CLI', () => {
     const r = cli('inspect', path.join(FIX, 'pytorch/smallcnn.pt'), '--json');
     expect(r.code).toBe(0);
     const info = JSON.parse(r.out);
-    expect(Object.keys(info)).toEqual(['format', 'tensors', 'tied', 'metadata']);
+    expect(Object.keys(info)).toEqual(['format', 'tensors', 'tied', 'metadata', 'damaged']);
+    expect(info.damaged).toEqual([]);
     expect(info.format).toBe('pytorch');
     const expected = JSON.parse(fs.readFileSync(path.join(FIX, 'pytorch/expected.json'), 'utf8'))['smallcnn.pt'].tensors;
     expect(info.tensors).toEqual(expected.map((t: { name: string; dtype: string; shape: number[] }) => ({ name: t.name, dtype: t.dtype, shape: t.shape })));
@@ -49,7 +50,8 @@ describe('merge-studio CLI', () => {
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/posix\.system|os\.system/);
-    expect(r.out).toBe('');
+    // --json: the refusal as JSON on stdout, with the same reason; nothing else
+    expect(JSON.parse(r.out)).toEqual({ ok: false, exitCode: 2, error: r.err.trim().replace(/^merge-studio inspect: /, '') });
     if (!before) expect(fs.existsSync(canary)).toBe(false);
   });
 
@@ -98,7 +100,7 @@ describe('merge-studio merge', () => {
       ...[0, 1, 2].map((i) => `  - ${path.join(FIX, `merge/cnn_${i}.pt`)}`),
       `output: {path: ${out}, dtype: f32}`,
     ].join('\n'));
-    const r = cli('merge', recipe, '--json', '--workspace', dir);
+    const r = cli('merge', recipe, '--json', '--workspace-dir', dir);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.out);
     expect(result.output.path).toBe(out);
@@ -118,6 +120,24 @@ describe('merge-studio merge', () => {
     const meta = JSON.parse(cli('inspect', out, '--json').out).metadata;
     expect(meta['merge_studio.recipe']).toContain('method: mean');
     expect(fs.readdirSync(path.join(dir, 'runs')).length).toBe(1);
+  });
+
+  it('refuses an output that is one of its inputs, with the reason in the one-line message and in --json', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-cli-merge-'));
+    for (const i of [0, 1]) fs.copyFileSync(path.join(FIX, `merge/cnn_${i}.pt`), path.join(dir, `cnn_${i}.pt`));
+    const before = fs.readFileSync(path.join(dir, 'cnn_0.pt'));
+    const recipe = path.join(dir, 'same.yaml');
+    fs.writeFileSync(recipe, 'method: mean\nmodels: [cnn_0.pt, cnn_1.pt]\noutput: {path: cnn_0.pt}\n');
+    const text = cli('merge', recipe, '--workspace-dir', dir);
+    expect(text.code).toBe(2);
+    expect(text.err.trim().split('\n')).toHaveLength(1);
+    expect(text.err).toMatch(/^merge-studio merge: the merge cannot run: the output path \S*cnn_0\.pt is one of the inputs; inputs are never overwritten/);
+    const json = cli('merge', recipe, '--json', '--workspace-dir', dir);
+    expect(json.code).toBe(2);
+    const out = JSON.parse(json.out);
+    expect(out).toMatchObject({ ok: false, exitCode: 2, error: expect.stringMatching(/the merge cannot run: the output path \S*cnn_0\.pt is one of the inputs/) });
+    expect(out.blocking).toEqual([expect.stringMatching(/is one of the inputs/)]);
+    expect(fs.readFileSync(path.join(dir, 'cnn_0.pt')).equals(before)).toBe(true);
   });
 
   it('refuses a recipe with an unknown key, naming the key and its line, exit code 2', () => {
@@ -141,7 +161,7 @@ describe('merge-studio mergekit', () => {
     expect(imp.code).toBe(0);
     expect(imp.err).toMatch(/not carried: parameters\.int8_mask/);
     expect(cli('mergekit', 'import', path.join(FIX, 'merge/mergekit/ties.yml'), '-o', recipe).code).toBe(2); // no overwrite without --force
-    expect(cli('merge', recipe, '--workspace', dir).code).toBe(0);
+    expect(cli('merge', recipe, '--workspace-dir', dir).code).toBe(0);
     const [ours, ref] = await Promise.all([openModel(out), openModel(path.join(FIX, 'merge/mergekit/ties_ref.pt'))]);
     for (const t of ref.tensors) {
       const a = toFloat32(await t.read(), t.dtype);

@@ -1,5 +1,6 @@
-// Which folders the engine may read from when a browser (not a native dialog) chooses files: the user's
-// home and folders they add (`merge-studio serve --allow DIR`). Symlinks are resolved before the check.
+// Which folders the engine may read and write when a path comes from the UI: the user's home, the
+// workspace, and folders they add — `merge-studio serve --allow DIR` in a browser; in the desktop app the
+// folders they picked in a native dialog or dropped files from. Symlinks are resolved before the check.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,8 +8,15 @@ import path from 'node:path';
 export class FileRoots {
   private readonly roots: string[];
 
-  constructor(extra: string[] = [], home = os.homedir()) {
+  /** `howToAdd`: what the refusal tells the user to do to allow another folder. */
+  constructor(extra: string[] = [], home = os.homedir(), private readonly howToAdd = 'start the server with --allow FOLDER to add one') {
     this.roots = [...new Set([home, ...extra].map((r) => realPathOf(path.resolve(r))))];
+  }
+
+  /** Allows `dir` too (a folder the user picked in a native dialog). */
+  add(dir: string): void {
+    const real = realPathOf(path.resolve(dir));
+    if (!this.roots.includes(real)) this.roots.push(real);
   }
 
   list(): string[] {
@@ -20,7 +28,7 @@ export class FileRoots {
     const abs = path.resolve(p);
     const real = realPathOf(abs);
     if (!this.roots.some((r) => real === r || real.startsWith(r + path.sep))) {
-      throw new Error(`${abs} is outside the folders this app may use (${this.roots.join(', ')}); start the server with --allow FOLDER to add one`);
+      throw new Error(`${abs} is outside the folders this app may use (${this.roots.join(', ')}); ${this.howToAdd}`);
     }
     return real;
   }

@@ -1,8 +1,7 @@
 // An output file written sequentially to a temp name beside its target and renamed into place on
 // commit, so a reader never sees half a model at the real path (DESIGN.md: writes are atomic).
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { tempPathFor } from '../files/temp-files';
 import { isShared, OffloadedSha256 } from './offload-hash';
 
 /** Small writes are gathered into one buffer of this size before they reach the disk. */
@@ -31,8 +30,7 @@ export class AtomicFile {
 
   /** `hash`: compute the file's SHA-256 from the bytes as they are written (commit() returns it). */
   static async create(target: string, options: { hash?: boolean } = {}): Promise<AtomicFile> {
-    const dir = path.dirname(path.resolve(target));
-    const temp = path.join(dir, `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    const temp = tempPathFor(target); // its name says whose it is, so a crash's leftover can be swept
     const handle = await fs.open(temp, 'wx');
     return new AtomicFile(target, temp, handle, options.hash === true);
   }

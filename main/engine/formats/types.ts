@@ -45,6 +45,12 @@ export interface ModelSource {
   graph?: GraphInfo;
   /** Things done while opening that the user should know (unwrapped a checkpoint, stripped `module.`, …). */
   notes: string[];
+  /**
+   * Checks what opening did not: sizes the headers only claim (always cheap) and, with `data`, the stored
+   * bytes against the file's own checksums (a PyTorch zip record's CRC-32), reading them. `tensors` limits
+   * the data check to the records those tensors lie in. Returns one sentence per problem; [] when sound.
+   */
+  verify?(options: { data: boolean; tensors?: string[] }): Promise<string[]>;
   close(): Promise<void>;
 }
 

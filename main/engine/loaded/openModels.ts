@@ -27,6 +27,10 @@ export class OpenModels {
   async stats(modelId: string, name: string): Promise<TensorStats> {
     const tensor = this.get(modelId).tensors.find((t) => t.name === name);
     if (!tensor) throw new Error(`${modelId} has no tensor named ${name}`);
+    // Statistics are only as true as the bytes: the stored checksum of this tensor's record is checked too.
+    const source = this.get(modelId);
+    const problems = source.verify ? await source.verify({ data: true, tensors: [name] }) : [];
+    if (problems.length) throw new Error(`${source.path} is damaged: ${problems.join('; ')} — copy or download it again`);
     return statsOf(tensor);
   }
 

@@ -19,6 +19,8 @@ import { TensorIndex, type MergePlan, type PlannedTensor } from './plan';
 import { openSources, preflightWithPlan, type PreflightReport } from './preflight';
 import { recipeToYaml, resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
 import { RunFolder } from './runs';
+import { describeWriteError, WriteFailedError } from '../files/disk-errors';
+import { describeSweep, sweepLeftovers } from '../jobs/leftovers';
 
 /** Metadata keys the output carries (provenance). */
 export const METADATA_KEYS = {
@@ -91,14 +93,9 @@ function isResolved(r: Recipe | ResolvedRecipe): r is ResolvedRecipe {
   return (r as ResolvedRecipe).recipe !== undefined && (r as ResolvedRecipe).baseDir !== undefined;
 }
 
-/** A disk-full or other write failure, said in words with what to do. */
-function writeError(output: string, e: unknown): Error {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOSPC') return new Error(`cannot write ${output}: the disk is full (ENOSPC) — free some space or write the output to another disk; nothing was left at ${output}`);
-  if (code === 'EACCES' || code === 'EPERM') return new Error(`cannot write ${output}: permission denied (${code}) — choose a folder you can write to; nothing was left at ${output}`);
-  const err = new Error(`writing ${output} failed: ${(e as Error)?.message ?? String(e)}; nothing was left at ${output}`);
-  (err as Error & { cause?: unknown }).cause = e;
-  return err;
+/** A disk-full or other write failure, said in words: which file, how much space it needed, what to do. */
+function writeError(output: string, e: unknown, neededBytes?: number): Error {
+  return describeWriteError(output, e, neededBytes);
 }
 
 /** Bytes → f32 values: a view when already aligned f32 (no copy), else a conversion. */
@@ -247,6 +244,8 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   const resolved = isResolved(recipe) ? recipe : await resolveRecipe(recipe, options.baseDir ?? process.cwd());
   const io = options.io ?? registryIO;
   const recipeYaml = recipeToYaml(resolved.recipe);
+  // What a killed run left (its temp output beside ours, its run.json saying "running") goes first.
+  const swept = describeSweep(await sweepLeftovers({ workspace: options.workspace, dirs: [path.dirname(resolved.output.path)] }));
   const run = options.workspace
     ? await RunFolder.create(options.workspace, resolved.recipe.name ?? `${resolved.method}-${path.parse(resolved.output.path).name}`, recipeYaml, {
       method: resolved.method,
@@ -255,6 +254,8 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     })
     : undefined;
   const log = (m: string) => { ctx.log(m); run?.log(m); };
+  if (swept) log(swept);
+  let neededBytes: number | undefined; // the output's size, once the pre-flight knows it
   const parentFiles = [...resolved.models.map((m) => m.path), ...(resolved.base ? [resolved.base] : [])];
   // Parents whose hash the workspace remembers (unchanged since) are not hashed again; the others are.
   const cache = options.workspace ? FileHashCache.inWorkspace(options.workspace) : undefined;
@@ -284,6 +285,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     const { report, plan } = preflightWithPlan(resolved, sources, io);
     for (const w of report.warnings) log(`warning: ${w}`);
     if (report.blocking.length) throw new MergeBlockedError(report.blocking);
+    neededBytes = report.output.bytes;
 
     const queueMax = options.hashOverlapBytes ?? QUEUE_MAX_BYTES;
     const parentSources = [...sources.models, ...(sources.base ? [sources.base] : [])];
@@ -318,7 +320,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
       try {
         return await writer.begin(resolved.output.path, specs, { metadata, tied, graphFrom });
       } catch (e) {
-        throw writeError(resolved.output.path, e);
+        throw writeError(resolved.output.path, e, neededBytes);
       }
     };
     if (lateMetadata) {
@@ -343,7 +345,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
       if (queue.length) log(`${queue.length} tensor${queue.length === 1 ? '' : 's'} merged while the parents were hashed`);
       for (const q of queue.splice(0)) {
         if (ctx.signal.aborted) throw new CancelledError();
-        await s.writeTensor(q.name, q.bytes).catch((e) => { throw writeError(resolved.output.path, e); });
+        await s.writeTensor(q.name, q.bytes).catch((e) => { throw writeError(resolved.output.path, e, neededBytes); });
       }
       queuedBytes = 0;
       return s;
@@ -411,7 +413,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
         const out = session ?? (await openOutput());
         if (pendingWrite) await pendingWrite;
         if (ctx.signal.aborted) throw new CancelledError();
-        pendingWrite = out.writeTensor(t.name, bytes).catch((e) => { throw writeError(resolved.output.path, e); });
+        pendingWrite = out.writeTensor(t.name, bytes).catch((e) => { throw writeError(resolved.output.path, e, neededBytes); });
         pendingWrite.catch(() => {}); // surfaced when awaited
         // The input and output buffers are reused once the hashers and the write are done with them.
         const release = Promise.all([...inputs.hashed, pendingWrite]).then(() => buffers.give(buffer ? [...inputs.buffers, buffer] : inputs.buffers));
@@ -445,7 +447,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     try {
       written = await out.finish(finalMetadata && { metadata: finalMetadata });
     } catch (e) {
-      throw writeError(resolved.output.path, e);
+      throw writeError(resolved.output.path, e, neededBytes);
     }
     session = undefined;
     sessionReady = undefined;
@@ -466,7 +468,14 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
       ...parents.map((p, i) => ({ hash: { file: p.path, sha256: p.sha256, bytes: p.bytes }, before: looked[i].identity })),
       { hash: outHash, written: true }, // ours, hashed as written or read back at once
     ]);
-    await run?.finish('succeeded', { output: result.output, parents, counts: result.counts, warnings: result.warnings });
+    try {
+      await run?.finish('succeeded', { output: result.output, parents, counts: result.counts, warnings: result.warnings });
+    } catch (e) {
+      // The output is complete and in place; only its record is lost: a warning, not a failed merge.
+      result.warnings.push(`the run could not be recorded: ${(e as Error).message}`);
+      result.runDir = undefined;
+      ctx.log(`warning: ${result.warnings[result.warnings.length - 1]}`);
+    }
     return result;
   } catch (e) {
     if (pendingWrite) await pendingWrite.catch(() => {});
@@ -474,7 +483,8 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     const open = session ?? (sessionReady ? await sessionReady.catch(() => undefined) : undefined);
     if (open) await open.abort().catch(() => {});
     const cancelled = e instanceof CancelledError || ctx.signal.aborted;
-    const err = cancelled && !(e instanceof CancelledError) ? new CancelledError() : e;
+    // A full disk is said again now that the partial output is gone, so the free space counts without it.
+    const err = cancelled && !(e instanceof CancelledError) ? new CancelledError() : e instanceof WriteFailedError && e.diskFull ? e.restated() : e;
     if (run) {
       run.log(cancelled ? 'cancelled; the partial output was removed' : `failed: ${(err as Error).message}`);
       // A run folder that cannot be written must not hide the error the user needs to see.

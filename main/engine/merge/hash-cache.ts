@@ -4,10 +4,10 @@
 // file's identity is unchanged — device, inode, size, and the modification and change times to the
 // nanosecond (the ctime cannot be set back by a user, so `touch -r` does not fool it) — as git's index
 // trusts a file it has seen. A missing, damaged or unwritable cache is never an error: it is just empty.
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { tempPathFor } from '../files/temp-files';
 import type { FileHash } from './hashing';
 
 /** Entries kept; the least recently used go first beyond this. */
@@ -87,7 +87,7 @@ export class FileHashCache {
       await mkdir(path.dirname(this.file), { recursive: true });
       // Temp + rename: two merges finishing together each leave a whole file (one's entries may be lost,
       // which only costs a hash later).
-      const temp = `${this.file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+      const temp = tempPathFor(this.file); // named so that a crash's leftover is swept (files/temp-files.ts)
       try {
         await writeFile(temp, JSON.stringify({ version: 1, entries: Object.fromEntries(kept) }));
         await rename(temp, this.file);

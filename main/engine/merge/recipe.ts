@@ -227,10 +227,32 @@ function validate(doc: Document, lc: LineCounter, source: string): Recipe {
   return parsed.data;
 }
 
-/** Reads and parses a recipe file; relative paths in it resolve against its folder. */
-export async function loadRecipe(file: string): Promise<{ recipe: Recipe; baseDir: string }> {
+/**
+ * Reads and parses a recipe file; relative paths in it resolve against its folder. `echo: 'recipes'`
+ * (a request from the UI, which may not be the user): a file that is not recipe-shaped YAML — a mapping
+ * with a `method` key — gets an error that quotes nothing of it, so no line of an arbitrary text file (a
+ * key file, a config) is ever echoed back; only a real recipe's errors name its keys and values.
+ */
+export async function loadRecipe(file: string, options: { echo?: 'all' | 'recipes' } = {}): Promise<{ recipe: Recipe; baseDir: string }> {
   const text = await readFile(file, 'utf8');
+  if (options.echo === 'recipes') {
+    const shape = recipeShape(text);
+    if (shape !== 'recipe') {
+      throw new RecipeError(file, [{
+        key: '', line: typeof shape === 'number' ? shape : undefined,
+        message: `${typeof shape === 'number' ? 'YAML syntax error, so it' : 'it'} is not a merge recipe (a YAML mapping with method, models or checkpoints, and output); nothing of the file is shown`,
+      }]);
+    }
+  }
   return { recipe: parseRecipe(text, file), baseDir: path.dirname(path.resolve(file)) };
+}
+
+/** 'recipe' for a YAML mapping with a `method` key, the line of the first YAML syntax error, or 'other'. */
+function recipeShape(text: string): 'recipe' | 'other' | number {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length) return lc.linePos(doc.errors[0].pos[0]).line;
+  return isMap(doc.contents) && doc.contents.items.some((it) => isScalar(it.key) && it.key.value === 'method') ? 'recipe' : 'other';
 }
 
 /** The YAML the GUI shows and saves for a recipe (round-trips through parseRecipe). */

@@ -1,13 +1,17 @@
 // The run folder: <workspace>/runs/<time>-<slug>/ with recipe.yaml, run.json (status, timings,
-// environment), log.txt and metrics.jsonl — plain files, so history is a scan of the folder.
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+// environment, the process running it), log.txt and metrics.jsonl — plain files, so history is a scan of
+// the folder. A run folder is whole or absent: if it cannot be made (a full disk), nothing of it is left.
+import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { describeWriteError } from '../files/disk-errors';
+import { writeFileAtomic } from '../files/writeAtomic';
+import { claimRun, ownerStamp, releaseRun, type RunOwner } from '../jobs/run-owner';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `interrupted`: the process died while it ran (set by the sweep in jobs/leftovers.ts). */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
-export interface RunRecord {
+export interface RunRecord extends RunOwner {
   kind: 'merge';
   status: RunStatus;
   startedAt: string;
@@ -27,19 +31,35 @@ function stamp(d: Date): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
+/** Lines appended in order to a file made on the first line (so no empty log is ever left); the first failure is kept. */
+class LineFile {
+  private chain: Promise<void> = Promise.resolve();
+  failure: unknown;
+  constructor(readonly file: string) {}
+  append(line: string): void {
+    this.chain = this.chain.then(() => (this.failure ? undefined : appendFile(this.file, line))).catch((e) => { this.failure ??= e; });
+  }
+  async close(): Promise<void> {
+    await this.chain;
+    // a first write the disk refused leaves an empty file behind: not a log
+    if (this.failure) await stat(this.file).then((s) => (s.size === 0 ? rm(this.file, { force: true }) : undefined), () => {});
+  }
+}
+
 export class RunFolder {
-  private readonly logStream: WriteStream;
-  private readonly metricsStream: WriteStream;
+  private readonly logFile: LineFile;
+  private readonly metricsFile: LineFile;
   private record: RunRecord;
   private readonly started = Date.now();
 
   private constructor(readonly dir: string, extra: Record<string, unknown>) {
-    this.logStream = createWriteStream(path.join(dir, 'log.txt'), { flags: 'a' });
-    this.metricsStream = createWriteStream(path.join(dir, 'metrics.jsonl'), { flags: 'a' });
+    this.logFile = new LineFile(path.join(dir, 'log.txt'));
+    this.metricsFile = new LineFile(path.join(dir, 'metrics.jsonl'));
     this.record = {
       kind: 'merge',
       status: 'running',
       startedAt: new Date(this.started).toISOString(),
+      ...ownerStamp(),
       environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: os.cpus().length, memoryBytes: os.totalmem() },
       ...extra,
     };
@@ -48,45 +68,60 @@ export class RunFolder {
   static async create(workspace: string, slug: string, recipeYaml: string, extra: Record<string, unknown>): Promise<RunFolder> {
     const base = path.join(workspace, 'runs', `${stamp(new Date())}-${slugOf(slug)}`);
     let dir = base;
-    for (let i = 2; ; i++) {
-      try { await mkdir(dir, { recursive: false }); break; } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') { await mkdir(path.dirname(dir), { recursive: true }); continue; }
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        dir = `${base}-${i}`;
+    try {
+      for (let i = 2; ; i++) {
+        try { await mkdir(dir, { recursive: false }); break; } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') { await mkdir(path.dirname(dir), { recursive: true }); continue; }
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          dir = `${base}-${i}`;
+        }
       }
+    } catch (e) {
+      throw describeWriteError(dir, e, undefined, 'no run folder was made');
     }
     const run = new RunFolder(dir, extra);
-    await writeAtomic(path.join(dir, 'recipe.yaml'), recipeYaml);
-    await run.save();
+    claimRun(dir);
+    try {
+      await writeFileAtomic(path.join(dir, 'recipe.yaml'), recipeYaml, { mkdir: false });
+      await run.save();
+    } catch (e) {
+      // half a run folder would read as a run in history: none at all
+      releaseRun(dir);
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+      throw new Error(`${(e as Error).message.replace(/; nothing was left at .*$/, '')}; the run folder ${dir} was removed, nothing was left behind`);
+    }
     return run;
   }
 
   log(message: string): void {
-    this.logStream.write(`${new Date().toISOString()} ${message}\n`);
+    this.logFile.append(`${new Date().toISOString()} ${message}\n`);
   }
 
   metric(name: string, value: Record<string, unknown>): void {
-    this.metricsStream.write(`${JSON.stringify({ name, t: (Date.now() - this.started) / 1000, ...value })}\n`);
+    this.metricsFile.append(`${JSON.stringify({ name, t: (Date.now() - this.started) / 1000, ...value })}\n`);
   }
 
+  /**
+   * Records the outcome. If run.json cannot be written (a full disk), the folder is removed rather than
+   * left saying "running", and the error says so.
+   */
   async finish(status: RunStatus, extra: Record<string, unknown>): Promise<void> {
     const now = Date.now();
     this.record = { ...this.record, ...extra, status, finishedAt: new Date(now).toISOString(), seconds: (now - this.started) / 1000 };
-    await Promise.all([endStream(this.logStream), endStream(this.metricsStream)]);
-    await this.save();
+    await Promise.all([this.logFile.close(), this.metricsFile.close()]);
+    const lost = [this.logFile, this.metricsFile].filter((f) => f.failure).map((f) => path.basename(f.file));
+    if (lost.length) this.record.notes = [`${lost.join(' and ')} could not be written in full (${((this.logFile.failure ?? this.metricsFile.failure) as Error)?.message})`];
+    try {
+      await this.save();
+    } catch (e) {
+      await rm(this.dir, { recursive: true, force: true }).catch(() => {});
+      throw new Error(`${(e as Error).message.replace(/; nothing was left at .*$/, '')}; the run folder ${this.dir} was removed`);
+    } finally {
+      releaseRun(this.dir);
+    }
   }
 
   private save(): Promise<void> {
-    return writeAtomic(path.join(this.dir, 'run.json'), `${JSON.stringify(this.record, null, 2)}\n`);
+    return writeFileAtomic(path.join(this.dir, 'run.json'), `${JSON.stringify(this.record, null, 2)}\n`, { mkdir: false });
   }
-}
-
-function endStream(s: WriteStream): Promise<void> {
-  return new Promise((resolve) => s.end(resolve));
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }

@@ -1,4 +1,5 @@
 // State dicts to safetensors (PyTorch names; float32 weights, int64 num_batches_tracked), and back from any format.
+import { describeWriteError } from '../files/disk-errors';
 import { safetensorsWriter } from '../formats/safetensors';
 import type { StateDict, StateTensorSpec } from '../models/types';
 import type { TrainableModel } from './model-spec';
@@ -29,7 +30,7 @@ export async function writeStateDict(path: string, tensors: StateTensorSpec[], s
     await w.finish();
   } catch (e) {
     await w?.abort().catch(() => {});
-    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw new Error(`${path}: the disk is full; free some space or choose another output folder`);
+    if ((e as NodeJS.ErrnoException).code) throw describeWriteError(path, e, tensors.reduce((n, t) => n + (state.get(t.name)?.data.byteLength ?? 0), 0));
     throw e;
   }
 }

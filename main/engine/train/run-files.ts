@@ -1,6 +1,8 @@
 // The files of a training run directory, written atomically (temp file + rename).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { describeWriteError } from '../files/disk-errors';
+import { writeFileAtomic } from '../files/writeAtomic';
 
 export const runPaths = (dir: string) => ({
   model: path.join(dir, 'model.onnx'),
@@ -11,23 +13,21 @@ export const runPaths = (dir: string) => ({
   checkpoint: (epoch: number) => path.join(dir, 'checkpoints', `epoch-${String(epoch).padStart(3, '0')}.safetensors`),
 });
 
+/** Whole-file write through a temp file (swept if we die mid-write); errors name the file and the space needed. */
 export async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true }).catch(() => {});
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOSPC') throw new Error(`${file}: the disk is full; free some space or choose another output folder`);
-    throw new Error(`${file}: cannot write (${err.message}); check the output folder is writable`);
-  }
+  await writeFileAtomic(file, data, { mkdir: false });
 }
 
 /** Appends JSON lines to metrics.jsonl (append is atomic enough per line for a log). */
 export class MetricsLog {
   constructor(private readonly file: string) {}
   async append(records: Record<string, unknown>[]): Promise<void> {
-    if (records.length) await fs.appendFile(this.file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    if (!records.length) return;
+    const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    try {
+      await fs.appendFile(this.file, text);
+    } catch (e) {
+      throw describeWriteError(this.file, e, Buffer.byteLength(text), 'the lines written before stay');
+    }
   }
 }

@@ -1,7 +1,7 @@
 // The trainer: epochs of seeded-shuffled batches through a K-steps-per-call ONNX training graph,
 // per-epoch lr schedule, checkpoints kept from epoch k, model.onnx, metrics.jsonl and run.json.
 // One run is a RunTrainer; a coupled pair steps two of them in lockstep (see pair.ts).
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { buildLoopStep, type TrainGraph } from '../autodiff/train-step';
 import type { OptimizerConfig } from '../autodiff/optimizers';
@@ -10,6 +10,8 @@ import type { Dataset } from '../data/types';
 import { evaluateModel } from '../evaluate';
 import { CancelledError, type JobContext } from '../jobs/context';
 import { openModel } from '../formats/registry';
+import { describeSweep, sweepLeftovers } from '../jobs/leftovers';
+import { claimRun, ownerStamp, releaseRun } from '../jobs/run-owner';
 import { getArchitecture } from '../models/registry';
 import { resolveSizes, type SizeOptions } from '../models/weights';
 import { initialState } from '../models/state';
@@ -150,13 +152,30 @@ export class RunTrainer {
     }
     if (initState) state = cloneState(initState);
     else if (initFile) state = await readStateDict(initFile, model.tensors);
-    await fs.mkdir(runPaths(options.outDir).checkpoints, { recursive: true });
-    await fs.rm(runPaths(options.outDir).metrics, { force: true });
+    // What a killed run left in this folder (temp files, a run.json saying "running") goes first.
+    const swept = describeSweep(await sweepLeftovers({ dirs: [options.outDir] }));
+    if (swept) ctx.log(swept);
+    const existed = existsSync(options.outDir);
     const graph = await buildLoopStep(trainGraphSpec(model, options.batchSize, optimizerConfig(options), coupling));
     const t = new RunTrainer(options, model, data, evalData, state, ctx);
-    await t.startRunner(graph);
-    await writeStateDict(t.paths.init, model.tensors, state, { ...checkpointMetadata(model), seed: String(options.seed), epoch: '0' });
-    await t.writeRunJson('running');
+    claimRun(options.outDir);
+    try {
+      await fs.mkdir(runPaths(options.outDir).checkpoints, { recursive: true });
+      await fs.rm(runPaths(options.outDir).metrics, { force: true });
+      await t.startRunner(graph);
+      await writeStateDict(t.paths.init, model.tensors, state, { ...checkpointMetadata(model), seed: String(options.seed), epoch: '0' });
+      await t.writeRunJson('running');
+    } catch (e) {
+      // A run that could not start (a full disk) leaves no half run folder behind.
+      releaseRun(options.outDir);
+      await t.runner?.release().catch(() => {});
+      if (!existed) await fs.rm(options.outDir, { recursive: true, force: true }).catch(() => {});
+      else {
+        for (const f of [t.paths.init, t.paths.runJson]) await fs.rm(f, { force: true }).catch(() => {});
+        await fs.rmdir(t.paths.checkpoints).catch(() => {}); // only when empty
+      }
+      throw e;
+    }
     return t;
   }
 
@@ -272,7 +291,11 @@ export class RunTrainer {
       this.modelWritten = false;
       if (status === 'completed') { this.status = status = 'failed'; this.error = error = modelError; }
     }
-    await this.writeRunJson(status);
+    try {
+      await this.writeRunJson(status);
+    } finally {
+      releaseRun(this.options.outDir);
+    }
     await this.runner.release();
     if (modelError && !error?.includes(modelError)) this.ctx.log(modelError);
     if (modelError && this.error === modelError) throw new Error(modelError);
@@ -286,6 +309,8 @@ export class RunTrainer {
     const o = this.options;
     const json = {
       kind: 'train', status, startedAt: this.startedAt, updatedAt: new Date().toISOString(),
+      // while running: whose run it is, so that a run whose process died is marked interrupted (jobs/leftovers.ts)
+      ...(status === 'running' ? ownerStamp() : {}),
       arch: this.model.arch, config: this.model.config, modelFile: o.modelFile,
       dataset: this.data.id, evalDataset: this.evalData?.id, examples: this.data.size, inputShape: this.data.inputShape, numClasses: this.data.numClasses,
       epochsPlanned: o.epochs, batchSize: o.batchSize, dropLast: true, seed: o.seed,

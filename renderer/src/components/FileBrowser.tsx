@@ -29,6 +29,12 @@ export function FileBrowser({ onOpen, onClose }: { onOpen: (paths: string[]) => 
           </select>
         )}
       </div>
+      {listing && (
+        <p className="mb-2 text-xs text-slate-500" data-testid="allowed-roots">
+          Folders this app may use: {listing.roots.map((r, i) => <span key={r}>{i > 0 && ', '}<code>{r}</code></span>)}
+          {' '}(more with <code>merge-studio serve --allow FOLDER</code>)
+        </p>
+      )}
       {error && <p role="alert" className="text-sm text-red-700">{error}</p>}
       <ul className="max-h-72 overflow-auto rounded border border-slate-200 text-sm">
         {listing?.entries.map((e) => (

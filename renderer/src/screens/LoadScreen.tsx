@@ -113,6 +113,11 @@ function ModelDetails({ model }: { model: LoadedModel }) {
         <dt className="text-slate-500">Dtypes</dt><dd data-testid="model-dtypes">{mix || '—'}</dd>
         <dt className="text-slate-500">File</dt><dd className="col-span-3 truncate font-mono text-xs">{model.path}</dd>
       </dl>
+      {(info.damaged?.length ?? 0) > 0 && (
+        <ul role="alert" className="rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-800" aria-label="Damaged" data-testid="model-damaged">
+          {info.damaged!.map((d) => <li key={d}>Damaged: {d}</li>)}
+        </ul>
+      )}
       {info.notes.length > 0 && (
         <ul className="rounded-lg border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" aria-label="Notes">
           {info.notes.map((n) => <li key={n}>{n}</li>)}

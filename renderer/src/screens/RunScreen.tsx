@@ -5,6 +5,7 @@ import type { JobSummary } from '../../../main/engine/api';
 import { studio } from '../api/studio';
 import { formatBytes } from '../components/format';
 import { JobProgress } from '../components/JobProgress';
+import { RunHistory } from '../components/RunHistory';
 import { Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
 
@@ -77,6 +78,7 @@ export function RunScreen() {
       </div>
       {error && <p role="alert" className="text-red-700">{error}</p>}
       {others.map((job) => <JobProgress key={job.id} job={job} />)}
+      <RunHistory refreshKey={jobs.map((j) => `${j.id}:${j.status}`).join(',')} />
     </Screen>
   );
 }

@@ -54,6 +54,15 @@ export async function openZip(fh: FileHandle, size: number, path: string, maxPic
     root: value,
     layout: 'zip',
     extraMetadata,
+    verifyStorages: async (keys) => {
+      const problems: string[] = [];
+      for (const [key, entry] of entryOf) {
+        if (!keys.has(key)) continue;
+        const problem = await zip.verify(entry);
+        if (problem) problems.push(problem);
+      }
+      return problems;
+    },
     storageSource: (s) => {
       const entry = entryOf.get(s.key) as ZipEntry;
       return {

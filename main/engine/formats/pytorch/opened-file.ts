@@ -9,6 +9,8 @@ export interface OpenedFile {
   storageSource(s: TorchStorage): StorageBytes;
   layout: 'zip' | 'legacy';
   extraMetadata: Record<string, string>;
+  /** Checks the records of these storages against the file's checksums (zip CRC-32); problems in words. */
+  verifyStorages?(keys: Set<string>): Promise<string[]>;
 }
 
 /** Largest ratio of inflated to deflated size accepted for a zip record (bigger is a bomb). */

@@ -112,6 +112,26 @@ function buildSource(path: string, fh: FileHandle, opened: OpenedFile): ModelSou
     tensors,
     tied,
     notes,
+    // Sizes were checked on open (each record holds its storage); the data check is the records' CRC-32.
+    verify: async ({ data, tensors }) => {
+      if (!data || !opened.verifyStorages) return [];
+      const wanted = tensors ? new Set(tensors) : undefined;
+      const byKey = new Map<string, string[]>();
+      for (const { name, tensor } of named) {
+        if (wanted && !wanted.has(name)) continue;
+        byKey.set(tensor.storage.key, [...(byKey.get(tensor.storage.key) ?? []), name]);
+      }
+      try {
+        const problems = await opened.verifyStorages(new Set(byKey.keys()));
+        return problems.map((p) => {
+          const key = /data\/([^ ]+) /.exec(p)?.[1];
+          const names = key ? byKey.get(key) : undefined;
+          return `${p}${names ? `; it holds ${names.map((n) => `"${n}"`).join(', ')}` : ''}`;
+        });
+      } catch (err) {
+        return [toModelFileError(path, err).problem];
+      }
+    },
     close: async () => {
       if (closed) return;
       closed = true;

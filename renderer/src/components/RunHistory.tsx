@@ -1,0 +1,33 @@
+// Past runs in the workspace (the engine's listRuns: a scan of runs/*/run.json), newest first; a run whose
+// process was killed shows as interrupted. Refreshed when a job ends.
+import { useEffect, useState } from 'react';
+import type { RunEntry } from '../../../main/engine/api';
+import { studio } from '../api/studio';
+
+const STATUS_STYLE: Record<string, string> = {
+  succeeded: 'text-emerald-800', completed: 'text-emerald-800', failed: 'text-red-700', interrupted: 'text-amber-800', cancelled: 'text-slate-600', running: 'text-indigo-700',
+};
+
+export function RunHistory({ refreshKey }: { refreshKey: string }) {
+  const [runs, setRuns] = useState<RunEntry[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    studio.listRuns({}).then(setRuns, (e: Error) => setError(e.message));
+  }, [refreshKey]);
+  return (
+    <section className="rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="run-history" aria-label="Past runs">
+      <div className="mb-2 font-medium">Past runs</div>
+      {error && <p role="alert" className="text-red-700">{error}</p>}
+      {runs && runs.length === 0 && <p className="text-slate-500">No runs in the workspace yet.</p>}
+      <ul className="max-h-64 space-y-1 overflow-auto">
+        {runs?.slice(0, 50).map((r) => (
+          <li key={r.dir} className="flex flex-wrap gap-x-3" data-testid="run-history-row">
+            <span className="font-mono text-xs">{r.name}</span>
+            <span className={STATUS_STYLE[r.status] ?? ''} data-testid="run-status">{r.status}</span>
+            {r.error && r.status !== 'succeeded' && r.status !== 'completed' && <span className="basis-full text-xs text-slate-600">{r.error}</span>}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
