@@ -153,7 +153,7 @@ describe('merge-studio train', () => {
     }
     expect(fs.existsSync(out)).toBe(false);
     expect(cli('train', '--help').out).toMatch(/--couple-with DIR2/);
-  });
+  }, 300_000); // twenty CLI starts: slow on a loaded 2-core machine
 
   it('--couple-with trains a partner run in lockstep from the same initial weights, on its own task', () => {
     const a = path.join(dir, 'pair-a');
