@@ -6,6 +6,18 @@ export const inspectCommand: CliCommand = {
   name: 'inspect',
   usage: 'inspect FILE [--json]',
   summary: 'list a model file\'s tensors, dtypes, shapes, tied weights and metadata',
+  help: `
+FILE is a .safetensors file (or a sharded model's *.safetensors.index.json), a PyTorch checkpoint
+(.pt, .pth, .bin, .ckpt: read by a restricted unpickler, no pickle code runs) or an .onnx model.
+Only headers are read, so a large model lists in well under a second.
+
+Prints one line per tensor: name, dtype, shape; then tied groups (names sharing one storage) and notes
+about what was done while opening (an unwrapped checkpoint, a stripped "module." prefix, …).
+
+Examples:
+  merge-studio inspect model.safetensors
+  merge-studio inspect checkpoint.pt --json > tensors.json`,
+  optionHelp: { json: 'print {format, tensors: [{name, dtype, shape}], tied, metadata} as JSON' },
   options: { json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one model file');

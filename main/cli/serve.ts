@@ -6,12 +6,22 @@ import { forkHost } from '../nodeHost';
 import { startServer, type RunningServer } from '../server';
 import { buildPaths, CliError, type CliCommand } from './common';
 
+/** What the browser's file browser may open; the README says the same words (a unit test compares them). */
+export const FILE_BROWSER_REACH =
+  'Its file browser reaches your home folder, the workspace (MERGE_STUDIO_WORKSPACE, or ~/MergeStudio) and each folder given with --allow DIR; nothing else.';
+
 export const serveCommand: CliCommand = {
   name: 'serve',
   usage: 'serve [--port N] [--allow DIR]…',
   summary: 'serve the app to a browser on 127.0.0.1 (port 0 picks a free one)',
   options: { port: { type: 'string' }, allow: { type: 'string', multiple: true } },
-  help: 'The file browser reaches your home folder; --allow DIR (repeatable) adds another folder.',
+  help: `
+${FILE_BROWSER_REACH}
+Stop it with Ctrl-C.`,
+  optionHelp: {
+    port: ['N', 'listen on 127.0.0.1:N (default 5317; 0 picks a free port)'],
+    allow: ['DIR', 'let the file browser reach DIR too (repeatable)'],
+  },
   async run(values) {
     const port = values.port === undefined ? 5317 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0..65535, got ${values.port}`);
