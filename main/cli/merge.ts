@@ -1,5 +1,5 @@
 // `merge-studio merge RECIPE.yaml [--json]`: the Scheme screen's recipe, headless, with a progress bar.
-import { runMerge } from '../engine/merge/executor';
+import { MergeBlockedError, runMerge } from '../engine/merge/executor';
 import { describeMethods } from '../engine/merge/methods';
 import { loadRecipe, RecipeError } from '../engine/merge/recipe';
 import { defaultWorkspace } from '../engine/environment';
@@ -28,7 +28,11 @@ export const mergeCommand: CliCommand = {
     }
     const { recipe, baseDir } = loaded;
     return inTerminal('merging', values.json === true, 'cancelled; nothing was written', async (ctx) => {
-      const result = await runMerge(recipe, ctx, { baseDir, workspace: (values.workspace as string | undefined) ?? defaultWorkspace() });
+      const result = await runMerge(recipe, ctx, { baseDir, workspace: (values.workspace as string | undefined) ?? defaultWorkspace() }).catch((e: unknown) => {
+        // Every reason the pre-flight found, on the one line the CLI prints (its message is a list).
+        if (e instanceof MergeBlockedError) throw new CliError(`the merge cannot run: ${e.blocking.join('; ')}`);
+        throw e;
+      });
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else {
         console.log(`wrote ${result.output.path} (${(result.output.bytes / 1e6).toFixed(2)} MB, sha256 ${result.output.sha256})`);
@@ -71,5 +75,6 @@ TIES with a base model (task vectors are measured from it):
   parameters: {density: 0.5, lambda: 1}
   output: {path: ties.safetensors}
 
-Exit codes: 0 written, 1 the merge failed, 2 bad recipe or a pre-flight problem (each is printed), 130 cancelled.`;
+Exit codes: 0 written; 2 the recipe, a file or the pre-flight refused the merge, or it failed (the reasons are
+printed); 130 cancelled (nothing is left at the output).`;
 }

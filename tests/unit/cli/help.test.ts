@@ -1,6 +1,7 @@
 // The CLI's help says what a newcomer needs: every method, every option, a working example; and serve's
 // help and the README say the same about what the file browser reaches.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../../main/cli/commands';
@@ -40,6 +41,16 @@ describe('CLI help', () => {
   it('serve --help and the README say the same about what the file browser reaches', () => {
     expect(help('serve')).toContain(FILE_BROWSER_REACH);
     expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ')).toContain(FILE_BROWSER_REACH.replace(/--allow DIR/, '`--allow DIR`'));
+  });
+
+  it('a merge the pre-flight refuses prints every reason, not just "cannot run"', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-blocked-'));
+    const recipe = path.join(dir, 'ties.yaml');
+    const fix = path.join(ROOT, 'tests/fixtures/merge');
+    fs.writeFileSync(recipe, `method: ties\nmodels: [${fix}/cnn_0.pt, ${fix}/cnn_1.pt]\noutput: {path: out.safetensors}\n`);
+    const merge = commands.find((c) => c.name === 'merge')!;
+    await expect(merge.run({ json: true, workspace: dir }, [recipe])).rejects.toThrow(/cannot run: TIES .* needs a base model: choose one in the Base model field/);
+    expect(fs.existsSync(path.join(dir, 'out.safetensors'))).toBe(false);
   });
 
   it('no help text carries an internal tag', () => {
