@@ -5,6 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { inferredOptions } from '../engine/architecture-graph';
 import { loadDataset, type Dataset } from '../engine/data';
 import { evaluateModel } from '../engine/evaluate';
 import { openModel } from '../engine/formats/registry';
@@ -21,18 +22,6 @@ import { parseHidden } from './train';
 
 const HIDDEN_ARCHS = ['mlp'];
 const WIDTH_ARCHS = ['vgg', 'resnet'];
-
-/** Architecture options read off the weights' shapes, for files that do not record them. */
-function inferredOptions(arch: string, tensors: { name: string; shape: number[] }[]): { hidden?: number[]; width?: number } {
-  const shape = (n: string) => tensors.find((t) => t.name === n)?.shape;
-  if (arch === 'mlp') {
-    const layers = tensors.map((t) => ({ m: /^layers\.(\d+)\.weight$/.exec(t.name), t })).filter((x) => x.m && x.t.shape.length === 2)
-      .sort((x, y) => Number(x.m![1]) - Number(y.m![1]));
-    return layers.length >= 2 ? { hidden: layers.slice(0, -1).map((x) => x.t.shape[0]) } : {};
-  }
-  const first = arch === 'vgg' ? shape('features.0.weight') : arch === 'resnet' ? shape('conv1.weight') : undefined;
-  return first ? { width: first[0] } : {};
-}
 
 async function readBytes(info: TensorInfo): Promise<Uint8Array> {
   const b = await info.read();

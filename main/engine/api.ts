@@ -163,6 +163,11 @@ export const calls = {
   /** mergekit YAML in and out, with what could not be carried over. */
   importMergekit: { args: z.object({ yaml: z.string().max(1_000_000) }).strict(), result: z.object({ recipe: RecipeValue, dropped: z.array(z.string()) }) },
   exportMergekit: { args: z.object({ recipe: RecipeValue }).strict(), result: z.object({ yaml: z.string(), dropped: z.array(z.string()) }) },
+  /** A built-in architecture's graph for a weights-only file: the one that fits the open model's tensors, or the one named. */
+  architectureGraph: {
+    args: z.object({ modelId: z.string().min(1).optional(), arch: z.string().min(1).max(64).optional() }).strict(),
+    result: z.object({ arch: z.string().nullable(), label: z.string(), graph: GraphInfoSchema.nullable(), matches: z.boolean(), note: z.string() }),
+  },
   /** Native file dialog (Electron main answers it); elsewhere `available` is false and the UI browses instead. */
   pickFiles: {
     args: z.object({ title: z.string().max(200).optional(), directory: z.boolean().optional() }).strict(),

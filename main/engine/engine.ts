@@ -18,6 +18,7 @@ import { writeFileAtomic } from './files/writeAtomic';
 import { browse } from './files/browse';
 import { FileRoots } from './files/roots';
 import { OpenModels } from './loaded/openModels';
+import { architectureGraph } from './architecture-graph';
 
 export type Handlers = { [K in CallName]: (args: unknown) => Promise<CallResult<K>> };
 
@@ -104,6 +105,11 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
     exportMergekit: async (raw) => {
       const r = exportMergekit(checkRecipe(calls.exportMergekit.args.parse(raw).recipe));
       return { yaml: r.yaml, dropped: r.notCarried };
+    },
+    architectureGraph: async (raw) => {
+      const a = calls.architectureGraph.args.parse(raw);
+      const source = a.modelId ? models.get(a.modelId) : null;
+      return architectureGraph(source && source.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })), source?.metadata ?? {}, a.arch);
     },
     trainingChoices: async () => ({ architectures: architectureInfo(), datasets: listDatasets(), tasks: listTasks() }),
   };
