@@ -21,6 +21,8 @@ export const JobSummary = z.object({
   message: z.string().optional(),
   /** What done/total count: "bytes", "steps", "tensors". */
   unit: z.string().optional(),
+  /** done/total in words, {done} and {total} standing for the numbers in `unit`: "read {done} of {total} from 3 inputs". */
+  label: z.string().optional(),
   error: z.string().optional(),
   result: z.unknown().optional(),
   startedAt: z.number().optional(),

@@ -8,10 +8,9 @@ import { runTrain, runTrainPair, trainTitle } from './jobs/kinds/train';
 import { architectureInfo } from './models/registry';
 import { listDatasets, listTasks } from './data';
 import { defaultWorkspace } from './environment';
-import { checkRecipePaths, mergeTitle } from './jobs/kinds/merge';
+import { checkRecipePaths, mergeTitle, runMergeJob } from './jobs/kinds/merge';
 import { describeMethods } from './merge/methods';
 import { runPreflight } from './merge/preflight';
-import { runMerge } from './merge/executor';
 import { checkRecipe, loadRecipe, parseRecipe, recipeToYaml } from './merge/recipe';
 import { exportMergekit, importMergekit } from './merge/mergekit';
 import { writeFileAtomic } from './files/writeAtomic';
@@ -65,7 +64,7 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
         case 'merge': {
           const baseDir = args.params.baseDir ?? defaultWorkspace();
           const recipe = checkRecipePaths(args.params.recipe, baseDir, checkPath);
-          return { jobId: runner.submit('merge', mergeTitle(recipe), (ctx) => runMerge(recipe, ctx, { baseDir, workspace: defaultWorkspace() })) };
+          return { jobId: runner.submit('merge', mergeTitle(recipe), (ctx) => runMergeJob(recipe, ctx, { baseDir, workspace: defaultWorkspace() })) };
         }
         case 'train-pair': {
           const p = { ...args.params, a: checkTrainPaths(args.params.a), b: checkTrainPaths(args.params.b) };

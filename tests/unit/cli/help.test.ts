@@ -17,8 +17,8 @@ describe('CLI help', () => {
   it('merge --help lists every registered method, its options and an example recipe that is valid', () => {
     const text = help('merge');
     for (const m of describeMethods()) expect(text).toMatch(new RegExp(`^  ${m.id}\\s+${m.label.replace(/[()]/g, '\\$&')}`, 'm'));
-    expect(text).toMatch(/^  --json\s+\S/m);
-    expect(text).toMatch(/^  --workspace DIR\s+\S/m);
+    expect(text).toMatch(/^ {2}--json\s+\S/m);
+    expect(text).toMatch(/^ {2}--workspace DIR\s+\S/m);
     const example = /# mean\.yaml\n((?: {2}\S.*\n)+)/.exec(text)![1].replace(/^ {2}/gm, '');
     expect(checkRecipe(parseRecipe(example))).toMatchObject({ method: 'mean' });
     expect(text).toContain('merge-studio merge mean.yaml');
@@ -27,7 +27,7 @@ describe('CLI help', () => {
   it('inspect --help says which files it reads, its option and examples', () => {
     const text = help('inspect');
     expect(text).toMatch(/\.safetensors.*\.pt.*\.onnx/s);
-    expect(text).toMatch(/^  --json\s+\S/m);
+    expect(text).toMatch(/^ {2}--json\s+\S/m);
     expect(text).toContain('merge-studio inspect model.safetensors');
   });
 
