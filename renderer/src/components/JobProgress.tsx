@@ -3,7 +3,7 @@
 import type { ReactNode } from 'react';
 import type { JobSummary } from '../../../main/engine/api';
 import { studio } from '../api/studio';
-import { formatBytes } from './format';
+import { progressText } from './format';
 
 export function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return 'estimating…';
@@ -11,13 +11,6 @@ export function formatEta(seconds: number | null): string {
   if (seconds < 90) return `about ${Math.round(seconds)} s left`;
   const m = Math.floor(seconds / 60);
   return `about ${m} min ${Math.round(seconds - m * 60)} s left`;
-}
-
-/** "read 12.0 MB of 37.0 MB from 3 inputs" from the job's label, or "12 / 40". */
-export function progressText(job: Pick<JobSummary, 'done' | 'total' | 'unit' | 'label'>): string {
-  const fmt = (n: number) => (job.unit === 'bytes' ? formatBytes(n) : n.toLocaleString('en'));
-  if (job.label) return job.label.replace('{done}', fmt(job.done)).replace('{total}', fmt(job.total));
-  return `${fmt(job.done)} / ${job.total ? fmt(job.total) : '?'}`;
 }
 
 export function JobProgress({ job, outcome }: { job: JobSummary; outcome?: ReactNode }) {

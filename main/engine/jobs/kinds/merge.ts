@@ -2,6 +2,7 @@
 // validated, check every path it names, then pre-flight or run it.
 import path from 'node:path';
 import { runMerge, type MergeResult, type RunMergeOptions } from '../../merge/executor';
+import { findMethod } from '../../merge/methods';
 import { checkRecipe, resolveRecipe, type Recipe } from '../../merge/recipe';
 import type { JobContext } from '../context';
 
@@ -21,7 +22,10 @@ export function checkRecipePaths(value: unknown, baseDir: string, checkPath: (p:
 export function mergeTitle(r: Recipe): string {
   const n = r.models?.length ?? 0;
   const what = r.checkpoints ? `checkpoints in ${path.basename(r.checkpoints.dir)}` : `${n} model${n === 1 ? '' : 's'}`;
-  return `Merge ${what} with ${r.method} → ${path.basename(r.output.path)}`;
+  const base = r.base ? ` onto base ${path.basename(r.base)}` : '';
+  // The method as users know it ("TIES", "Task arithmetic"), not its recipe key.
+  const method = findMethod(r.method)?.label ?? r.method;
+  return `Merge ${what}${base} with ${method} → ${path.basename(r.output.path)}`;
 }
 
 /**
