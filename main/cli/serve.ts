@@ -19,7 +19,7 @@ export const serveCommand: CliCommand = {
 ${FILE_BROWSER_REACH}
 Stop it with Ctrl-C.`,
   optionHelp: {
-    port: ['N', 'listen on 127.0.0.1:N (default 5317; 0 picks a free port)'],
+    port: ['N', 'listen on 127.0.0.1:N (default 5317, or a free port when 5317 is taken; 0 picks a free port)'],
     allow: ['DIR', 'let the file browser reach DIR too (repeatable)'],
   },
   async run(values) {
@@ -34,7 +34,20 @@ Stop it with Ctrl-C.`,
     const env = { MERGE_STUDIO_ROOTS: allow.join(path.delimiter) };
     const engine = new EngineClient(forkHost(buildPaths.host, { env }), (event) => server?.broadcast(event));
     await engine.start();
-    server = await startServer({ port, rendererDir: buildPaths.renderer, engine: { call: (n, a) => engine.call(n as never, a) } });
+    const serve = (p: number) => startServer({ port: p, rendererDir: buildPaths.renderer, engine: { call: (n, a) => engine.call(n as never, a) } });
+    try {
+      server = await serve(port).catch((e: NodeJS.ErrnoException) => {
+        // The default port taken (another Merge Studio?): a free one rather than a failed first run.
+        if (e.code !== 'EADDRINUSE' || values.port !== undefined) throw e;
+        console.log(`Port ${port} is in use; serving on a free port instead.`);
+        return serve(0);
+      });
+    } catch (e) {
+      engine.stop();
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is in use (another Merge Studio?); stop it, or choose another with --port N (0 picks a free one)`);
+      throw e;
+    }
     console.log(`Merge Studio is ready. Open this address in a browser:`);
     console.log(server.url);
     await new Promise<void>((resolve) => {
