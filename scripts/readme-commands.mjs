@@ -30,7 +30,19 @@ export function findTokenUrl(text) {
   return /https?:\/\/(?:127\.0\.0\.1|localhost):\d+\/\?token=[\w-]+/.exec(text)?.[0] ?? null;
 }
 
+/** Whether a process of the group still runs. On Linux a zombie (dead, not yet reaped by its new parent,
+ *  which may be a slow PID 1 in a container) does not count; kill(-pgid, 0) would. */
 const groupAlive = (pgid) => {
+  if (fs.existsSync('/proc/self/stat')) {
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let stat;
+      try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { continue; }
+      // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so read after the last ')'
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+    }
+    return false;
+  }
   try { process.kill(-pgid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -152,7 +152,7 @@ describe('merge-studio train', () => {
     }
     expect(fs.existsSync(out)).toBe(false);
     expect(cli('train', '--help').out).toMatch(/--couple-with DIR2/);
-  });
+  }, 180_000); // about twenty CLI starts under tsx: ~50 s on an idle 2-core machine, more on a busy one
 
   it('--couple-with trains a partner run in lockstep from the same initial weights, on its own task', () => {
     const a = path.join(dir, 'pair-a');

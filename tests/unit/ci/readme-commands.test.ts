@@ -10,7 +10,10 @@ import { CHECKS, findTokenUrl, readmeCommands, runCheck } from '../../../scripts
 const ROOT = path.resolve(__dirname, '../../..');
 const FAKE = path.join(__dirname, 'fake-serve.mjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-check-'));
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+/** Running (a zombie left for a slow PID 1 to reap has stopped: it is dead, only not yet reaped). */
+const alive = (pid: number) => {
+  try { return !/^[ZX]$/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ')[0]); } catch { return false; }
+};
 const check = (mode: string, pidFile = path.join(tmp, `${mode}.pid`)) =>
   runCheck({ name: `fake ${mode}`, pick: (c: string[]) => c[0], expect: 'serves', timeoutS: 20, stopGraceS: 2 },
     [`node ${JSON.stringify(FAKE)} ${mode} ${JSON.stringify(pidFile)}`], { cwd: tmp, env: process.env, logDir: tmp });
