@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import pkg from '../package.json';
 import { commands } from './cli/commands';
 import { CliError, oneLine } from './cli/common';
+import { commandHelp } from './cli/help';
 
 function usage(): string {
   const lines = [
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean' } }, allowPositionals: true, strict: true });
     if (parsed.values.help) {
-      console.log(`Usage: merge-studio ${command.usage}\n\n${command.summary}\n${command.help ?? ''}`);
+      console.log(commandHelp(command));
       return 0;
     }
     return await command.run(parsed.values as Record<string, string | boolean | string[] | undefined>, parsed.positionals);

@@ -1,5 +1,7 @@
 // Adds up the Vitest and Playwright JSON reports into the one line CI reads: "N passed, N failed, N skipped".
 // A missing report means that runner never finished: counted as a failure, never as a silent pass.
+// EXTRA_TEST_REPORTS (comma-separated paths, set by .ci/run) names more reports of the same kind, each
+// {passed, failed, skipped}: the README-command checks of scripts/readme-commands.mjs.
 import fs from 'node:fs';
 
 function read(file) {
@@ -28,6 +30,17 @@ if (pw) {
 } else {
   console.log('Playwright report missing (test-results/playwright.json): the e2e run did not finish.');
   failed += 1;
+}
+for (const file of (process.env.EXTRA_TEST_REPORTS ?? '').split(',').map((f) => f.trim()).filter(Boolean)) {
+  const r = read(file);
+  if (r && Number.isInteger(r.passed) && Number.isInteger(r.failed)) {
+    passed += r.passed;
+    failed += r.failed;
+    skipped += r.skipped ?? 0;
+  } else {
+    console.log(`Report missing or unreadable (${file}): counted as one failure.`);
+    failed += 1;
+  }
 }
 const line = `${passed} passed, ${failed} failed, ${skipped} skipped`;
 fs.mkdirSync('test-results', { recursive: true });

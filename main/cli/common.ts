@@ -6,6 +6,11 @@ export interface CliCommand {
   usage: string;
   summary: string;
   help?: string;
+  /**
+   * One line per option, printed as the help's Options section: the key is the option's name without --,
+   * the value its text, or [ARG, text] for an option that takes a value.
+   */
+  optionHelp?: Record<string, string | [arg: string, text: string]>;
   options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
   run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number>;
 }

@@ -13,10 +13,23 @@ export const inspectCommand: CliCommand = {
   usage: 'inspect FILE [--stats] [--json]',
   summary: 'list a model file\'s tensors, dtypes, shapes, tied weights and metadata, and check it',
   help: `
-  --stats   read every tensor: min/max/mean/std per tensor, and the stored checksums (PyTorch record CRC-32)
-  --json    print {format, tensors, tied, metadata, damaged[, stats]}
+FILE is a .safetensors file (or a sharded model's *.safetensors.index.json), a PyTorch checkpoint
+(.pt, .pth, .bin, .ckpt: read by a restricted unpickler, no pickle code runs) or an .onnx model.
+Without --stats only headers are read, so a large model lists in well under a second.
+
+Prints one line per tensor: name, dtype, shape; then tied groups (names sharing one storage) and notes
+about what was done while opening (an unwrapped checkpoint, a stripped "module." prefix, …).
 Sizes (every tensor's data against its shape) are always checked. A damaged file is reported as such
-(what is wrong, where) and exits with code 2.`,
+(what is wrong, where) and exits with code 2.
+
+Examples:
+  merge-studio inspect model.safetensors
+  merge-studio inspect checkpoint.pt --stats
+  merge-studio inspect checkpoint.pt --json > tensors.json`,
+  optionHelp: {
+    stats: 'read every tensor: min/max/mean/std per tensor, and the stored checksums (PyTorch record CRC-32)',
+    json: 'print {format, tensors: [{name, dtype, shape}], tied, metadata, damaged[, stats]} as JSON',
+  },
   options: { json: { type: 'boolean' }, stats: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one model file');

@@ -1,7 +1,7 @@
 // `merge-studio train`: train a built-in architecture (or fine-tune a user's ONNX model) on a dataset,
 // writing DIR/model.onnx, DIR/checkpoints/epoch-NNN.safetensors, DIR/metrics.jsonl and DIR/run.json.
 // `--couple-with DIR2` trains a second run into DIR2 in lockstep, from the same initial weights,
-// optionally pulled towards this one by λ‖w − w_partner‖² (seed 001's pair).
+// optionally pulled towards this one by λ‖w − w_partner‖² (paired training from one initialisation).
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadDataset, type Dataset } from '../engine/data';
@@ -269,7 +269,7 @@ Run:
   --threads T  --ep cpu|cuda|dml  --steps-per-call K (chosen automatically)
   --json                           print {status, epochs:[{epoch, seconds, loss, accuracy, …}], checkpoints, model, …}
   --quiet                          no progress bar or log lines on stderr
-Pair (seed 001):
+Paired training from one initialisation:
   --couple-with DIR2               also train a partner run into DIR2, in lockstep with this one and from the
                                    SAME initial weights (this run's, from --seed or --init-from). Same options,
                                    except its data order seed (--partner-seed, default S+1) and its data

@@ -21,6 +21,8 @@ export const JobSummary = z.object({
   message: z.string().optional(),
   /** What done/total count: "bytes", "steps", "tensors". */
   unit: z.string().optional(),
+  /** done/total in words, {done} and {total} standing for the numbers in `unit`: "read {done} of {total} from 3 inputs". */
+  label: z.string().optional(),
   error: z.string().optional(),
   result: z.unknown().optional(),
   startedAt: z.number().optional(),
@@ -186,6 +188,11 @@ export const calls = {
   exportMergekit: { args: z.object({ recipe: RecipeValue }).strict(), result: z.object({ yaml: z.string(), dropped: z.array(z.string()) }) },
   /** The workspace's runs, newest first (a killed run shows as interrupted). */
   listRuns: { args: Empty, result: z.array(RunEntrySchema) },
+  /** A built-in architecture's graph for a weights-only file: the one that fits the open model's tensors, or the one named. */
+  architectureGraph: {
+    args: z.object({ modelId: z.string().min(1).optional(), arch: z.string().min(1).max(64).optional() }).strict(),
+    result: z.object({ arch: z.string().nullable(), label: z.string(), graph: GraphInfoSchema.nullable(), matches: z.boolean(), note: z.string() }),
+  },
   /** Native file dialog (Electron main answers it); elsewhere `available` is false and the UI browses instead. */
   pickFiles: {
     args: z.object({ title: z.string().max(200).optional(), directory: z.boolean().optional() }).strict(),

@@ -5,5 +5,6 @@ export const CALL_NAMES = [
   'openModel', 'closeModel', 'tensorStats', 'browse', 'pickFiles', 'trainingChoices',
   'mergeMethods', 'preflightMerge', 'recipeToYaml', 'recipeFromYaml', 'saveRecipe', 'loadRecipe', 'importMergekit', 'exportMergekit',
   'listRuns',
+  'architectureGraph',
 ] as const;
 export type CallNameList = (typeof CALL_NAMES)[number];

@@ -9,10 +9,9 @@ import { runTrain, runTrainPair, trainTitle } from './jobs/kinds/train';
 import { architectureInfo } from './models/registry';
 import { listDatasets, listTasks } from './data';
 import { defaultWorkspace } from './environment';
-import { checkRecipePaths, mergeTitle } from './jobs/kinds/merge';
+import { checkRecipePaths, mergeTitle, runMergeJob } from './jobs/kinds/merge';
 import { describeMethods } from './merge/methods';
 import { runPreflight } from './merge/preflight';
-import { runMerge } from './merge/executor';
 import { checkRecipe, loadRecipe, parseRecipe, recipeToYaml } from './merge/recipe';
 import { exportMergekit, importMergekit } from './merge/mergekit';
 import { readConfigFile, rebaseRecipe } from './merge/mergekit-file';
@@ -22,6 +21,7 @@ import { FileRoots } from './files/roots';
 import { OpenModels } from './loaded/openModels';
 import { describeSweep, sweepLeftovers, type SweepReport } from './jobs/leftovers';
 import { listRuns } from './jobs/history';
+import { architectureGraph } from './architecture-graph';
 
 export type Handlers = { [K in CallName]: (args: unknown) => Promise<CallResult<K>> };
 
@@ -80,7 +80,7 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
         case 'merge': {
           const baseDir = args.params.baseDir ?? defaultWorkspace();
           const recipe = checkRecipePaths(args.params.recipe, baseDir, checkPath);
-          return { jobId: runner.submit('merge', mergeTitle(recipe), (ctx) => runMerge(recipe, ctx, { baseDir, workspace: defaultWorkspace() })) };
+          return { jobId: runner.submit('merge', mergeTitle(recipe), (ctx) => runMergeJob(recipe, ctx, { baseDir, workspace: defaultWorkspace() })) };
         }
         case 'train-pair': {
           const p = { ...args.params, a: checkTrainPaths(args.params.a), b: checkTrainPaths(args.params.b) };
@@ -129,6 +129,11 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
       return { yaml: r.yaml, dropped: r.notCarried };
     },
     listRuns: async () => listRuns(defaultWorkspace()),
+    architectureGraph: async (raw) => {
+      const a = calls.architectureGraph.args.parse(raw);
+      const source = a.modelId ? models.get(a.modelId) : null;
+      return architectureGraph(source && source.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })), source?.metadata ?? {}, a.arch);
+    },
     trainingChoices: async () => ({ architectures: architectureInfo(), datasets: listDatasets(), tasks: listTasks() }),
   };
   return {

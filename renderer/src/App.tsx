@@ -1,8 +1,13 @@
 // The app shell: the wizard's steps on the left (Train beside Load), the current screen, engine notices.
+// Which steps exist and what each waits for: navigation.ts. Colours and dark mode: styles.css.
 import type React from 'react';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import { Info } from 'lucide-react';
 import { studio } from './api/studio';
-import { EnvironmentPanel } from './components/EnvironmentPanel';
+import { AboutDialog } from './components/AboutDialog';
+import { EngineStatusLine } from './components/EnvironmentPanel';
+import { ThemeToggle } from './components/ThemeToggle';
+import { STEP_INFO } from './navigation';
 import { RunScreen } from './screens/RunScreen';
 import { LoadScreen } from './screens/LoadScreen';
 import { AlignScreen, CompareScreen } from './screens/steps';
@@ -10,21 +15,42 @@ import { SchemeScreen } from './screens/SchemeScreen';
 import { TrainScreen } from './screens/TrainScreen';
 import { useStudio, type Step } from './state/store';
 
-const NAV: { step: Step; label: string; aside?: boolean }[] = [
-  { step: 'train', label: 'Train', aside: true },
-  { step: 'load', label: '1 Load' },
-  { step: 'align', label: '2 Align' },
-  { step: 'scheme', label: '3 Scheme' },
-  { step: 'run', label: '4 Run' },
-  { step: 'compare', label: '5 Compare' },
-];
-
 const SCREENS: Record<Step, () => React.JSX.Element> = {
   train: TrainScreen, load: LoadScreen, align: AlignScreen, scheme: SchemeScreen, run: RunScreen, compare: CompareScreen,
 };
 
+function StepNav() {
+  const state = useStudio();
+  const { step, setStep } = state;
+  return (
+    <ul className="space-y-1">
+      {STEP_INFO.map((n) => {
+        const waiting = n.available ? n.waitsFor?.(state) ?? null : null;
+        const hint = !n.available ? 'coming soon' : waiting && step !== n.step ? waiting.what : null;
+        const current = step === n.step;
+        return (
+          <li key={n.step} className={n.aside ? 'mb-3' : ''}>
+            <button
+              type="button"
+              aria-current={current ? 'step' : undefined}
+              aria-describedby={hint ? `nav-hint-${n.step}` : undefined}
+              disabled={!n.available}
+              onClick={() => setStep(n.step)}
+              className={`w-full rounded px-3 py-2 text-left disabled:cursor-not-allowed ${current ? 'bg-indigo-50 font-medium text-indigo-700' : hint ? 'text-slate-600 hover:bg-slate-100 disabled:hover:bg-transparent' : 'text-slate-800 hover:bg-slate-100'} ${n.aside ? 'border border-dashed border-slate-300' : ''}`}
+            >
+              {n.label}
+            </button>
+            {hint && <div id={`nav-hint-${n.step}`} className="px-3 pb-1 text-xs text-slate-600" data-testid={`nav-hint-${n.step}`}>{hint}</div>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 export function App() {
-  const { step, setStep, setEnvironment, applyEvent, notice, dismissNotice } = useStudio();
+  const { setEnvironment, applyEvent, notice, dismissNotice } = useStudio();
+  const [about, setAbout] = useState(false);
 
   useEffect(() => {
     const off = studio.onEvent(applyEvent);
@@ -36,28 +62,23 @@ export function App() {
     return off;
   }, [applyEvent, setEnvironment]);
 
-  const Current = SCREENS[step];
+  const Current = SCREENS[useStudio((s) => s.step)];
   return (
     <div className="flex min-h-screen">
       <nav className="sticky top-0 flex h-screen w-56 shrink-0 flex-col border-r border-slate-200 bg-white p-4" aria-label="Wizard steps">
-        <div className="mb-6 text-lg font-bold text-indigo-700">Merge Studio</div>
-        <ul className="space-y-1">
-          {NAV.map((n) => (
-            <li key={n.step}>
-              <button
-                type="button"
-                aria-current={step === n.step ? 'step' : undefined}
-                onClick={() => setStep(n.step)}
-                className={`w-full rounded px-3 py-2 text-left ${step === n.step ? 'bg-indigo-50 font-medium text-indigo-700' : 'text-slate-700 hover:bg-slate-100'} ${n.aside ? 'mb-3 border border-dashed border-slate-300' : ''}`}
-              >
-                {n.label}
-              </button>
-            </li>
-          ))}
-        </ul>
-        <div className="mt-auto pt-6"><EnvironmentPanel /></div>
+        <div className="mb-6 flex items-center gap-2 text-lg font-bold text-indigo-700">
+          <img src="./favicon.svg" alt="" className="size-6" />Merge Studio
+        </div>
+        <StepNav />
+        <div className="mt-auto space-y-3 pt-6">
+          <ThemeToggle />
+          <button type="button" onClick={() => setAbout(true)} className="flex w-full items-center gap-2 rounded px-2 py-1.5 text-left text-sm text-slate-700 hover:bg-slate-100">
+            <Info aria-hidden className="size-4" />About &amp; diagnostics
+          </button>
+          <EngineStatusLine />
+        </div>
       </nav>
-      <main className="flex-1">
+      <main className="min-w-0 flex-1">
         {notice && (
           <div role="status" className="flex items-center justify-between bg-amber-100 px-6 py-2 text-amber-900">
             <span>{notice}</span>
@@ -66,6 +87,7 @@ export function App() {
         )}
         <Current />
       </main>
+      <AboutDialog open={about} onClose={() => setAbout(false)} />
     </div>
   );
 }

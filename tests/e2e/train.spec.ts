@@ -12,6 +12,7 @@ test.describe('Train screen', () => {
   test('trains an MLP on MNIST with live charts, keeps checkpoints, and reports test accuracy', async ({ page, appUrl }) => {
     test.setTimeout(120_000);
     await openTrain(page, appUrl);
+    await expect(page.getByRole('button', { name: 'Load the trained models →' })).toHaveCount(0);
     const form = page.getByRole('form', { name: 'Training settings' });
     await form.getByLabel('Architecture').selectOption('mlp');
     await form.getByLabel('Hidden widths').fill('64');
@@ -34,6 +35,18 @@ test.describe('Train screen', () => {
     expect(fs.existsSync(path.join(out, 'model.onnx'))).toBe(true);
     expect(fs.existsSync(path.join(out, 'checkpoints', 'epoch-001.safetensors'))).toBe(true);
     expect(fs.existsSync(path.join(out, 'checkpoints', 'epoch-002.safetensors'))).toBe(true);
+    // the test accuracy legend entry has its marks: one point per epoch
+    await expect(page.getByTestId('chart-accuracy').locator('g.mark-symbol.role-mark path')).toHaveCount(2);
+    // only now does the screen lead on, straight to the checkpoints it made
+    await page.getByRole('button', { name: 'Open the 2 checkpoints →' }).click();
+    await expect(page.getByRole('heading', { name: 'Load models' })).toBeVisible();
+    const open = page.getByRole('list', { name: 'Open models' });
+    await expect(open.getByText('epoch-001.safetensors')).toBeVisible();
+    await expect(open.getByText('epoch-002.safetensors')).toBeVisible();
+    // a checkpoint holds weights only; the Graph tab shows the built-in architecture whose tensors they are
+    await page.getByRole('tab', { name: 'Graph' }).click();
+    await expect(page.getByTestId('graph-note')).toContainText("MLP on 1×28×28 inputs, 10 classes, hidden 64: its tensors are exactly this file's.");
+    await expect(page.getByTestId('graph-view').locator('.react-flow__node').first()).toBeVisible();
   });
 
   test('Cancel stops training mid-epoch and marks the run cancelled', async ({ page, appUrl }) => {

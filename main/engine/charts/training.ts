@@ -5,20 +5,30 @@ export type VegaLiteSpec = Record<string, unknown>;
 
 export interface TrainingPoint { step: number; value: number; run: string; series: string }
 
+/**
+ * Series measured once per epoch ("test accuracy"): drawn as points joined by a line, so that even the
+ * first epoch's single value has a mark, as its legend entry promises. Per-step series are plain lines.
+ */
+export const PER_EPOCH_SERIES = ['test accuracy'];
+
 export function trainingCurveSpec(title: string, yTitle: string, options: { yZero?: boolean } = {}): VegaLiteSpec {
+  const perEpoch = { or: PER_EPOCH_SERIES.map((s) => ({ field: 'series', equal: s })) };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     width: 'container',
     height: 180,
     data: { name: 'points' },
-    mark: { type: 'line', interpolate: 'monotone', clip: true },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: options.yZero ?? false } },
       color: { field: 'series', type: 'nominal', title: null },
       strokeDash: { field: 'run', type: 'nominal', title: 'run' },
     },
+    layer: [
+      { transform: [{ filter: { not: perEpoch } }], mark: { type: 'line', interpolate: 'monotone', clip: true } },
+      { transform: [{ filter: perEpoch }], mark: { type: 'line', clip: true, point: { filled: true, size: 60 } } },
+    ],
   };
 }
 

@@ -7,6 +7,8 @@ export interface ProgressUpdate {
   message?: string;
   /** Unit of done/total, for display ("bytes", "steps", "tensors"). */
   unit?: string;
+  /** done/total in words, with {done} and {total} where the numbers go ("read {done} of {total} from 3 inputs"). */
+  label?: string;
 }
 
 export interface JobContext {

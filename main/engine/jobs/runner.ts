@@ -103,6 +103,7 @@ export class JobRunner {
         s.total = u.total;
         if (u.message !== undefined) s.message = u.message;
         if (u.unit !== undefined) s.unit = u.unit;
+        if (u.label !== undefined) s.label = u.label;
         s.etaSeconds = this.eta(s);
         const t = this.now();
         if (t - lastSent >= PROGRESS_INTERVAL_MS || u.done >= u.total) {

@@ -81,7 +81,7 @@ export function recipeProblems(recipe: ResolvedRecipe, method: MergeMethod = get
     blocking.push(`${method.label} takes at most ${method.maxModels} models; the recipe has ${n}${method.id === 'slerp' ? ' — use multislerp for more than two' : ''}`);
   }
   if (method.needsBase && !recipe.base) {
-    blocking.push(`${method.label} works on task vectors (θᵢ − θ_b) and needs a base model: add \`base: path/to/base\` to the recipe`);
+    blocking.push(`${method.label} works on task vectors (θᵢ − θ_b) and needs a base model: choose one in the Base model field (in a recipe file, the key base)`);
   }
   if (method.normalizesWeights && n > 0 && recipe.models.reduce((a, m) => a + m.weight, 0) === 0) {
     blocking.push(`the model weights sum to 0 (${recipe.models.map((m) => m.weight).join(' + ')}), and ${method.label} divides by their sum; change a weight`);

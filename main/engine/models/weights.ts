@@ -6,7 +6,7 @@ import { openModel } from '../formats/registry';
 import { ModelFileError, type ModelSource, type TensorInfo } from '../formats/types';
 import { isFloatDType, toFloat32 } from '../tensor/dtypes';
 import { getArchitecture } from './registry';
-import type { ArchitectureGraph, ArchitectureOptions, StateDict, StateTensorSpec } from './types';
+import type { ArchitectureGraph, ArchitectureOptions, NamedShape, StateDict, StateTensorSpec } from './types';
 
 /** Architecture options except the data's shape. */
 export type SizeOptions = Omit<ArchitectureOptions, 'inputShape' | 'numClasses'>;
@@ -28,7 +28,7 @@ function parseJson<T>(text: string | undefined): T | undefined {
  * The sizes to build `arch` with for the weights in `src`: those our checkpoints record (when they are of this
  * architecture), else those read off the tensors' shapes; the `given` ones win over both.
  */
-export function resolveSizes(arch: string, src: Pick<ModelSource, 'metadata' | 'tensors'>, given: SizeOptions = {}): SizeOptions {
+export function resolveSizes(arch: string, src: { metadata: Record<string, string>; tensors: NamedShape[] }, given: SizeOptions = {}): SizeOptions {
   const meta = src.metadata;
   const recorded = !meta.arch || meta.arch === arch ? parseJson<Record<string, unknown>>(meta.config) : undefined;
   const base = recorded ? pickSizes(recorded) : pickSizes(getArchitecture(arch).inferOptions?.(src.tensors) as Record<string, unknown> | undefined);

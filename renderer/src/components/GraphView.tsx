@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import { Background, Controls, ReactFlow, type Edge, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import type { LoadedModel } from '../../../main/engine/api';
+import { useTheme } from '../theme';
 
 type Graph = NonNullable<LoadedModel['inspection']['graph']>;
 
@@ -30,7 +31,7 @@ export function layoutGraph(graph: Graph): { nodes: Node[]; edges: Edge[] } {
     return { x: k * 190, y: d * 80 };
   };
   const nodes: Node[] = [
-    ...graph.inputs.map((v) => ({ id: `in:${v.name}`, position: place(`in:${v.name}`), data: { label: `input ${v.name}` }, type: 'input', style: { background: '#e0e7ff' } })),
+    ...graph.inputs.map((v) => ({ id: `in:${v.name}`, position: place(`in:${v.name}`), data: { label: `input ${v.name}` }, type: 'input', className: 'graph-input-node' })),
     ...graph.nodes.map((n, i) => ({ id: ids[i], position: place(ids[i]), data: { label: n.opType + (n.name ? ` · ${n.name}` : '') }, title: n.name })),
   ];
   const edges: Edge[] = [];
@@ -45,9 +46,10 @@ export function layoutGraph(graph: Graph): { nodes: Node[]; edges: Edge[] } {
 
 export function GraphView({ graph }: { graph: Graph }) {
   const { nodes, edges } = useMemo(() => layoutGraph(graph), [graph]);
+  const theme = useTheme((s) => s.resolved);
   return (
-    <div className="h-[32rem] rounded-lg border border-slate-200 bg-white" data-testid="graph-view" aria-label="Model graph">
-      <ReactFlow nodes={nodes} edges={edges} fitView onlyRenderVisibleElements nodesDraggable={false} proOptions={{ hideAttribution: true }}>
+    <div className="graph-view h-[32rem] rounded-lg border border-slate-200 bg-white" data-testid="graph-view" aria-label="Model graph">
+      <ReactFlow colorMode={theme} nodes={nodes} edges={edges} fitView onlyRenderVisibleElements nodesDraggable={false} proOptions={{ hideAttribution: true }}>
         <Background />
         <Controls showInteractive={false} />
       </ReactFlow>

@@ -1,7 +1,9 @@
-// A job's live progress: bar, done/total, ETA, current item, Cancel; then its outcome.
+// A job's live progress: bar, done/total in words, ETA, current item, Cancel; then its outcome (the result,
+// not the last item worked on).
+import type { ReactNode } from 'react';
 import type { JobSummary } from '../../../main/engine/api';
 import { studio } from '../api/studio';
-import { formatBytes } from './format';
+import { progressText } from './format';
 
 export function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return 'estimating…';
@@ -11,14 +13,14 @@ export function formatEta(seconds: number | null): string {
   return `about ${m} min ${Math.round(seconds - m * 60)} s left`;
 }
 
-export function JobProgress({ job }: { job: JobSummary }) {
+export function JobProgress({ job, outcome }: { job: JobSummary; outcome?: ReactNode }) {
   const pct = job.total > 0 ? Math.min(100, (100 * job.done) / job.total) : 0;
   const active = job.status === 'running' || job.status === 'queued';
   return (
     <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={`job-${job.id}`} data-status={job.status}>
       <div className="mb-2 flex items-center justify-between gap-4">
         <div className="font-medium">{job.title}</div>
-        <span className="text-sm text-slate-500" data-testid="job-status">{job.status}</span>
+        <span className="text-sm text-slate-600" data-testid="job-status">{job.status}</span>
       </div>
       <div
         className="h-3 w-full overflow-hidden rounded bg-slate-200"
@@ -32,7 +34,7 @@ export function JobProgress({ job }: { job: JobSummary }) {
       </div>
       <div className="mt-2 flex items-center justify-between text-sm text-slate-600">
         <span data-testid="job-counts">
-          {job.unit === 'bytes' ? `${formatBytes(job.done)} / ${formatBytes(job.total)}` : `${job.done} / ${job.total || '?'}`} {job.message ? `· ${job.message}` : ''}
+          {job.status === 'succeeded' ? (outcome ?? `Done · ${progressText(job)}`) : `${progressText(job)}${active && job.message ? ` · ${job.message}` : ''}`}
         </span>
         {active && <span data-testid="job-eta">{formatEta(job.etaSeconds)}</span>}
         {active && (

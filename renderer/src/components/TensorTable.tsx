@@ -1,5 +1,5 @@
 // Every tensor of a model: a sortable, filterable table whose rows are virtualised (smooth at 10,000+).
-import { useMemo, useRef, useState } from 'react';
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { flexRender, getCoreRowModel, getFilteredRowModel, getSortedRowModel, useReactTable, type ColumnDef, type SortingState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { formatCount } from './format';
@@ -36,14 +36,25 @@ export function TensorTable({ rows, selected, onSelect }: { rows: TensorRowView[
   const virtualizer = useVirtualizer({ count: tableRows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
   const shown = useMemo(() => tableRows.length, [tableRows]);
 
+  // Keyboard: focus the list (Tab), then ↑/↓ pick the previous/next tensor.
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    e.preventDefault();
+    const at = tableRows.findIndex((r) => r.original.name === selected);
+    const next = Math.min(tableRows.length - 1, Math.max(0, at < 0 ? 0 : at + (e.key === 'ArrowDown' ? 1 : -1)));
+    if (tableRows[next]) { onSelect(tableRows[next].original.name); virtualizer.scrollToIndex(next); }
+  };
+
   return (
-    <div className="rounded-lg border border-slate-200 bg-white">
+    <div className="min-w-0 rounded-lg border border-slate-200 bg-white">
       <div className="flex items-center gap-3 border-b border-slate-200 p-2">
-        <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="Filter tensors by name…" aria-label="Filter tensors" className="flex-1 rounded border border-slate-300 px-2 py-1 text-sm" />
+        <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="Filter tensors by name…" aria-label="Filter tensors" className="flex-1 rounded border border-slate-300 bg-white px-2 py-1 text-sm" />
         <span className="text-sm text-slate-500" data-testid="tensor-count">{formatCount(shown)} of {formatCount(rows.length)} tensors</span>
       </div>
-      <div role="table" aria-label="Tensors" aria-rowcount={shown} className="text-sm">
-        <div role="rowgroup" className="border-b border-slate-200 bg-slate-50 font-medium">
+      {/* The table is its own scroll area (focusable: ↑/↓ pick a tensor); the header row stays on top. */}
+      <div ref={scrollRef} role="table" aria-label="Tensors" aria-rowcount={shown} tabIndex={0} onKeyDown={onKey} data-testid="tensor-scroll"
+        className="h-[26rem] overflow-auto text-sm focus:outline-2 focus:outline-indigo-500">
+        <div role="rowgroup" className="sticky top-0 z-10 border-b border-slate-200 bg-slate-50 font-medium">
           {table.getHeaderGroups().map((hg) => (
             <div role="row" key={hg.id} className={`${GRID} px-2`}>
               {hg.headers.map((h) => (
@@ -55,27 +66,25 @@ export function TensorTable({ rows, selected, onSelect }: { rows: TensorRowView[
             </div>
           ))}
         </div>
-        <div ref={scrollRef} className="h-96 overflow-auto" data-testid="tensor-scroll">
-          <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-            {virtualizer.getVirtualItems().map((v) => {
-              const row = tableRows[v.index];
-              const isSel = row.original.name === selected;
-              return (
-                <div
-                  role="row"
-                  key={row.id}
-                  aria-selected={isSel}
-                  onClick={() => onSelect(row.original.name)}
-                  className={`${GRID} absolute left-0 w-full cursor-pointer items-center px-2 ${isSel ? 'bg-indigo-50' : v.index % 2 ? 'bg-slate-50/50' : ''} hover:bg-indigo-50/60`}
-                  style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }}
-                >
-                  {row.getVisibleCells().map((c) => (
-                    <div role="cell" key={c.id} className="truncate pr-2">{flexRender(c.column.columnDef.cell, c.getContext())}</div>
-                  ))}
-                </div>
-              );
-            })}
-          </div>
+        <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((v) => {
+            const row = tableRows[v.index];
+            const isSel = row.original.name === selected;
+            return (
+              <div
+                role="row"
+                key={row.id}
+                aria-selected={isSel}
+                onClick={() => onSelect(row.original.name)}
+                className={`${GRID} absolute left-0 w-full cursor-pointer items-center px-2 ${isSel ? 'bg-indigo-50' : v.index % 2 ? 'bg-slate-50/50' : ''} hover:bg-indigo-50/60`}
+                style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }}
+              >
+                {row.getVisibleCells().map((c) => (
+                  <div role="cell" key={c.id} className="truncate pr-2">{flexRender(c.column.columnDef.cell, c.getContext())}</div>
+                ))}
+              </div>
+            );
+          })}
         </div>
       </div>
     </div>

@@ -7,6 +7,9 @@ import { FileBrowser } from '../components/FileBrowser';
 import { formatBytes, formatCount } from '../components/format';
 import { GraphView } from '../components/GraphView';
 import { Screen } from '../components/Screen';
+import { WeightsOnlyGraph } from '../components/WeightsOnlyGraph';
+import { forwardFrom } from '../navigation';
+import { Link2 } from 'lucide-react';
 import { TensorStatsPanel } from '../components/TensorStatsPanel';
 import { TensorTable, type TensorRowView } from '../components/TensorTable';
 import { useStudio } from '../state/store';
@@ -54,19 +57,19 @@ export function LoadScreen() {
 
   const selected = models.find((m) => m.modelId === selectedModelId) ?? null;
   return (
-    <Screen title="Load models" lead="Open PyTorch, safetensors or ONNX files and see every parameter, shape, dtype and tied weight." next={models.length ? { step: 'align', label: 'Line up the layers' } : undefined}>
+    <Screen title="Load models" lead="Open PyTorch, safetensors or ONNX files and see every parameter, shape, dtype and tied weight." next={models.length ? forwardFrom('load') : undefined}>
       <div onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="drop-zone"
-        className="rounded-lg border-2 border-dashed border-slate-300 bg-white/60 p-3 text-center text-sm text-slate-500">
+        className="rounded-lg border-2 border-dashed border-slate-300 bg-white p-3 text-center text-sm text-slate-600">
         Drop model files here (.pt, .pth, .bin, .ckpt, .safetensors, .onnx)
         {dropHint && <p className="mt-1 text-amber-800" role="status">{dropHint}</p>}
       </div>
       <div className="flex flex-wrap items-center gap-2">
         <button type="button" onClick={() => void pick()} className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700">Open files…</button>
         <form className="flex flex-1 gap-2" onSubmit={(e) => { e.preventDefault(); if (typedPath.trim()) void openPaths([typedPath.trim()]); setTypedPath(''); }}>
-          <input value={typedPath} onChange={(e) => setTypedPath(e.target.value)} placeholder="…or type a file path" aria-label="Model file path" className="flex-1 rounded border border-slate-300 px-2 py-2 text-sm" />
+          <input value={typedPath} onChange={(e) => setTypedPath(e.target.value)} placeholder="…or type a file path" aria-label="Model file path" className="flex-1 rounded border border-slate-300 bg-white px-2 py-2 text-sm" />
           <button type="submit" className="rounded border border-slate-300 px-3 text-sm hover:bg-slate-100">Open</button>
         </form>
-        {busy > 0 && <span className="text-sm text-slate-500">Opening…</span>}
+        {busy > 0 && <span className="text-sm text-slate-600">Opening…</span>}
       </div>
       {browsing && <FileBrowser onOpen={(p) => void openPaths(p)} onClose={() => setBrowsing(false)} />}
       {loadErrors.map((e) => (
@@ -82,9 +85,9 @@ export function LoadScreen() {
               <button type="button" onClick={() => selectModel(m.modelId)} aria-pressed={m.modelId === selectedModelId}
                 className={`rounded-lg border px-3 py-2 text-left text-sm ${m.modelId === selectedModelId ? 'border-indigo-500 bg-indigo-50' : 'border-slate-200 bg-white'}`}>
                 <div className="font-medium">{m.fileName}</div>
-                <div className="text-slate-500">{m.inspection.format} · {formatCount(m.inspection.parameterCount)} params</div>
+                <div className="text-slate-600">{m.inspection.format} · {formatCount(m.inspection.parameterCount)} params</div>
               </button>
-              <button type="button" aria-label={`Close ${m.fileName}`} className="ml-1 text-xs text-slate-500 hover:text-red-700" onClick={() => { void studio.closeModel({ modelId: m.modelId }); removeModel(m.modelId); }}>close</button>
+              <button type="button" aria-label={`Close ${m.fileName}`} className="ml-1 text-xs text-slate-600 underline hover:text-red-700" onClick={() => { void studio.closeModel({ modelId: m.modelId }); removeModel(m.modelId); }}>close</button>
             </li>
           ))}
         </ul>
@@ -107,11 +110,11 @@ function ModelDetails({ model }: { model: LoadedModel }) {
   return (
     <div className="space-y-4" data-testid="model-details">
       <dl className="grid grid-cols-2 gap-x-6 gap-y-1 rounded-lg border border-slate-200 bg-white p-4 text-sm md:grid-cols-4">
-        <dt className="text-slate-500">Format</dt><dd data-testid="model-format">{info.format}</dd>
-        <dt className="text-slate-500">Parameters</dt><dd data-testid="model-params">{formatCount(info.parameterCount)}</dd>
-        <dt className="text-slate-500">Size</dt><dd>{formatBytes(info.byteSize)} of weights · {formatBytes(info.fileSize)} on disk</dd>
-        <dt className="text-slate-500">Dtypes</dt><dd data-testid="model-dtypes">{mix || '—'}</dd>
-        <dt className="text-slate-500">File</dt><dd className="col-span-3 truncate font-mono text-xs">{model.path}</dd>
+        <dt className="text-slate-600">Format</dt><dd data-testid="model-format">{info.format}</dd>
+        <dt className="text-slate-600">Parameters</dt><dd data-testid="model-params">{formatCount(info.parameterCount)}</dd>
+        <dt className="text-slate-600">Size</dt><dd>{formatBytes(info.byteSize)} of weights · {formatBytes(info.fileSize)} on disk</dd>
+        <dt className="text-slate-600">Dtypes</dt><dd data-testid="model-dtypes">{mix || '—'}</dd>
+        <dt className="text-slate-600">File</dt><dd className="col-span-3 truncate font-mono text-xs">{model.path}</dd>
       </dl>
       {(info.damaged?.length ?? 0) > 0 && (
         <ul role="alert" className="rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-800" aria-label="Damaged" data-testid="model-damaged">
@@ -126,20 +129,21 @@ function ModelDetails({ model }: { model: LoadedModel }) {
       {info.tied.length > 0 && (
         <div className="rounded-lg border border-slate-200 bg-white p-3 text-sm" data-testid="tied-groups">
           <div className="mb-1 font-medium">Tied weights (one storage, several names)</div>
-          <ul>{info.tied.map((g) => <li key={g.join()} className="font-mono">🔗 {g.join(' = ')}</li>)}</ul>
+          <ul>{info.tied.map((g) => <li key={g.join()} className="flex items-center gap-1.5 font-mono"><Link2 aria-hidden className="size-4 shrink-0 text-slate-500" />{g.join(' = ')}</li>)}</ul>
         </div>
       )}
       <div role="tablist" className="flex gap-2">
         <button type="button" role="tab" aria-selected={tab === 'tensors'} onClick={() => setTab('tensors')} className={`rounded px-3 py-1 ${tab === 'tensors' ? 'bg-slate-800 text-white' : 'bg-slate-200'}`}>Tensors</button>
-        <button type="button" role="tab" aria-selected={tab === 'graph'} disabled={!info.graph} onClick={() => setTab('graph')} className={`rounded px-3 py-1 disabled:opacity-40 ${tab === 'graph' ? 'bg-slate-800 text-white' : 'bg-slate-200'}`} title={info.graph ? '' : 'Only ONNX files carry a graph'}>Graph</button>
+        <button type="button" role="tab" aria-selected={tab === 'graph'} onClick={() => setTab('graph')} className={`rounded px-3 py-1 ${tab === 'graph' ? 'bg-slate-800 text-white' : 'bg-slate-200'}`}>Graph</button>
+        {!info.graph && <span className="self-center text-xs text-slate-600">weights only: pick a graph to show on the Graph tab</span>}
       </div>
       {tab === 'tensors' && (
-        <div className="grid gap-4 lg:grid-cols-[1fr_18rem]">
+        <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_18rem]">
           <TensorTable rows={rows} selected={picked} onSelect={setPicked} />
-          {picked ? <TensorStatsPanel modelId={model.modelId} name={picked} /> : <p className="text-sm text-slate-500">Click a tensor to see its statistics.</p>}
+          {picked ? <TensorStatsPanel modelId={model.modelId} name={picked} /> : <p className="text-sm text-slate-600">Click a tensor to see its statistics.</p>}
         </div>
       )}
-      {tab === 'graph' && info.graph && <GraphView graph={info.graph} />}
+      {tab === 'graph' && (info.graph ? <GraphView graph={info.graph} /> : <WeightsOnlyGraph key={model.modelId} model={model} />)}
     </div>
   );
 }

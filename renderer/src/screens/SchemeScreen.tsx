@@ -4,8 +4,9 @@ import { useEffect, useMemo, useState } from 'react';
 import type { MethodInfo, PreflightResult } from '../../../main/engine/api';
 import { studio } from '../api/studio';
 import { formatBytes, formatCount } from '../components/format';
-import { Screen } from '../components/Screen';
+import { Guide, Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
+import { BaseModelField } from './scheme/BaseModelField';
 import { formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
 
 const input = 'rounded border border-slate-300 px-2 py-1 text-sm';
@@ -76,7 +77,9 @@ export function SchemeScreen() {
       return { ...f, groups: [...f.groups.filter((g) => g.match !== match), next].sort((a, b) => groupList.indexOf(a.match) - groupList.indexOf(b.match)) };
     });
 
-  const blocking = recipeError ? [recipeError] : (preflight?.blocking ?? []);
+  // With no model ticked there is nothing to check yet: the models card guides instead of a list of errors.
+  const nothingChosen = form.source === 'models' && usedCount === 0;
+  const blocking = nothingChosen ? [] : recipeError ? [recipeError] : (preflight?.blocking ?? []);
   const canRun = !checking && !!preflight && blocking.length === 0;
 
   async function run() {
@@ -124,13 +127,19 @@ export function SchemeScreen() {
         </div>
         {form.source === 'models' ? (
           <>
-            {form.models.length === 0 && <p className="text-sm text-slate-500">Open models on the Load screen, or load a recipe below.</p>}
+            {form.models.length === 0 && (
+              <Guide title="Nothing to merge yet" actions={[{ label: 'Open models', step: 'load' }, { label: 'Train models', step: 'train' }]}>
+                A merge needs two or more models. Open them on the Load screen (or train some first); or choose
+                “checkpoints of one run” above for the epochs of a training run, or load a saved recipe at the bottom of this page.
+              </Guide>
+            )}
             <ul className="space-y-1">
               {form.models.map((m, i) => (
                 <li key={m.path} className="flex items-center gap-3 text-sm">
                   <input type="checkbox" checked={m.use} aria-label={`use ${m.path}`} onChange={(e) => setForm({ ...form, models: form.models.map((x, j) => (j === i ? { ...x, use: e.target.checked } : x)) })} />
                   <span className="flex-1 truncate font-mono text-xs" title={m.path}>{m.path}</span>
                   {m.parameters && <span className="text-xs text-slate-500" title="this model's own parameters">{Object.entries(m.parameters).map(([k, v]) => `${k} ${String(v)}`).join(', ')}</span>}
+                  {m.path === form.base && <span className="rounded bg-indigo-50 px-1.5 text-xs text-indigo-700">base</span>}
                   {method?.usesWeights && (
                     <label>weight <input className={`${input} w-20`} type="number" step="any" value={m.weight} aria-label={`weight of ${m.path}`} onChange={(e) => setForm({ ...form, models: form.models.map((x, j) => (j === i ? { ...x, weight: Number(e.target.value) } : x)) })} /></label>
                   )}
@@ -153,10 +162,8 @@ export function SchemeScreen() {
           </div>
         )}
         {(method?.needsBase || method?.acceptsBase) && (
-          <label className="mt-3 flex flex-col text-sm">Base model {method.needsBase ? '(required: task vectors are measured from it)' : '(optional)'}
-            <input className={input} list="base-candidates" value={form.base} aria-label="Base model" onChange={(e) => setForm({ ...form, base: e.target.value })} />
-            <datalist id="base-candidates">{loaded.map((m) => <option key={m.path} value={m.path} />)}</datalist>
-          </label>
+          <BaseModelField required={method.needsBase} value={form.base} candidates={[...loaded.map((m) => m.path), ...form.models.map((m) => m.path)]}
+            onChange={(base) => setForm((f) => ({ ...f, base, models: f.models.map((m) => (m.path === base ? { ...m, use: false } : m)) }))} />
         )}
       </section>
 
@@ -276,7 +283,8 @@ export function SchemeScreen() {
         {blocking.length > 0 && (
           <ul className="mb-2 space-y-1 text-sm text-red-800" role="alert" data-testid="blocking">{blocking.map((b) => <li key={b}><span className="font-semibold">Blocked:</span> {b}</li>)}</ul>
         )}
-        {preflight && (
+        {nothingChosen && <p className="text-sm text-slate-600" data-testid="preflight-waiting">{form.models.length ? 'Tick the models to merge above; the check runs as soon as there are some.' : 'The check runs as soon as there are models to merge.'}</p>}
+        {preflight && !nothingChosen && preflight.tensors.length > 0 && (
           <div className="text-sm">
             <p data-testid="preflight-summary">
               {formatCount(preflight.counts.merged)} tensors merged, {formatCount(preflight.counts.copied)} copied, {formatCount(preflight.counts.excluded)} left out
@@ -295,7 +303,7 @@ export function SchemeScreen() {
 
       <section className={card} aria-label="Recipe">
         <h2 className="mb-2 font-medium">Recipe (what <code>merge-studio merge</code> runs)</h2>
-        <pre className="max-h-64 overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="recipe-yaml">{yaml || '…'}</pre>
+        <pre className="max-h-64 overflow-auto rounded border border-slate-200 bg-slate-100 p-3 text-xs text-slate-900" data-testid="recipe-yaml">{yaml || '…'}</pre>
         <div className="mt-2 flex flex-wrap gap-2 text-sm">
           <input className={`${input} flex-1`} placeholder="recipe file path (.yaml)" aria-label="Recipe file" value={recipePath} onChange={(e) => setRecipePath(e.target.value)} />
           <button type="button" className="rounded border px-3" disabled={!recipePath} onClick={() => void saveRecipe()}>Save recipe</button>

@@ -1,6 +1,6 @@
 // Train: built-in architectures on built-in or the user's data, checkpoints kept per epoch, pairs from one
-import type React from 'react';
 // initialisation (optionally coupled), with live loss/accuracy charts, throughput, ETA and Cancel.
+import type React from 'react';
 import { useEffect, useMemo, useState } from 'react';
 import type { CallResult } from '../../../main/engine/api';
 import { trainingCurveSpec } from '../../../main/engine/charts/training';
@@ -22,13 +22,13 @@ const OWN_MODEL = '__own_onnx__';
 function Field({ label, children, hint }: { label: string; children: React.ReactNode; hint?: string }) {
   return (
     <label className="flex flex-col gap-1 text-sm">
-      <span className="text-slate-600">{label}</span>
+      <span className="text-slate-700">{label}</span>
       {children}
       {hint && <span className="text-xs text-slate-500">{hint}</span>}
     </label>
   );
 }
-const input = 'rounded border border-slate-300 px-2 py-1';
+const input = 'rounded border border-slate-300 bg-white px-2 py-1';
 
 function stamp(): string {
   const d = new Date();
@@ -96,11 +96,23 @@ export function TrainScreen() {
   const job = jobId ? jobs[jobId] : undefined;
   const live = jobId ? training[jobId] : undefined;
   const running = job?.status === 'running' || job?.status === 'queued';
+  const trained = job?.status === 'succeeded' && (live?.checkpoints.length ?? 0) > 0;
+  const { addModel, addLoadError, setStep } = useStudio();
+  const [opening, setOpening] = useState(false);
+  // The checkpoints this run kept, opened on the Load screen: the way on to merging them.
+  async function openCheckpoints() {
+    setOpening(true);
+    for (const c of live?.checkpoints ?? []) {
+      try { addModel(await studio.openModel({ path: c.path })); } catch (e) { addLoadError(c.path, (e as Error).message); }
+    }
+    setOpening(false);
+    setStep('load');
+  }
   const lossPoints = useMemo(() => live?.loss ?? [], [live]);
   const accPoints = useMemo(() => live?.accuracy ?? [], [live]);
 
   return (
-    <Screen title="Train" lead="No models yet? Train built-in architectures on built-in or your own data, keeping a checkpoint per epoch." next={{ step: 'load', label: 'Load the trained models' }}>
+    <Screen title="Train" lead="No models yet? Train built-in architectures on built-in or your own data, keeping a checkpoint per epoch." next={trained ? { step: 'load', label: 'Load the trained models' } : undefined}>
       <form className="grid grid-cols-2 gap-3 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-4" onSubmit={(e) => { e.preventDefault(); void start(); }} aria-label="Training settings">
         <Field label="Architecture" hint={arch?.layers}>
           <select className={input} value={form.arch} onChange={(e) => set('arch', e.target.value)}>
@@ -170,7 +182,15 @@ export function TrainScreen() {
         </div>
       </form>
       {error && <p role="alert" className="text-red-700">{error}</p>}
-      {job && <JobProgress job={job} />}
+      {job && <JobProgress job={job} outcome={trained ? `Done: ${live!.checkpoints.length} checkpoint${live!.checkpoints.length === 1 ? '' : 's'} kept` : undefined} />}
+      {trained && (
+        <div className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-emerald-200 bg-emerald-50 p-3 text-sm" data-testid="trained">
+          <span className="text-emerald-900">Training finished. Open its checkpoints to look at them, then average or merge them.</span>
+          <button type="button" disabled={opening} onClick={() => void openCheckpoints()} className="rounded bg-emerald-700 px-3 py-1.5 font-medium text-white disabled:opacity-50">
+            Open the {live!.checkpoints.length} checkpoint{live!.checkpoints.length === 1 ? '' : 's'} →
+          </button>
+        </div>
+      )}
       {job && live?.examplesPerSecond != null && running && <p className="text-sm text-slate-600" data-testid="throughput">{Math.round(live.examplesPerSecond).toLocaleString('en')} examples/s</p>}
       {job && (
         <div className="grid gap-4 md:grid-cols-2">
@@ -197,7 +217,7 @@ export function TrainScreen() {
           <ul className="font-mono text-xs">{live.checkpoints.map((c) => <li key={c.path}>{c.run} · epoch {c.epoch} · {c.path}</li>)}</ul>
         </div>
       )}
-      {jobId && (logs[jobId]?.length ?? 0) > 0 && <pre className="max-h-40 overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{logs[jobId].join('\n')}</pre>}
+      {jobId && (logs[jobId]?.length ?? 0) > 0 && <pre className="max-h-40 overflow-auto rounded border border-slate-200 bg-slate-100 p-3 text-xs text-slate-900">{logs[jobId].join('\n')}</pre>}
     </Screen>
   );
 }

@@ -245,7 +245,7 @@ describe('bad input is refused before anything is written', () => {
   });
 
   it('refuses a task-vector method without a base, one model for mean, zero-sum weights, a missing file', async () => {
-    expect((await blocked('method: ties\nmodels: [m1.safetensors, m2.safetensors]\noutput: {path: x.safetensors}\n'))[0]).toMatch(/TIES works on task vectors .* needs a base model: add `base: path\/to\/base`/);
+    expect((await blocked('method: ties\nmodels: [m1.safetensors, m2.safetensors]\noutput: {path: x.safetensors}\n'))[0]).toMatch(/TIES works on task vectors .* needs a base model: choose one in the Base model field \(in a recipe file, the key base\)/);
     expect((await blocked('method: mean\nmodels: [m1.safetensors]\noutput: {path: x.safetensors}\n'))[0]).toBe('Mean needs at least 2 models; the recipe has 1 — add another model or use it directly');
     expect((await blocked('method: weighted\nmodels: [{path: m1.safetensors, weight: 1}, {path: m2.safetensors, weight: -1}]\noutput: {path: x.safetensors}\n'))[0]).toMatch(/weights sum to 0 \(1 \+ -1\)/);
     expect((await blocked('method: mean\nmodels: [m1.safetensors, nope.safetensors]\noutput: {path: x.safetensors}\n'))[0]).toMatch(/nope\.safetensors: does not exist/);

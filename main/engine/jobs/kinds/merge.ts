@@ -1,7 +1,10 @@
 // Merge jobs and the Scheme screen's recipe calls: validate the GUI's recipe exactly as a YAML file is
 // validated, check every path it names, then pre-flight or run it.
 import path from 'node:path';
-import { checkRecipe, type Recipe } from '../../merge/recipe';
+import { runMerge, type MergeResult, type RunMergeOptions } from '../../merge/executor';
+import { findMethod } from '../../merge/methods';
+import { checkRecipe, resolveRecipe, type Recipe } from '../../merge/recipe';
+import type { JobContext } from '../context';
 
 /** The recipe with every path made absolute against baseDir and passed through `checkPath`. */
 export function checkRecipePaths(value: unknown, baseDir: string, checkPath: (p: string) => string): Recipe {
@@ -19,5 +22,24 @@ export function checkRecipePaths(value: unknown, baseDir: string, checkPath: (p:
 export function mergeTitle(r: Recipe): string {
   const n = r.models?.length ?? 0;
   const what = r.checkpoints ? `checkpoints in ${path.basename(r.checkpoints.dir)}` : `${n} model${n === 1 ? '' : 's'}`;
-  return `Merge ${what} with ${r.method} → ${path.basename(r.output.path)}`;
+  const base = r.base ? ` onto base ${path.basename(r.base)}` : '';
+  // The method as users know it ("TIES", "Task arithmetic"), not its recipe key.
+  const method = findMethod(r.method)?.label ?? r.method;
+  return `Merge ${what}${base} with ${method} → ${path.basename(r.output.path)}`;
+}
+
+/**
+ * A merge job: the executor's progress (bytes of the inputs read) labelled with how many inputs there are,
+ * so the Run screen says "read 12.0 MB of 37.0 MB from 3 inputs" rather than bare numbers.
+ */
+export async function runMergeJob(recipe: Recipe, ctx: JobContext, options: RunMergeOptions): Promise<MergeResult> {
+  const resolved = await resolveRecipe(recipe, options.baseDir ?? process.cwd());
+  const inputs = resolved.models.length + (resolved.base ? 1 : 0);
+  const of = `${inputs} input${inputs === 1 ? '' : 's'}`;
+  const labelled: JobContext = {
+    ...ctx,
+    // Before the first tensor (total 1: hashing and opening) there is nothing read to count yet.
+    progress: (u) => ctx.progress({ ...u, label: u.total > 1 ? `read {done} of {total} from ${of}` : `opening ${of}` }),
+  };
+  return runMerge(resolved, labelled, options);
 }

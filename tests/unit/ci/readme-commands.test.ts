@@ -1,0 +1,73 @@
+// The CI check that runs the README's own commands: it reads the README's real first command, and it
+// tells a working server from a crash, a wrong page and a process that will not stop, stopping the whole group.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: plain ES module without types (it runs before npm ci, so it may use nothing installed)
+import { CHECKS, findTokenUrl, readmeCommands, runCheck } from '../../../scripts/readme-commands.mjs';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const FAKE = path.join(__dirname, 'fake-serve.mjs');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-check-'));
+/** Running (a zombie left for a slow PID 1 to reap has stopped: it is dead, only not yet reaped). */
+const alive = (pid: number) => {
+  try { return !/^[ZX]$/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ')[0]); } catch { return false; }
+};
+const check = (mode: string, pidFile = path.join(tmp, `${mode}.pid`)) =>
+  runCheck({ name: `fake ${mode}`, pick: (c: string[]) => c[0], expect: 'serves', timeoutS: 20, stopGraceS: 2 },
+    [`node ${JSON.stringify(FAKE)} ${mode} ${JSON.stringify(pidFile)}`], { cwd: tmp, env: process.env, logDir: tmp });
+
+describe('README commands', () => {
+  it('reads the first command of the README\'s first shell block, without its comment', () => {
+    const commands = readmeCommands(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+    expect(commands[0]).toBe('npm ci && npm run serve');
+    expect(CHECKS[0].pick(commands)).toBe('npm ci && npm run serve');
+    expect(readmeCommands('text\n```bash\n$ make all   # build\n# note\nmake test\n```\n```sh\nlater\n```')).toEqual(['make all', 'make test']);
+  });
+
+  it('the serve script runs the CLI file the build writes (the one bin/merge-studio.cjs runs)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const cli = /\bnode\s+(\S+)\s+serve\b/.exec(pkg.scripts.serve)?.[1];
+    expect(cli).toBe('out/main/cli.js');
+    expect(fs.readFileSync(path.join(ROOT, 'bin/merge-studio.cjs'), 'utf8')).toContain("'out', 'main', 'cli.js'");
+  });
+
+  it('finds the token URL in what serve prints', () => {
+    expect(findTokenUrl('Merge Studio is ready.\nhttp://127.0.0.1:5317/?token=a-b_C9\n')).toBe('http://127.0.0.1:5317/?token=a-b_C9');
+    expect(findTokenUrl('listening on 127.0.0.1:5317')).toBeNull();
+  });
+
+  it('passes a server that prints its URL, serves the app with the token, refuses without, and stops with its group', async () => {
+    const r = await check('ok');
+    expect(r.status, r.detail).toBe('passed');
+    expect(r.detail).toMatch(/200 with the token, 401 without/);
+    const grandchild = Number(fs.readFileSync(path.join(tmp, 'ok.pid'), 'utf8'));
+    expect(alive(grandchild)).toBe(false);
+  });
+
+  it('fails a command that dies before printing an address, with its output', async () => {
+    const r = await check('exit-early');
+    expect(r.status).toBe('failed');
+    expect(r.detail).toMatch(/exited \(code 1.*without printing/);
+    expect(r.detail).toContain('Cannot find module');
+  });
+
+  it('fails a page that is not the app', async () => {
+    const r = await check('wrong-html');
+    expect(r.status).toBe('failed');
+    expect(r.detail).toMatch(/not the app's HTML/);
+  });
+
+  it('fails a server that ignores SIGTERM, and still kills its whole group', async () => {
+    const r = await check('ignore-term');
+    expect(r.status).toBe('failed');
+    expect(r.detail).toMatch(/did not stop on SIGTERM/);
+    expect(alive(Number(fs.readFileSync(path.join(tmp, 'ignore-term.pid'), 'utf8')))).toBe(false);
+  });
+
+  it('fails when the README lacks the command a check asks for', async () => {
+    const r = await runCheck({ name: 'demo', pick: (c: string[]) => c.find((x) => x.includes('demo')), expect: 'serves' }, ['npm test'], { cwd: tmp, env: process.env, logDir: tmp });
+    expect(r).toMatchObject({ status: 'failed', detail: 'the README has no such command' });
+  });
+});
