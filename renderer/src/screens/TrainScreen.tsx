@@ -43,7 +43,7 @@ export function TrainScreen() {
   const logs = useStudio((s) => s.logs);
   const [choices, setChoices] = useState<Choices | null>(null);
   const [form, setForm] = useState({
-    arch: 'smallcnn', modelFile: '', hidden: '512,512', width: '', dataset: 'mnist:train', task: '', evalDataset: 'mnist:test',
+    arch: 'smallcnn', modelFile: '', hidden: '', width: '', dataset: 'mnist:train', task: '', evalDataset: 'mnist:test',
     epochs: 2, batchSize: 128, optimizer: 'sgd' as TrainRequest['optimizer'], lr: 0.05, momentum: 0.9, nesterov: false,
     weightDecay: 0, schedule: 'constant', seed: 0, keepFrom: 1, provider: 'cpu', threads: 0, outDir: '',
     pair: false, taskB: 'subset:5-9', coupleLambda: 0,
@@ -125,7 +125,7 @@ export function TrainScreen() {
             <input className={input} value={form.modelFile} aria-label="ONNX model file" onChange={(e) => set('modelFile', e.target.value)} />
           </Field>
         )}
-        {arch?.options.includes('hidden') && <Field label="Hidden widths"><input className={input} value={form.hidden} onChange={(e) => set('hidden', e.target.value)} /></Field>}
+        {arch?.options.includes('hidden') && <Field label="Hidden widths"><input className={input} value={form.hidden} placeholder={form.arch === 'vgg' ? 'default 128,128' : 'default 512,512'} onChange={(e) => set('hidden', e.target.value)} /></Field>}
         {arch?.options.includes('width') && <Field label="Width"><input className={input} type="number" min={1} value={form.width} placeholder="default" onChange={(e) => set('width', e.target.value)} /></Field>}
         <Field label="Dataset">
           <input className={input} list="dataset-specs" value={form.dataset} onChange={(e) => set('dataset', e.target.value)} />
