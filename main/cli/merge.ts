@@ -1,5 +1,5 @@
 // `merge-studio merge RECIPE.yaml [--json]`: the Scheme screen's recipe, headless, with a progress bar.
-import { MergeBlockedError, runMerge } from '../engine/merge/executor';
+import { runMerge } from '../engine/merge/executor';
 import { describeMethods } from '../engine/merge/methods';
 import { loadRecipe, RecipeError } from '../engine/merge/recipe';
 import { defaultWorkspace } from '../engine/environment';
@@ -29,11 +29,7 @@ export const mergeCommand: CliCommand = {
     }
     const { recipe, baseDir } = loaded;
     return inTerminal('merging', values.json === true, 'cancelled; nothing was written', async (ctx) => {
-      const result = await runMerge(recipe, ctx, { baseDir, workspace: (values['workspace-dir'] as string | undefined) ?? defaultWorkspace() }).catch((e: unknown) => {
-        // Every reason the pre-flight found, on the one line the CLI prints (its message is a list).
-        if (e instanceof MergeBlockedError) throw new CliError(`the merge cannot run: ${e.blocking.join('; ')}`);
-        throw e;
-      });
+      const result = await runMerge(recipe, ctx, { baseDir, workspace: (values['workspace-dir'] as string | undefined) ?? defaultWorkspace() });
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else {
         console.log(`wrote ${result.output.path} (${(result.output.bytes / 1e6).toFixed(2)} MB, sha256 ${result.output.sha256})`);

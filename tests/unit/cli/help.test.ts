@@ -18,7 +18,7 @@ describe('CLI help', () => {
     const text = help('merge');
     for (const m of describeMethods()) expect(text).toMatch(new RegExp(`^  ${m.id}\\s+${m.label.replace(/[()]/g, '\\$&')}`, 'm'));
     expect(text).toMatch(/^ {2}--json\s+\S/m);
-    expect(text).toMatch(/^ {2}--workspace DIR\s+\S/m);
+    expect(text).toMatch(/^ {2}--workspace-dir DIR\s+\S/m);
     const example = /# mean\.yaml\n((?: {2}\S.*\n)+)/.exec(text)![1].replace(/^ {2}/gm, '');
     expect(checkRecipe(parseRecipe(example))).toMatchObject({ method: 'mean' });
     expect(text).toContain('merge-studio merge mean.yaml');
@@ -49,7 +49,7 @@ describe('CLI help', () => {
     const fix = path.join(ROOT, 'tests/fixtures/merge');
     fs.writeFileSync(recipe, `method: ties\nmodels: [${fix}/cnn_0.pt, ${fix}/cnn_1.pt]\noutput: {path: out.safetensors}\n`);
     const merge = commands.find((c) => c.name === 'merge')!;
-    await expect(merge.run({ json: true, workspace: dir }, [recipe])).rejects.toThrow(/cannot run: TIES .* needs a base model: choose one in the Base model field/);
+    await expect(merge.run({ json: true, 'workspace-dir': dir }, [recipe])).rejects.toThrow(/cannot run:\s*- TIES .* needs a base model: choose one in the Base model field/);
     expect(fs.existsSync(path.join(dir, 'out.safetensors'))).toBe(false);
   });
 

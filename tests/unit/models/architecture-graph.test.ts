@@ -28,7 +28,7 @@ describe('architecture graphs for weights-only files', () => {
 
   it('a tensor of a different shape is no fit; naming the architecture still draws it, and says it does not match', () => {
     const g = getArchitecture('smallcnn').build({ inputShape: [1, 28, 28], numClasses: 10 });
-    const tensors = g.tensors.map((t) => ({ name: t.name, shape: t.name === 'classifier.0.weight' ? [64, t.shape[1]] : t.shape }));
+    const tensors = g.tensors.map((t) => ({ name: t.name, shape: t.name === 'classifier.1.weight' ? [64, t.shape[1]] : t.shape }));
     expect(fitArchitecture(tensors)).toBeNull();
     const shown = architectureGraph(tensors, {}, 'smallcnn');
     expect(shown).toMatchObject({ arch: 'smallcnn', matches: false });
