@@ -74,7 +74,7 @@ export async function loadOther(reference: Net, file: string, o: OtherOptions = 
     const ownGraph = src.format === 'onnx' || (!!src.metadata.arch && src.metadata.arch !== 'onnx') || o.arch || o.graph;
     let ownMismatch: string | null = null;
     if (ownGraph && !o.rename) {
-      const own = await loadNet(file, { ...o, inputShape: reference.graph.inputShape, numClasses: reference.graph.numClasses }).catch((e: Error) => e);
+      const own = await loadNet(file, o).catch((e: Error) => e);
       if (!(own instanceof Error)) {
         ownMismatch = sameLayout(reference, own);
         if (!ownMismatch) return { net: own, layers };

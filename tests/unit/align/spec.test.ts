@@ -99,4 +99,18 @@ describe('permutation spec from the graph', () => {
     expect(spec.groups[0].producers).toEqual(['conv1', 'layer1.0.conv2']);
     await samePermuted(n, spec);
   });
+
+  it('an op it does not understand (LRN across channels) leaves that axis unpermuted and is reported', async () => {
+    const n = net('smallcnn', {});
+    const relu = n.graph.nodes.findIndex((x) => x.opType === 'Relu');
+    const r = n.graph.nodes[relu];
+    const lrn = { name: 'lrn', opType: 'LRN', input: [r.output[0]], output: ['lrn_out'], attribute: [{ name: 'size', type: 2, i: 3 }] };
+    const nodes = [...n.graph.nodes.slice(0, relu + 1), lrn, ...n.graph.nodes.slice(relu + 1).map((x) => ({ ...x, input: x.input.map((i) => (i === r.output[0] ? 'lrn_out' : i)) }))];
+    const withLrn = { graph: { ...n.graph, nodes }, state: n.state };
+    const spec = await derivePermutationSpec(withLrn);
+    expect(spec.unsupported).toEqual([{ node: 'lrn', opType: 'LRN', message: 'LRN is not an op the permutation spec follows' }]);
+    expect(spec.fixed).toContainEqual({ producers: ['features.0'], reason: 'meets LRN (lrn), which the spec does not understand' });
+    expect(spec.groups.map((g) => g.name)).toEqual(['P_features.2', 'P_classifier.1']);
+    await samePermuted(withLrn, spec);
+  });
 });
