@@ -3,6 +3,6 @@
 export const CALL_NAMES = [
   'getEnvironment', 'startJob', 'cancelJob', 'listJobs',
   'openModel', 'closeModel', 'tensorStats', 'browse', 'pickFiles', 'trainingChoices',
-  'mergeMethods', 'preflightMerge', 'recipeToYaml', 'recipeFromYaml', 'saveRecipe', 'loadRecipe', 'importMergekit', 'exportMergekit',
+  'mergeMethods', 'preflightMerge', 'recipeToYaml', 'recipeFromYaml', 'saveRecipe', 'loadRecipe', 'importMergekit', 'exportMergekit', 'matchLayers',
 ] as const;
 export type CallNameList = (typeof CALL_NAMES)[number];

@@ -20,6 +20,7 @@ import { writeFileAtomic } from './files/writeAtomic';
 import { browse } from './files/browse';
 import { FileRoots } from './files/roots';
 import { OpenModels } from './loaded/openModels';
+import { alignTitle, curveTitle, layerTable, runAlign, runCurve } from './jobs/kinds/align';
 
 export type Handlers = { [K in CallName]: (args: unknown) => Promise<CallResult<K>> };
 
@@ -68,6 +69,16 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
           const recipe = checkRecipePaths(args.params.recipe, baseDir, checkPath);
           return { jobId: runner.submit('merge', mergeTitle(recipe), (ctx) => runMerge(recipe, ctx, { baseDir, workspace: defaultWorkspace() })) };
         }
+        case 'align': {
+          const p = args.params;
+          const q = { ...p, reference: checkPath(p.reference), others: p.others.map(checkPath), ...(p.graph ? { graph: checkPath(p.graph) } : {}), ...(p.outDir ? { outDir: checkPath(p.outDir) } : {}) };
+          return { jobId: runner.submit('align', alignTitle(q), (ctx) => runAlign(q, ctx)) };
+        }
+        case 'curve': {
+          const p = args.params;
+          const q = { ...p, a: checkPath(p.a), b: checkPath(p.b), ...(p.graph ? { graph: checkPath(p.graph) } : {}) };
+          return { jobId: runner.submit('curve', curveTitle(q), (ctx) => runCurve(q, ctx)) };
+        }
         case 'train-pair': {
           const p = { ...args.params, a: checkTrainPaths(args.params.a), b: checkTrainPaths(args.params.b) };
           return { jobId: runner.submit('train-pair', `Pair: ${trainTitle(p.a)} + ${p.b.dataset}`, (ctx) => runTrainPair(p, ctx)) };
@@ -113,6 +124,10 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
     exportMergekit: async (raw) => {
       const r = exportMergekit(checkRecipe(calls.exportMergekit.args.parse(raw).recipe));
       return { yaml: r.yaml, dropped: r.notCarried };
+    },
+    matchLayers: async (raw) => {
+      const a = calls.matchLayers.args.parse(raw);
+      return layerTable(checkPath(a.reference), a.others.map(checkPath), a.rename);
     },
     trainingChoices: async () => ({ architectures: architectureInfo(), datasets: listDatasets(), tasks: listTasks() }),
   };
