@@ -171,7 +171,7 @@ export async function derivePermutationSpec(net: { graph: ArchitectureGraph; sta
     const outPoint = (axis: number): ActivationPoint => ({ value: out, axis });
     switch (n.opType) {
       case 'Gemm': {
-        const [x, w, b] = n.input;
+        const [, w, b] = n.input;
         if (!params.has(w) || getAttr(n, 'transA', 0) !== 0) {
           if (anyCarry) refuse(n, i, !params.has(w) ? 'its B input is not a weight of the model' : 'transA = 1 is not followed');
           return;
