@@ -15,8 +15,9 @@ import { matchLayers, renamesOf, type LayerMatch } from './layer-match';
 import { derivePermutationSpec, type PermutationSpec } from './spec';
 import { summarize, weightMatching, type GroupSummary } from './weight-matching';
 
-export const ALIGN_METHODS = ['none', 'weight', 'activation'] as const;
-export type AlignMethod = (typeof ALIGN_METHODS)[number];
+import type { AlignMethod } from './methods';
+
+export { ALIGN_METHODS, type AlignMethod } from './methods';
 
 export interface AlignOptions {
   method: AlignMethod;

@@ -18,8 +18,9 @@ import { floatTensor, getAttr } from '../onnx/builder';
 import type { ModelProto, NodeProto, TensorProto } from '../onnx/proto';
 import { recomputeBatchNormStats } from '../train/bn-stats';
 
-export const REPAIR_METHODS = ['none', 'reset', 'repair'] as const;
-export type RepairMethod = (typeof REPAIR_METHODS)[number];
+import type { RepairMethod } from './methods';
+
+export { REPAIR_METHODS, type RepairMethod } from './methods';
 
 export interface RepairOptions {
   /** Examples of the dataset used (default: all). */

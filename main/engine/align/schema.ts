@@ -1,7 +1,6 @@
 // The zod schemas of alignment requests (the Align screen, the CLI and the API send them), for api.ts to reuse.
 import { z } from 'zod';
-import { ALIGN_METHODS } from './align';
-import { REPAIR_METHODS } from './repair';
+import { ALIGN_METHODS, REPAIR_METHODS } from './methods';
 
 const File = z.string().min(1).max(4096);
 const positiveInt = z.number().int().positive();

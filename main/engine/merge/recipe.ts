@@ -5,8 +5,7 @@ import path from 'node:path';
 import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { getMethod, METHODS } from './methods';
-import { ALIGN_METHODS } from '../align/align';
-import { REPAIR_METHODS } from '../align/repair';
+import { ALIGN_METHODS, REPAIR_METHODS } from '../align/methods';
 
 const OUTPUT_DTYPES = ['f32', 'f16', 'bf16', 'f64'] as const;
 export type OutputDType = (typeof OUTPUT_DTYPES)[number];
