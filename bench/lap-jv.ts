@@ -1,7 +1,8 @@
 // The candidate we measured against the npm `munkres` package before choosing the engine's LAP solver: our own
 // shortest-augmenting-path solver on typed arrays (Jonker & Volgenant 1987, in the form Crouse 2016 gives and
-// scipy.optimize.linear_sum_assignment implements). bench/align.ts times it beside munkres and scipy; it was
-// the slower of the two here, so the engine uses munkres (main/engine/align/lap.ts, docs/alignment.md).
+// scipy.optimize.linear_sum_assignment implements), started from Jonker–Volgenant's column reduction.
+// bench/align.ts times it beside munkres and scipy; overall it was the slower of the two here (faster at n = 512 on
+// some matrices, 1.3–2× slower at 2048), so the engine uses munkres (main/engine/align/lap.ts, docs/alignment.md).
 
 export interface Assignment {
   /** col[i]: the column row i takes (a permutation of 0..n-1). */
@@ -31,7 +32,17 @@ export function linearAssignment(m: ArrayLike<number>, n: number, o: { maximize?
   const remaining = new Int32Array(n);
   const scanned = new Uint8Array(n); // columns reached (SC)
   const rowsSeen = new Int32Array(n); // rows visited on this search (SR), as a list
+  // Jonker–Volgenant's column reduction: v[j] = min_i c[i][j], and each column takes its minimum's row while that
+  // row is free. The duals stay feasible (u = 0) and every such pair tight, so only the rows left free need a
+  // shortest augmenting path — on matching's near-permutation similarities, a few.
+  for (let j = 0; j < n; j++) {
+    let best = Infinity, at = -1;
+    for (let i = 0; i < n; i++) { const x = c[i * n + j]; if (x < best) { best = x; at = i; } }
+    v[j] = best;
+    if (at >= 0 && col4row[at] === -1 && best !== Infinity) { col4row[at] = j; row4col[j] = at; }
+  }
   for (let cur = 0; cur < n; cur++) {
+    if (col4row[cur] !== -1) continue;
     spc.fill(Infinity);
     scanned.fill(0);
     for (let j = 0; j < n; j++) remaining[j] = n - 1 - j;
