@@ -1,94 +1,130 @@
-// The candidate we measured against the npm `munkres` package before choosing the engine's LAP solver: our own
-// shortest-augmenting-path solver on typed arrays (Jonker & Volgenant 1987, in the form Crouse 2016 gives and
-// scipy.optimize.linear_sum_assignment implements), started from Jonker–Volgenant's column reduction.
-// bench/align.ts times it beside munkres and scipy; overall it was the slower of the two here (faster at n = 512 on
-// some matrices, 1.3–2× slower at 2048), so the engine uses munkres (main/engine/align/lap.ts, docs/alignment.md).
+// Jonker & Volgenant's LAPJV (Computing 38, 1987) on a float64 copy of the matrix, minimising: column reduction
+// with reduction transfer, two passes of augmenting row reduction (an auction-like pass that settles most rows
+// cheaply), then shortest augmenting paths over the column duals for the rows still free.
+// bench/align.ts times it beside the npm `munkres` package and scipy.optimize.linear_sum_assignment: it was
+// slower than munkres here (about even at n = 512, 2–4× slower at 2048; a plain shortest-augmenting-path version
+// measured alike), so the engine keeps munkres (main/engine/align/lap.ts, docs/alignment.md).
 
-export interface Assignment {
-  /** col[i]: the column row i takes (a permutation of 0..n-1). */
-  col: Int32Array;
-  /** The sum of the chosen entries (in float64). */
-  total: number;
-}
+export interface Assignment { col: Int32Array; total: number }
 
-/**
- * Solves the square assignment on `m` (n×n, row-major). Maximizes by default; NaN entries are refused.
- * Ties are broken like scipy's: among equal reduced costs an unassigned column is preferred.
- */
 export function linearAssignment(m: ArrayLike<number>, n: number, o: { maximize?: boolean } = {}): Assignment {
   if (m.length !== n * n) throw new RangeError(`linearAssignment: expected ${n}×${n} = ${n * n} entries, got ${m.length}`);
-  const maximize = o.maximize ?? true;
-  // Minimise c = ±m. A copy in float64 keeps the duals exact enough for float32 inputs.
+  const sign = (o.maximize ?? true) ? -1 : 1;
   const c = new Float64Array(n * n);
   for (let k = 0; k < n * n; k++) {
-    const v = m[k];
-    if (Number.isNaN(v)) throw new RangeError('linearAssignment: the matrix holds NaN');
-    c[k] = maximize ? -v : v;
+    if (Number.isNaN(m[k])) throw new RangeError('linearAssignment: the matrix holds NaN');
+    c[k] = sign * m[k];
   }
-  const u = new Float64Array(n), v = new Float64Array(n);
-  const col4row = new Int32Array(n).fill(-1), row4col = new Int32Array(n).fill(-1);
-  const spc = new Float64Array(n); // shortest path cost to each column
-  const path = new Int32Array(n);
-  const remaining = new Int32Array(n);
-  const scanned = new Uint8Array(n); // columns reached (SC)
-  const rowsSeen = new Int32Array(n); // rows visited on this search (SR), as a list
-  // Jonker–Volgenant's column reduction: v[j] = min_i c[i][j], and each column takes its minimum's row while that
-  // row is free. The duals stay feasible (u = 0) and every such pair tight, so only the rows left free need a
-  // shortest augmenting path — on matching's near-permutation similarities, a few.
-  for (let j = 0; j < n; j++) {
-    let best = Infinity, at = -1;
-    for (let i = 0; i < n; i++) { const x = c[i * n + j]; if (x < best) { best = x; at = i; } }
-    v[j] = best;
-    if (at >= 0 && col4row[at] === -1 && best !== Infinity) { col4row[at] = j; row4col[j] = at; }
+  const x = new Int32Array(n).fill(-1); // column of each row
+  const y = new Int32Array(n).fill(-1); // row of each column
+  const v = new Float64Array(n); // column duals
+  const free = new Int32Array(n);
+  if (n === 1) { x[0] = 0; return { col: x, total: m[0] }; }
+
+  // Column reduction: each column's cheapest row; a row claimed first (scanning columns from the last) keeps it.
+  v.fill(Infinity);
+  for (let i = 0; i < n; i++) {
+    const base = i * n;
+    for (let j = 0; j < n; j++) { const h = c[base + j]; if (h < v[j]) { v[j] = h; y[j] = i; } }
   }
-  for (let cur = 0; cur < n; cur++) {
-    if (col4row[cur] !== -1) continue;
-    spc.fill(Infinity);
-    scanned.fill(0);
-    for (let j = 0; j < n; j++) remaining[j] = n - 1 - j;
-    let numRemaining = n, seen = 0;
-    let minVal = 0, i = cur, sink = -1;
-    while (sink === -1) {
-      rowsSeen[seen++] = i;
-      let lowest = Infinity, at = -1;
-      const base = i * n, ui = u[i];
-      for (let it = 0; it < numRemaining; it++) {
-        const j = remaining[it];
-        const r = minVal + c[base + j] - ui - v[j];
-        if (r < spc[j]) { path[j] = i; spc[j] = r; }
-        const s = spc[j];
-        if (s < lowest || (s === lowest && row4col[j] === -1)) { lowest = s; at = it; }
+  const unique = new Uint8Array(n).fill(1);
+  for (let j = n - 1; j >= 0; j--) {
+    const i = y[j];
+    if (x[i] < 0) x[i] = j; else { unique[i] = 0; y[j] = -1; }
+  }
+  // Reduction transfer: a row holding one column alone passes its slack to that column's dual.
+  let nFree = 0;
+  for (let i = 0; i < n; i++) {
+    if (x[i] < 0) { free[nFree++] = i; continue; }
+    if (!unique[i]) continue;
+    const j = x[i], base = i * n;
+    let min = Infinity;
+    for (let j2 = 0; j2 < n; j2++) if (j2 !== j) { const h = c[base + j2] - v[j2]; if (h < min) min = h; }
+    v[j] -= min;
+  }
+
+  // Augmenting row reduction, twice: a free row takes its best column, lowering its dual by the gap to the second
+  // best; the row it displaces becomes free (and, when the dual fell, is tried again at once).
+  for (let pass = 0; pass < 2 && nFree > 0; pass++) {
+    let current = 0, newFree = 0, count = 0;
+    while (current < nFree) {
+      count++;
+      const i = free[current++], base = i * n;
+      let j1 = 0, u1 = c[base] - v[0], j2 = -1, u2 = Infinity;
+      for (let j = 1; j < n; j++) {
+        const h = c[base + j] - v[j];
+        if (h < u2) {
+          if (h >= u1) { u2 = h; j2 = j; } else { u2 = u1; u1 = h; j2 = j1; j1 = j; }
+        }
       }
-      minVal = lowest;
-      if (minVal === Infinity) throw new RangeError('linearAssignment: no finite assignment exists');
-      const j = remaining[at];
-      if (row4col[j] === -1) sink = j; else i = row4col[j];
-      scanned[j] = 1;
-      remaining[at] = remaining[--numRemaining];
+      let i0 = y[j1];
+      const lowered = v[j1] - (u2 - u1);
+      const lowers = lowered < v[j1];
+      if (count < current * n) {
+        if (lowers) v[j1] = lowered;
+        else if (i0 >= 0 && j2 >= 0) { j1 = j2; i0 = y[j2]; }
+        if (i0 >= 0) { if (lowers) free[--current] = i0; else free[newFree++] = i0; }
+      } else if (i0 >= 0) free[newFree++] = i0;
+      x[i] = j1; y[j1] = i;
     }
-    // Dual update over the rows and columns the search reached.
-    u[cur] += minVal;
-    for (let k = 1; k < seen; k++) { const r = rowsSeen[k]; u[r] += minVal - spc[col4row[r]]; }
-    for (let j = 0; j < n; j++) if (scanned[j]) v[j] -= minVal - spc[j];
-    // Flip the augmenting path back to the current row.
+    nFree = newFree;
+  }
+
+  // Shortest augmenting paths (Dijkstra over reduced costs c[i][j] − v[j]) for the rows still free.
+  const d = new Float64Array(n), pred = new Int32Array(n), cols = new Int32Array(n);
+  for (let f = 0; f < nFree; f++) {
+    const start = free[f], sbase = start * n;
+    for (let j = 0; j < n; j++) { cols[j] = j; d[j] = c[sbase + j] - v[j]; pred[j] = start; }
+    let lo = 0, hi = 0, ready = 0, sink = -1;
+    while (sink === -1) {
+      if (lo === hi) {
+        // the columns at the new minimum distance move to cols[lo, hi)
+        ready = lo;
+        hi = lo + 1;
+        let mind = d[cols[lo]];
+        for (let k = hi; k < n; k++) {
+          const j = cols[k], dj = d[j];
+          if (dj <= mind) {
+            if (dj < mind) { hi = lo; mind = dj; }
+            cols[k] = cols[hi]; cols[hi++] = j;
+          }
+        }
+        if (mind === Infinity) throw new RangeError('linearAssignment: no finite assignment exists');
+        for (let k = lo; k < hi; k++) if (y[cols[k]] < 0) { sink = cols[k]; break; }
+      }
+      if (sink !== -1) break;
+      // scan the columns at the minimum: relax through the rows assigned to them
+      while (lo !== hi && sink === -1) {
+        const j0 = cols[lo++], i = y[j0], mind = d[j0], base = i * n;
+        const h = c[base + j0] - v[j0] - mind;
+        for (let k = hi; k < n; k++) {
+          const j = cols[k];
+          const r = c[base + j] - v[j] - h;
+          if (r < d[j]) {
+            d[j] = r; pred[j] = i;
+            if (r === mind) {
+              if (y[j] < 0) { sink = j; break; }
+              cols[k] = cols[hi]; cols[hi++] = j;
+            }
+          }
+        }
+      }
+    }
+    // prices of the columns settled before the sink's level (those at its level change by 0)
+    const mind = d[sink];
+    for (let k = 0; k < ready; k++) { const j = cols[k]; v[j] += d[j] - mind; }
+    // flip the path
     let j = sink;
     for (;;) {
-      const r = path[j];
-      row4col[j] = r;
-      const prev = col4row[r];
-      col4row[r] = j;
+      const i = pred[j];
+      y[j] = i;
+      const prev = x[i];
+      x[i] = j;
+      if (i === start) break;
       j = prev;
-      if (r === cur) break;
     }
   }
   let total = 0;
-  for (let r = 0; r < n; r++) total += m[r * n + col4row[r]];
-  return { col: col4row, total };
-}
-
-/** Σ m[i, p[i]] in float64: the value of an assignment. */
-export function assignmentValue(m: ArrayLike<number>, n: number, p: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += m[i * n + p[i]];
-  return s;
+  for (let i = 0; i < n; i++) total += m[i * n + x[i]];
+  return { col: x, total };
 }

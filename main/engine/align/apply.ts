@@ -22,8 +22,10 @@ export function takeAlongAxis(data: Float32Array, shape: number[], axis: number,
   for (let o = 0; o < outer; o++) {
     const base = o * slab;
     for (let c = 0; c < n; c++) {
-      const from = base + perm[c] * run;
-      out.set(data.subarray(from, from + run), base + c * run);
+      const from = base + perm[c] * run, to = base + c * run;
+      // short runs (a weight's input axis) element by element: a subarray per entry costs more than the copy
+      if (run < 32) for (let k = 0; k < run; k++) out[to + k] = data[from + k];
+      else out.set(data.subarray(from, from + run), to);
     }
   }
   return out;

@@ -49,8 +49,9 @@ export function unitRows(data: Float32Array, shape: number[], axis: number, bloc
   const rows = new Float32Array(n * width);
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < n; c++) {
-      const from = (o * n + c) * run;
-      rows.set(data.subarray(from, from + run), c * width + o * run);
+      const from = (o * n + c) * run, to = c * width + o * run;
+      if (run < 32) for (let k = 0; k < run; k++) rows[to + k] = data[from + k];
+      else rows.set(data.subarray(from, from + run), to);
     }
   }
   return { rows, width };
