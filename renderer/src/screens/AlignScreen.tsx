@@ -70,6 +70,7 @@ export function AlignScreen() {
   const blocking = (tables ?? []).some((t) => t.rows.some((r) => r.status === 'missing' || r.status === 'shape differs'));
   async function runAlignment() {
     setRunError(null);
+    setAlignment(choice); // what is shown is what the recipe gets
     try {
       const r = await studio.startJob({
         kind: 'align',
@@ -84,6 +85,7 @@ export function AlignScreen() {
   }
   async function preview() {
     setRunError(null);
+    setAlignment(choice);
     try {
       const aligns = choice.method === 'none' ? ['none' as const] : ['none' as const, choice.method];
       const r = await studio.startJob({
