@@ -18,7 +18,6 @@ import { floatTensor, getAttr } from '../onnx/builder';
 import type { ModelProto, NodeProto, TensorProto } from '../onnx/proto';
 import { recomputeBatchNormStats } from '../train/bn-stats';
 
-import type { RepairMethod } from './methods';
 
 export { REPAIR_METHODS, type RepairMethod } from './methods';
 
