@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { CALL_NAMES as NAMES, type CallNameList } from './callNames';
 import { TrainPairRequestSchema, TrainRequestSchema } from './train/options-schema';
+import { AlignRequestSchema, CurveRequestSchema, LayerMatchRequestSchema } from './align/schema';
 
-export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval']);
+export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'align', 'curve']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -129,6 +130,12 @@ export const PreflightSchema = z.object({
   excluded: z.array(z.string()),
 });
 export type PreflightResult = z.infer<typeof PreflightSchema>;
+const LayerRowSchema = z.object({
+  reference: z.string(), shape: z.array(z.number()), other: z.string().optional(), otherShape: z.array(z.number()).optional(),
+  status: z.enum(['matched', 'renamed', 'shape differs', 'missing', 'excluded']),
+});
+export const LayerMatchSchema = z.object({ rows: z.array(LayerRowSchema), unmatched: z.array(z.string()) });
+export type LayerMatchResult = z.infer<typeof LayerMatchSchema>;
 export const MergeParams = z.object({ recipe: RecipeValue, baseDir: FilePath.optional() }).strict();
 
 export const RunEntrySchema = z.object({
@@ -149,6 +156,8 @@ export const calls = {
       z.object({ kind: z.literal('train'), params: TrainRequestSchema }).strict(),
       z.object({ kind: z.literal('train-pair'), params: TrainPairRequestSchema }).strict(),
       z.object({ kind: z.literal('merge'), params: MergeParams }).strict(),
+      z.object({ kind: z.literal('align'), params: AlignRequestSchema }).strict(),
+      z.object({ kind: z.literal('curve'), params: CurveRequestSchema }).strict(),
     ]),
     result: z.object({ jobId: z.string() }),
   },
@@ -193,6 +202,8 @@ export const calls = {
     args: z.object({ modelId: z.string().min(1).optional(), arch: z.string().min(1).max(64).optional() }).strict(),
     result: z.object({ arch: z.string().nullable(), label: z.string(), graph: GraphInfoSchema.nullable(), matches: z.boolean(), note: z.string() }),
   },
+  /** The Align screen's layer table: each reference tensor against every other model's (name, then order and shape). */
+  matchLayers: { args: LayerMatchRequestSchema, result: z.array(LayerMatchSchema) },
   /** Native file dialog (Electron main answers it); elsewhere `available` is false and the UI browses instead. */
   pickFiles: {
     args: z.object({ title: z.string().max(200).optional(), directory: z.boolean().optional() }).strict(),

@@ -3,7 +3,7 @@
 export const CALL_NAMES = [
   'getEnvironment', 'startJob', 'cancelJob', 'listJobs',
   'openModel', 'closeModel', 'tensorStats', 'browse', 'pickFiles', 'trainingChoices',
-  'mergeMethods', 'preflightMerge', 'recipeToYaml', 'recipeFromYaml', 'saveRecipe', 'loadRecipe', 'importMergekit', 'exportMergekit',
+  'mergeMethods', 'preflightMerge', 'recipeToYaml', 'recipeFromYaml', 'saveRecipe', 'loadRecipe', 'importMergekit', 'exportMergekit', 'matchLayers',
   'listRuns',
   'architectureGraph',
 ] as const;

@@ -22,6 +22,7 @@ import { OpenModels } from './loaded/openModels';
 import { describeSweep, sweepLeftovers, type SweepReport } from './jobs/leftovers';
 import { listRuns } from './jobs/history';
 import { architectureGraph } from './architecture-graph';
+import { alignTitle, curveTitle, layerTable, runAlign, runCurve } from './jobs/kinds/align';
 
 export type Handlers = { [K in CallName]: (args: unknown) => Promise<CallResult<K>> };
 
@@ -82,6 +83,16 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
           const recipe = checkRecipePaths(args.params.recipe, baseDir, checkPath);
           return { jobId: runner.submit('merge', mergeTitle(recipe), (ctx) => runMergeJob(recipe, ctx, { baseDir, workspace: defaultWorkspace() })) };
         }
+        case 'align': {
+          const p = args.params;
+          const q = { ...p, reference: checkPath(p.reference), others: p.others.map(checkPath), ...(p.graph ? { graph: checkPath(p.graph) } : {}), ...(p.outDir ? { outDir: checkPath(p.outDir) } : {}) };
+          return { jobId: runner.submit('align', alignTitle(q), (ctx) => runAlign(q, ctx)) };
+        }
+        case 'curve': {
+          const p = args.params;
+          const q = { ...p, a: checkPath(p.a), b: checkPath(p.b), ...(p.graph ? { graph: checkPath(p.graph) } : {}) };
+          return { jobId: runner.submit('curve', curveTitle(q), (ctx) => runCurve(q, ctx)) };
+        }
         case 'train-pair': {
           const p = { ...args.params, a: checkTrainPaths(args.params.a), b: checkTrainPaths(args.params.b) };
           return { jobId: runner.submit('train-pair', `Pair: ${trainTitle(p.a)} + ${p.b.dataset}`, (ctx) => runTrainPair(p, ctx)) };
@@ -133,6 +144,10 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
       const a = calls.architectureGraph.args.parse(raw);
       const source = a.modelId ? models.get(a.modelId) : null;
       return architectureGraph(source && source.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })), source?.metadata ?? {}, a.arch);
+    },
+    matchLayers: async (raw) => {
+      const a = calls.matchLayers.args.parse(raw);
+      return layerTable(checkPath(a.reference), a.others.map(checkPath), a.rename);
     },
     trainingChoices: async () => ({ architectures: architectureInfo(), datasets: listDatasets(), tasks: listTasks() }),
   };

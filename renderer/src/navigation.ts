@@ -27,7 +27,10 @@ export interface StepInfo {
 export const STEP_INFO: StepInfo[] = [
   { step: 'train', label: 'Train', cta: 'Train models', aside: true, available: true },
   { step: 'load', label: '1 Load', cta: 'Open models', available: true },
-  { step: 'align', label: '2 Align', cta: 'Line up the layers', available: false },
+  {
+    step: 'align', label: '2 Align', cta: 'Line up the layers', available: true,
+    waitsFor: (s) => (s.models.length < 2 ? { what: 'open two models first', at: 'load' } : null),
+  },
   {
     step: 'scheme', label: '3 Scheme', cta: 'Pick a merge scheme', available: true,
     waitsFor: (s) => (s.models.length === 0 ? { what: 'open models first', at: 'load' } : null),

@@ -21,6 +21,8 @@ import { recipeToYaml, resolveRecipe, type Recipe, type ResolvedRecipe } from '.
 import { RunFolder } from './runs';
 import { describeWriteError, WriteFailedError } from '../files/disk-errors';
 import { describeSweep, sweepLeftovers } from '../jobs/leftovers';
+import { prepareAlignment } from '../align/recipe-align';
+import { writeFileAtomic } from '../files/writeAtomic';
 
 /** Metadata keys the output carries (provenance). */
 export const METADATA_KEYS = {
@@ -242,7 +244,7 @@ function outputSpecs(plan: MergePlan, first: ModelSource): { specs: TensorSpec[]
 export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext, options: RunMergeOptions = {}): Promise<MergeResult> {
   const started = Date.now();
   const resolved = isResolved(recipe) ? recipe : await resolveRecipe(recipe, options.baseDir ?? process.cwd());
-  const io = options.io ?? registryIO;
+  let io = options.io ?? registryIO;
   const recipeYaml = recipeToYaml(resolved.recipe);
   // What a killed run left (its temp output beside ours, its run.json saying "running") goes first.
   const swept = describeSweep(await sweepLeftovers({ workspace: options.workspace, dirs: [path.dirname(resolved.output.path)] }));
@@ -256,6 +258,18 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   const log = (m: string) => { ctx.log(m); run?.log(m); };
   if (swept) log(swept);
   let neededBytes: number | undefined; // the output's size, once the pre-flight knows it
+  if (resolved.recipe.align) {
+    // The other models are aligned to the first in memory; the merge reads them (and writes) through `io`.
+    try {
+      const logged = { ...ctx, log };
+      const a = await prepareAlignment(resolved.models, resolved.recipe.align, io, logged);
+      io = a.io;
+      if (run) await writeFileAtomic(path.join(run.dir, 'alignment.json'), `${JSON.stringify({ ...a.report, repair: a.repair }, null, 2)}\n`);
+    } catch (e) {
+      await run?.finish(ctx.signal.aborted ? 'cancelled' : 'failed', ctx.signal.aborted ? {} : { error: (e as Error).message }).catch(() => {});
+      throw e;
+    }
+  }
   const parentFiles = [...resolved.models.map((m) => m.path), ...(resolved.base ? [resolved.base] : [])];
   // Parents whose hash the workspace remembers (unchanged since) are not hashed again; the others are.
   const cache = options.workspace ? FileHashCache.inWorkspace(options.workspace) : undefined;

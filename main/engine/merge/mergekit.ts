@@ -342,6 +342,7 @@ export function exportMergekit(recipe: Recipe | ResolvedRecipe): MergekitExport 
   const modelList: { path: string; weight: number; parameters?: Record<string, ParamScalar> }[] = resolved
     ? resolved.models
     : (r.models ?? []).map((m) => ({ path: m.path, weight: m.weight ?? 1, ...(m.parameters ? { parameters: m.parameters } : {}) }));
+  if (r.align) notCarried.push('align: mergekit does not permute models; run merge-studio align first and export a recipe of the aligned files');
   if (r.checkpoints && !resolved) notCarried.push('checkpoints: mergekit needs the models listed; resolve the recipe first to expand the folder');
   const method = getMethod(r.method);
   const defaults = method.params.parse({}) as Record<string, ParamScalar>;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ModelSource } from '../formats/types';
 import { DTYPE_SIZE, numElements } from '../tensor/dtypes';
 import { registryIO, type MergeIO } from './io';
+import { renamedSource } from '../align/align';
 import { getMethod, type MergeMethod } from './methods';
 import { buildPlan, type MergePlan, type PlannedTensor, type PlanSources } from './plan';
 import { resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
@@ -209,9 +210,17 @@ function unopenedReport(recipe: ResolvedRecipe, blocking: string[]): PreflightRe
 }
 
 /** Resolves, opens, checks and closes: what the Scheme screen calls before enabling Run. */
+/** With `align.rename`, the other models' tensors carry the reference's names, as the merge will see them. */
+function renamingIO(io: MergeIO, r: ResolvedRecipe): MergeIO {
+  const renames = r.recipe.align?.rename;
+  if (!renames?.length) return io;
+  const byPath = new Map(renames.filter((x) => r.models[x.model]).map((x) => [r.models[x.model].path, new Map(Object.entries(x.map).map(([ref, other]) => [other, ref]))]));
+  return { ...io, openModel: async (p) => { const src = await io.openModel(p); const m = byPath.get(p); return m ? renamedSource(src, m) : src; } };
+}
+
 export async function runPreflight(recipe: Recipe, options: { baseDir: string; io?: MergeIO }): Promise<PreflightReport> {
-  const io = options.io ?? registryIO;
   const resolved = await resolveRecipe(recipe, options.baseDir);
+  const io = renamingIO(options.io ?? registryIO, resolved);
   const opened = await openSources(resolved, io);
   try {
     if (!opened.sources) return unopenedReport(resolved, [...recipeProblems(resolved), ...opened.blocking]);

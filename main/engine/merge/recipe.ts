@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { getMethod, METHODS } from './methods';
+import { ALIGN_METHODS, REPAIR_METHODS } from '../align/methods';
 
 const OUTPUT_DTYPES = ['f32', 'f16', 'bf16', 'f64'] as const;
 export type OutputDType = (typeof OUTPUT_DTYPES)[number];
@@ -63,6 +64,29 @@ const Output = z.object({
   dtype: z.enum(OUTPUT_DTYPES).optional(),
 }).strict();
 
+/** Alignment before the merge (docs/alignment.md): the other models are permuted onto the first. */
+const Align = z.object({
+  method: z.enum(ALIGN_METHODS),
+  /** Data sample for activation matching and BatchNorm repair (a dataset spec). */
+  dataset: z.string().min(1).optional(),
+  samples: z.number().int().positive().optional(),
+  seed: z.number().int().optional(),
+  /** After merging: update_bn's reset, REPAIR's rescaling, or none (default: reset when there is BatchNorm and a dataset). */
+  repair: z.enum(REPAIR_METHODS).optional(),
+  /** For bare weights: a built-in architecture or an ONNX graph. */
+  arch: z.string().min(1).optional(),
+  graph: z.string().min(1).optional(),
+  /** Layer matching edits: model index (≥ 1) and, per reference tensor, that model's tensor. */
+  rename: z.array(z.object({ model: z.number().int().min(1), map: z.record(z.string(), z.string()) }).strict()).optional(),
+  /** Tensors kept from the first model instead of merged. */
+  exclude: z.array(z.string().min(1)).optional(),
+}).strict().superRefine((a, ctx) => {
+  if (a.method === 'activation' && !a.dataset) ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'activation matching needs a dataset (a data sample, e.g. mnist:train)' });
+  if (a.repair && a.repair !== 'none' && !a.dataset) ctx.addIssue({ code: 'custom', path: ['dataset'], message: `repair: ${a.repair} needs a dataset (e.g. mnist:train)` });
+  if (a.arch && a.graph) ctx.addIssue({ code: 'custom', path: ['graph'], message: 'give either arch or graph, not both' });
+});
+export type AlignSpec = z.infer<typeof Align>;
+
 /** The recipe's shape (method-specific parameters are checked by parseRecipe/checkRecipe on top). */
 export const RecipeSchema = z.object({
   name: z.string().optional(),
@@ -72,8 +96,10 @@ export const RecipeSchema = z.object({
   base: z.string().min(1).optional(),
   parameters: z.record(z.string(), ParamScalar).optional(),
   layers: z.array(LayerRule).optional(),
+  align: Align.optional(),
   output: Output,
 }).strict().superRefine((r, ctx) => {
+  if (r.align && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['align'], message: 'checkpoints of one run share a basin: align models (a list of files), not checkpoints' });
   if (!r.models && !r.checkpoints) ctx.addIssue({ code: 'custom', message: 'the recipe needs models (a list of files) or checkpoints (a folder)' });
   if (r.models && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['checkpoints'], message: 'use either models or checkpoints, not both' });
 });
@@ -257,7 +283,7 @@ function recipeShape(text: string): 'recipe' | 'other' | number {
 
 /** The YAML the GUI shows and saves for a recipe (round-trips through parseRecipe). */
 export function recipeToYaml(recipe: Recipe): string {
-  const order = ['name', 'method', 'models', 'checkpoints', 'base', 'parameters', 'layers', 'output'] as const;
+  const order = ['name', 'method', 'models', 'checkpoints', 'base', 'align', 'parameters', 'layers', 'output'] as const;
   const plain: Record<string, unknown> = {};
   for (const k of order) if (recipe[k] !== undefined) plain[k] = recipe[k];
   return flowNumberLists(plain, { flowCollectionPadding: false, lineWidth: 0 });
@@ -327,7 +353,8 @@ export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<Re
     models,
     base: recipe.base ? path.resolve(baseDir, recipe.base) : undefined,
     parameters: recipe.parameters ?? {},
-    layers: recipe.layers ?? [],
+    // align.exclude: those tensors are copied from the first model (rules first, so they win)
+    layers: [...(recipe.align?.exclude ?? []).map((n) => ({ match: n, from: 0 })), ...(recipe.layers ?? [])],
     output: { path: path.resolve(baseDir, recipe.output.path), dtype: recipe.output.dtype },
   };
 }

@@ -7,6 +7,7 @@ import { formatBytes, formatCount } from '../components/format';
 import { Guide, Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
 import { BaseModelField } from './scheme/BaseModelField';
+import { withAlignment } from './alignRecipe';
 import { formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
 
 const input = 'rounded border border-slate-300 px-2 py-1 text-sm';
@@ -47,7 +48,8 @@ export function SchemeScreen() {
   }, [env, form.output.path]);
 
   const method = methods.find((m) => m.id === form.method);
-  const recipe = useMemo(() => formToRecipe(form), [form]);
+  const alignment = useStudio((s) => s.alignment);
+  const recipe = useMemo(() => withAlignment(formToRecipe(form), alignment), [form, alignment]);
 
   // YAML and pre-flight follow every change, a moment after the user stops typing.
   useEffect(() => {

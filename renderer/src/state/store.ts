@@ -12,6 +12,17 @@ export interface TrainLive {
 }
 const EMPTY_LIVE: TrainLive = { loss: [], accuracy: [], checkpoints: [], epochs: [], examplesPerSecond: null };
 
+/** What the Align screen chose, carried into the Scheme screen's recipe as its `align:` key. */
+export interface AlignChoice {
+  method: 'none' | 'weight' | 'activation';
+  dataset: string;
+  samples: number;
+  repair: 'none' | 'reset' | 'repair';
+  /** Per other model (by path): reference tensor → its tensor, for the rows that are not matched by name. */
+  rename: Record<string, Record<string, string>>;
+  exclude: string[];
+}
+
 export const STEPS = ['train', 'load', 'align', 'scheme', 'run', 'compare'] as const;
 export type Step = (typeof STEPS)[number];
 
@@ -27,6 +38,9 @@ interface StudioState {
   /** The merge job the Run screen follows. */
   mergeJobId: string | null;
   setMergeJob(id: string | null): void;
+  /** The Align screen's choices (null: not visited, the merge aligns nothing). */
+  alignment: AlignChoice | null;
+  setAlignment(a: AlignChoice | null): void;
   /** Models open on the Load screen, in the order the user added them. */
   models: LoadedModel[];
   loadErrors: { path: string; error: string }[];
@@ -52,6 +66,8 @@ export const useStudio = create<StudioState>((set) => ({
   notice: null,
   mergeJobId: null,
   setMergeJob: (mergeJobId) => set({ mergeJobId }),
+  alignment: null,
+  setAlignment: (alignment) => set({ alignment }),
   models: [],
   loadErrors: [],
   selectedModelId: null,

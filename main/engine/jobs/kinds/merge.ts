@@ -15,6 +15,7 @@ export function checkRecipePaths(value: unknown, baseDir: string, checkPath: (p:
     ...(recipe.models ? { models: recipe.models.map((m) => ({ ...m, path: abs(m.path) })) } : {}),
     ...(recipe.checkpoints ? { checkpoints: { ...recipe.checkpoints, dir: abs(recipe.checkpoints.dir) } } : {}),
     ...(recipe.base ? { base: abs(recipe.base) } : {}),
+    ...(recipe.align?.graph ? { align: { ...recipe.align, graph: abs(recipe.align.graph) } } : {}),
     output: { ...recipe.output, path: abs(recipe.output.path) },
   };
 }

@@ -1,0 +1,98 @@
+// bench/align: the LAP solver at n = 512 and 2048 and weight matching of two MNIST MLPs (784-512-512-512-10),
+// each against scipy (linear_sum_assignment; the numpy + scipy reference of scripts/fixtures/make_align_fixtures.py)
+// measured in the same run with Debian's python3-scipy when present; beside them the LAP candidate we did not keep
+// (bench/lap-jv.ts) and the matrix product on onnxruntime against the typed-array loop. Medians of 3 rounds.
+// Run: npx tsx bench/align.ts
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { derivePermutationSpec, linearAssignment, Products, weightMatching, xyTLoop } from '../main/engine/align';
+import { silentContext } from '../main/engine/jobs/context';
+import { loadNet, Rng } from '../main/engine/models';
+import { trainModel } from '../main/engine/train';
+import { linearAssignment as jvCandidate } from './lap-jv';
+
+const PYTHON = '/usr/bin/python3';
+const ROUNDS = 3;
+const dir = mkdtempSync(path.join(tmpdir(), 'ms-bench-align-'));
+const hasScipy = spawnSync(PYTHON, ['-c', 'import scipy, numpy'], { encoding: 'utf8' }).status === 0;
+
+function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
+function time(fn: () => void): number { const t = performance.now(); fn(); return (performance.now() - t) / 1000; }
+async function timeAsync(fn: () => Promise<unknown>): Promise<number> { const t = performance.now(); await fn(); return (performance.now() - t) / 1000; }
+const ms = (s: number) => `${(1000 * s).toFixed(1)} ms`;
+const ratio = (x: number, peer: number | undefined) => (peer ? `${(x / peer).toFixed(2)}× scipy` : 'scipy not found');
+
+function scipyLap(file: string, n: number): number | undefined {
+  if (!hasScipy) return undefined;
+  const code = `
+import numpy as np, time
+from scipy.optimize import linear_sum_assignment
+m = np.fromfile('${file}', dtype=np.float64).reshape(${n}, ${n})
+ts = []
+for _ in range(${ROUNDS}):
+    t = time.perf_counter(); linear_sum_assignment(m, maximize=True); ts.append(time.perf_counter() - t)
+print(sorted(ts)[len(ts) // 2])`;
+  const r = spawnSync(PYTHON, ['-c', code], { encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.trim()) : undefined;
+}
+
+async function main() {
+  console.log(`bench/align — ${ROUNDS} rounds, medians${hasScipy ? '' : ' (python3-scipy not found: no peer)'}`);
+  for (const n of [512, 2048]) {
+    // a similarity-like matrix: a hidden permutation plus noise, as matching meets them
+    const rng = new Rng(n), p = rng.permutation(n);
+    const m = Float64Array.from({ length: n * n }, () => rng.normal());
+    for (let i = 0; i < n; i++) m[i * n + p[i]] += 3;
+    const file = path.join(dir, `lap-${n}.f64`);
+    writeFileSync(file, Buffer.from(m.buffer));
+    const ours = median(Array.from({ length: ROUNDS }, () => time(() => linearAssignment(m, n))));
+    const jv = median(Array.from({ length: ROUNDS }, () => time(() => jvCandidate(m, n))));
+    const sp = scipyLap(file, n);
+    console.log(`LAP n=${n}: munkres (ours) ${ms(ours)} = ${ratio(ours, sp)}; own JV candidate ${ms(jv)} = ${ratio(jv, sp)}; scipy ${sp ? ms(sp) : '—'}`);
+  }
+
+  const products = await Products.create();
+  const [pn, pm] = [512, 1297];
+  const x = Float32Array.from({ length: pn * pm }, Math.random), y = Float32Array.from({ length: pn * pm }, Math.random);
+  const ortTimes: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) ortTimes.push(await timeAsync(() => products.xyT(x, y, pn, pn, pm)));
+  const tOrt = median(ortTimes);
+  const tLoop = median(Array.from({ length: ROUNDS }, () => time(() => xyTLoop(x, y, pn, pn, pm))));
+  await products.release();
+  console.log(`X·Yᵀ ${pn}×${pm} by ${pn}×${pm}: onnxruntime ${ms(tOrt)}, typed-array loop ${ms(tLoop)} (${(tLoop / tOrt).toFixed(1)}× slower)`);
+
+  // two MLPs 784-512-512-512-10 from different seeds (one epoch each: matching's cost does not need more)
+  const files: string[] = [];
+  for (const seed of [1, 2]) {
+    const r = await trainModel({ arch: 'mlp', hidden: [512, 512, 512], dataset: 'mnist:train', epochs: 1, batchSize: 256, optimizer: 'adam', lr: 1e-3, seed, threads: 2, keepFrom: 1, outDir: path.join(dir, `mlp-${seed}`) }, silentContext());
+    files.push(r.checkpoints[0]);
+  }
+  const [a, b] = [await loadNet(files[0]), await loadNet(files[1])];
+  const spec = await derivePermutationSpec(a);
+  const runs: { s: number; iterations: number }[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const t = performance.now();
+    const r = await weightMatching(spec, a.state, b.state, { seed: i });
+    runs.push({ s: (performance.now() - t) / 1000, iterations: r.iterations });
+  }
+  let ref: { seconds: number; iterations: number } | undefined;
+  if (hasScipy && spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) {
+    const secs: number[] = [];
+    let iters = 0;
+    for (let i = 0; i < ROUNDS; i++) {
+      const out = path.join(dir, `ref-${i}.json`);
+      const r = spawnSync(PYTHON, [path.join(__dirname, '../scripts/fixtures/make_align_fixtures.py'), 'match', files[0], files[1], '--hidden', '512,512,512', '--out', out, '--seed', String(i)], { encoding: 'utf8' });
+      if (r.status !== 0) break;
+      const j = JSON.parse(readFileSync(out, 'utf8')) as { seconds: number; iterations: number };
+      secs.push(j.seconds); iters += j.iterations;
+    }
+    if (secs.length === ROUNDS) ref = { seconds: median(secs), iterations: iters / ROUNDS };
+  }
+  const ours = median(runs.map((r) => r.s));
+  const perRound = ours / (runs.reduce((k, r) => k + r.iterations, 0) / ROUNDS);
+  console.log(`weight matching, MLP 784-512-512-512-10: ours ${ours.toFixed(2)} s (${(runs.reduce((k, r) => k + r.iterations, 0) / ROUNDS).toFixed(1)} rounds, ${ms(perRound)} a round)${ref ? `; numpy + scipy ${ref.seconds.toFixed(2)} s (${ref.iterations.toFixed(1)} rounds, ${ms(ref.seconds / ref.iterations)} a round) = ${(ours / ref.seconds).toFixed(2)}× scipy, ${(perRound / (ref.seconds / ref.iterations)).toFixed(2)}× a round` : ' (no numpy + scipy reference)'}`);
+}
+
+main().catch((e) => { console.error(e); process.exitCode = 1; });

@@ -1,0 +1,26 @@
+// Vega-Lite spec for interpolation curves per alignment (accuracy along α from model A to model B). Charts are
+// data: the Align screen draws it; points stream into the dataset "points" as {alpha, value, alignment}.
+import type { VegaLiteSpec } from './training';
+
+export interface CurvePoint { alpha: number; value: number; alignment: string }
+
+export function interpolationCurveSpec(title: string, yTitle = 'test accuracy'): VegaLiteSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 'container',
+    height: 200,
+    data: { name: 'points' },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'alpha', type: 'quantitative', title: 'α (0 = reference, 1 = other model)', scale: { domain: [0, 1] } },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
+      color: { field: 'alignment', type: 'nominal', title: 'alignment' },
+    },
+  };
+}
+
+/** The points of a curve result ({alphas, curves: {none: {accuracy}, …}}). */
+export function curvePoints(r: { alphas: number[]; curves: Record<string, { accuracy: number[] }> }): CurvePoint[] {
+  return Object.entries(r.curves).flatMap(([alignment, c]) => r.alphas.map((alpha, i) => ({ alpha, value: c.accuracy[i], alignment })));
+}
