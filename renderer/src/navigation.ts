@@ -18,6 +18,8 @@ export interface StepInfo {
   cta: string;
   /** Beside the numbered steps (Train, for users with no models yet). */
   aside?: boolean;
+  /** A step the wizard's forward buttons pass over (Align: checkpoints of one run need none); its screen is reached from the sidebar or a link. */
+  optional?: boolean;
   /** False while this build has no screen for it: shown as "coming soon", never clickable. */
   available: boolean;
   /** What must happen first, or null when the step can work now; the sidebar says it under the step. */
@@ -28,7 +30,7 @@ export const STEP_INFO: StepInfo[] = [
   { step: 'train', label: 'Train', cta: 'Train models', aside: true, available: true },
   { step: 'load', label: '1 Load', cta: 'Open models', available: true },
   {
-    step: 'align', label: '2 Align', cta: 'Line up the layers', available: true,
+    step: 'align', label: '2 Align', cta: 'Line up the layers', available: true, optional: true,
     waitsFor: (s) => (s.models.length < 2 ? { what: 'open two models first', at: 'load' } : null),
   },
   {
@@ -46,9 +48,9 @@ export function stepInfo(step: Step): StepInfo {
   return STEP_INFO.find((s) => s.step === step)!;
 }
 
-/** The next step of the wizard after `step` that this build has (Load → Scheme while Align is not built). */
+/** The next step of the wizard after `step` that this build has, passing over optional ones (Load → Scheme). */
 export function forwardFrom(step: Step): { step: Step; label: string } | undefined {
   const order = STEP_INFO.filter((s) => !s.aside);
-  const next = order.slice(order.findIndex((s) => s.step === step) + 1).find((s) => s.available);
+  const next = order.slice(order.findIndex((s) => s.step === step) + 1).find((s) => s.available && !s.optional);
   return next && { step: next.step, label: next.cta };
 }

@@ -15,7 +15,7 @@ import { TensorTable, type TensorRowView } from '../components/TensorTable';
 import { useStudio } from '../state/store';
 
 export function LoadScreen() {
-  const { models, loadErrors, selectedModelId, addModel, addLoadError, removeModel, selectModel } = useStudio();
+  const { models, loadErrors, selectedModelId, addModel, addLoadError, removeModel, selectModel, setStep } = useStudio();
   const [browsing, setBrowsing] = useState(false);
   const [typedPath, setTypedPath] = useState('');
   const [busy, setBusy] = useState(0);
@@ -72,6 +72,12 @@ export function LoadScreen() {
         {busy > 0 && <span className="text-sm text-slate-600">Opening…</span>}
       </div>
       {browsing && <FileBrowser onOpen={(p) => void openPaths(p)} onClose={() => setBrowsing(false)} />}
+      {models.length >= 2 && (
+        <p className="text-sm text-slate-600" data-testid="align-hint">
+          Checkpoints of one training run average as they are. Models trained from different seeds need their hidden units lined up first:{' '}
+          <button type="button" className="font-medium text-indigo-700 underline" onClick={() => setStep('align')}>align them (step 2)</button>.
+        </p>
+      )}
       {loadErrors.map((e) => (
         <div key={e.path} role="alert" className="rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-800" data-testid="load-error">
           <div className="font-medium">Could not open {e.path.split(/[\\/]/).pop()}</div>
