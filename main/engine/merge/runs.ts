@@ -8,7 +8,8 @@ import path from 'node:path';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface RunRecord {
-  kind: 'merge';
+  /** merge; comparisons, soups and searches (compare/) record theirs as eval, soup and search. */
+  kind: 'merge' | 'eval' | 'soup' | 'search';
   status: RunStatus;
   startedAt: string;
   finishedAt?: string;
@@ -33,7 +34,7 @@ export class RunFolder {
   private record: RunRecord;
   private readonly started = Date.now();
 
-  private constructor(readonly dir: string, extra: Record<string, unknown>) {
+  private constructor(readonly dir: string, extra: Record<string, unknown> & { kind?: RunRecord['kind'] }) {
     this.logStream = createWriteStream(path.join(dir, 'log.txt'), { flags: 'a' });
     this.metricsStream = createWriteStream(path.join(dir, 'metrics.jsonl'), { flags: 'a' });
     this.record = {
@@ -45,7 +46,7 @@ export class RunFolder {
     };
   }
 
-  static async create(workspace: string, slug: string, recipeYaml: string, extra: Record<string, unknown>): Promise<RunFolder> {
+  static async create(workspace: string, slug: string, recipeYaml: string, extra: Record<string, unknown> & { kind?: RunRecord['kind'] }): Promise<RunFolder> {
     const base = path.join(workspace, 'runs', `${stamp(new Date())}-${slugOf(slug)}`);
     let dir = base;
     for (let i = 2; ; i++) {
