@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { CALL_NAMES as NAMES, type CallNameList } from './callNames';
 import { TrainPairRequestSchema, TrainRequestSchema } from './train/options-schema';
+import { CompareRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
 
-export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval']);
+export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'compare', 'soup', 'search', 'demo']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -136,6 +137,11 @@ export const calls = {
       z.object({ kind: z.literal('train'), params: TrainRequestSchema }).strict(),
       z.object({ kind: z.literal('train-pair'), params: TrainPairRequestSchema }).strict(),
       z.object({ kind: z.literal('merge'), params: MergeParams }).strict(),
+      // Evaluation and comparison (engine/compare): results are CompareResult, SoupResult, SearchResult, DemoResult.
+      z.object({ kind: z.literal('compare'), params: CompareRequestSchema }).strict(),
+      z.object({ kind: z.literal('soup'), params: SoupRequestSchema }).strict(),
+      z.object({ kind: z.literal('search'), params: SearchRequestSchema }).strict(),
+      z.object({ kind: z.literal('demo'), params: DemoRequestSchema }).strict(),
     ]),
     result: z.object({ jobId: z.string() }),
   },
@@ -178,6 +184,12 @@ export const calls = {
     args: z.object({ title: z.string().max(200).optional(), directory: z.boolean().optional() }).strict(),
     result: z.object({ available: z.boolean(), paths: z.array(z.string()) }),
   },
+  /** Run history: the workspace's runs, newest first; one run in full; delete one (the UI asks first). */
+  listRuns: { args: z.object({ query: z.string().max(500).optional() }).strict(), result: z.array(RunSummarySchema) },
+  readRun: { args: z.object({ dir: FilePath }).strict(), result: RunDetailSchema },
+  deleteRun: { args: z.object({ dir: FilePath }).strict(), result: z.object({ deleted: z.boolean() }) },
+  /** A comparison run's report.html and its table as CSV, for export. */
+  compareReport: { args: z.object({ runDir: FilePath }).strict(), result: z.object({ html: z.string(), csv: z.string(), path: z.string() }) },
 } as const;
 
 export type CallName = keyof typeof calls;

@@ -4,5 +4,6 @@ export const CALL_NAMES = [
   'getEnvironment', 'startJob', 'cancelJob', 'listJobs',
   'openModel', 'closeModel', 'tensorStats', 'browse', 'pickFiles', 'trainingChoices',
   'mergeMethods', 'preflightMerge', 'recipeToYaml', 'recipeFromYaml', 'saveRecipe', 'loadRecipe', 'importMergekit', 'exportMergekit',
+  'listRuns', 'readRun', 'deleteRun', 'compareReport',
 ] as const;
 export type CallNameList = (typeof CALL_NAMES)[number];

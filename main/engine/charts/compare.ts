@@ -40,7 +40,7 @@ export function checkpointAverageSpec(points: CheckpointPoint[], averaged: { lab
         mark: { type: 'rule', strokeWidth: 2 },
         encoding: {
           y,
-          color: { field: 'line', type: 'nominal', title: null, scale: { range: ['#059669', '#94a3b8'] }, legend: { orient: 'bottom' } },
+          color: { field: 'line', type: 'nominal', title: null, scale: { range: ['#059669', '#94a3b8'] }, legend: { orient: 'bottom', labelLimit: 400 } },
           strokeDash: { field: 'kind', type: 'nominal', scale: { domain: ['averaged', 'mean'], range: [[1, 0], [6, 4]] }, legend: null },
         },
       },

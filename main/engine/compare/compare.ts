@@ -126,9 +126,10 @@ async function compare(req: CompareRequest, title: string, ctx: JobContext, work
   const allPreds: Int32Array[] = preds.map((p) => p.predictions);
   if ((req.ensemble ?? true) && members.length >= 2) {
     const lp = ensembleLogProbs(members.map((i) => preds[i]));
-    const r = rowOf('ensemble', 'ensemble', `ensemble of ${members.map((i) => models[i].label).join(' + ')}`, scoreLogProbs(lp, k, data.labels, data.classNames), k);
+    const names = members.map((i) => models[i].label).join(' + ');
+    const r = rowOf('ensemble', 'ensemble', names.length <= 48 ? `ensemble of ${names}` : `ensemble of ${members.length} ${firstMerge !== undefined ? 'parents' : 'models'}`, scoreLogProbs(lp, k, data.labels, data.classNames), k);
     r.members = members;
-    r.notes = ['the average of the members\' predicted probabilities (softmax), not a merge of their weights'];
+    r.notes = [`the average of the predicted probabilities (softmax) of ${names}, not a merge of their weights`];
     rows.push(r);
     const ep = new Int32Array(data.size);
     for (let e = 0; e < data.size; e++) {

@@ -25,7 +25,7 @@ function verdict(r: CompareResult): string {
   if (r.checkpoints) {
     const m = r.rows[r.checkpoints.merge];
     const d = 100 * (m.accuracy - r.checkpoints.mean);
-    parts.push(`The average <b>${esc(m.label)}</b> scores ${pct(m.accuracy)} against ${pct(r.checkpoints.mean)} for the mean of its ${r.checkpoints.points.length} checkpoints (${d >= 0 ? '+' : ''}${d.toFixed(2)} points).`);
+    parts.push(`The merge <b>${esc(m.label)}</b> scores ${pct(m.accuracy)} against ${pct(r.checkpoints.mean)} for the mean of its ${r.checkpoints.points.length} checkpoints (${d >= 0 ? '+' : ''}${d.toFixed(2)} points).`);
   }
   const ens = r.rows.find((x) => x.kind === 'ensemble');
   const merge = r.rows.find((x) => x.kind === 'merge');
@@ -44,7 +44,7 @@ function table(r: CompareResult): string {
 }
 
 function provenance(r: CompareResult): string {
-  const inputs = `<table><thead><tr><th>File</th><th>SHA-256</th><th>Bytes</th></tr></thead><tbody>${r.inputs.map((i) => `<tr><td><code>${esc(i.path)}</code></td><td><code>${i.sha256}</code></td><td>${i.bytes}</td></tr>`).join('')}</tbody></table>`;
+  const inputs = `<div class="scroll"><table><thead><tr><th>File</th><th>SHA-256</th><th>Bytes</th></tr></thead><tbody>${r.inputs.map((i) => `<tr><td><code>${esc(i.path)}</code></td><td><code>${i.sha256}</code></td><td>${i.bytes}</td></tr>`).join('')}</tbody></table></div>`;
   const merges = r.rows.filter((x) => x.merge).map((x) => {
     const m = x.merge!;
     const parents = m.parents.map((p) => `<li>${esc(p.role)} <code>${esc(p.path ?? p.name)}</code>${p.sha256 ? ` — sha256 <code>${p.sha256}</code>` : ''}</li>`).join('');
@@ -56,7 +56,7 @@ function provenance(r: CompareResult): string {
 export async function renderCompareReport(r: CompareResult): Promise<string> {
   const charts = chartsOf(r);
   const best = r.best.accuracy;
-  const svgs = await Promise.all([...charts, confusionOf(r, best)].map(async (c) => `<figure class="chart" data-chart="${c.id}"><figcaption><b>${esc(c.title)}</b></figcaption>${await chartSvg(c.spec)}</figure>`));
+  const svgs = await Promise.all([...charts, confusionOf(r, best)].map(async (c) => `<figure class="chart" data-chart="${c.id}" aria-label="${esc(c.title)}">${await chartSvg(c.spec)}</figure>`));
   const curveErrors = r.curves?.errors.length ? `<p>${r.curves.errors.map(esc).join('<br>')}</p>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

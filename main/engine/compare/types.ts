@@ -140,3 +140,26 @@ export interface SearchResult {
   runDir?: string;
   seconds: number;
 }
+
+/** What the history calls answer (compare/history.ts), for the API contract. */
+export const RunSummarySchema = z.object({
+  dir: z.string(), name: z.string(), kind: z.string(), status: z.string(), startedAt: z.string().optional(), seconds: z.number().optional(),
+  title: z.string(), accuracy: z.number().optional(), outputs: z.array(z.string()), inputs: z.array(z.string()), error: z.string().optional(),
+});
+export const RunDetailSchema = RunSummarySchema.extend({
+  record: z.record(z.string(), z.unknown()),
+  recipeYaml: z.string().optional(),
+  log: z.array(z.string()),
+  evaluation: z.unknown().optional(),
+  epochs: z.array(z.record(z.string(), z.unknown())),
+  steps: z.array(z.object({ step: z.number(), loss: z.number(), accuracy: z.number().optional() })),
+  files: z.array(z.object({ name: z.string(), bytes: z.number() })),
+  hasReport: z.boolean(),
+});
+
+export const DemoRequestSchema = z.object({
+  epochs: z.number().int().min(2).max(100).optional(),
+  keepFrom: z.number().int().min(1).max(99).optional(),
+  seed: z.number().int().min(0).optional(),
+  threads: z.number().int().min(1).max(256).optional(),
+}).strict();

@@ -4,7 +4,8 @@ import { useEffect, useRef } from 'react';
 import embed, { type Result } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 
-export function VegaChart({ spec, points, label }: { spec: Record<string, unknown>; points: object[]; label: string }) {
+/** `onView` receives the live vega View once drawn (PNG export, clicks on marks). */
+export function VegaChart({ spec, points, label, onView }: { spec: Record<string, unknown>; points: object[]; label: string; onView?: (view: Result['view']) => void }) {
   const el = useRef<HTMLDivElement>(null);
   const view = useRef<Result | null>(null);
   const shown = useRef(0);
@@ -15,8 +16,10 @@ export function VegaChart({ spec, points, label }: { spec: Record<string, unknow
     void embed(el.current!, spec as never, { actions: false, ast: true, expr: expressionInterpreter, renderer: 'svg' }).then((r) => {
       if (!live) return r.finalize();
       view.current = r;
-      r.view.insert('points', points).run();
+      // Specs with inline data have no "points" dataset to stream into.
+      if (hasPoints(spec)) r.view.insert('points', points).run();
       shown.current = points.length;
+      onView?.(r.view);
     });
     return () => {
       live = false;
@@ -28,7 +31,7 @@ export function VegaChart({ spec, points, label }: { spec: Record<string, unknow
 
   useEffect(() => {
     const v = view.current;
-    if (!v) return;
+    if (!v || !hasPoints(spec)) return;
     if (points.length < shown.current) {
       v.view.remove('points', () => true).insert('points', points).run();
     } else if (points.length > shown.current) {
@@ -38,4 +41,8 @@ export function VegaChart({ spec, points, label }: { spec: Record<string, unknow
   }, [points]);
 
   return <div ref={el} className="w-full" role="img" aria-label={label} data-testid={`chart-${label}`} data-points={points.length} />;
+}
+
+function hasPoints(spec: Record<string, unknown>): boolean {
+  return (spec.data as { name?: string } | undefined)?.name === 'points';
 }

@@ -8,15 +8,21 @@ import { JobProgress } from '../components/JobProgress';
 import { Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
 
-interface MergeOutput { output: { path: string; bytes: number; sha256: string }; parents: { name: string; sha256: string }[]; runDir?: string; warnings: string[]; seconds: number }
+interface MergeOutput { output: { path: string; bytes: number; sha256: string }; parents: { role?: string; path?: string; name: string; sha256: string }[]; runDir?: string; warnings: string[]; seconds: number }
 
 function MergeResultPanel({ job }: { job: JobSummary }) {
-  const { addModel, addLoadError, setStep } = useStudio();
+  const { addModel, addLoadError, setStep, setCompareModels } = useStudio();
   const r = job.result as MergeOutput | undefined;
   if (job.status !== 'succeeded' || !r?.output) return null;
-  async function open() {
+  async function inspect() {
     try { addModel(await studio.openModel({ path: r!.output.path })); } catch (e) { addLoadError(r!.output.path, (e as Error).message); }
     setStep('load');
+  }
+  /** Compare opens with the merge and its parents (not the base) selected. */
+  function compare() {
+    const parents = r!.parents.filter((p) => p.role !== 'base' && p.path).map((p) => ({ path: p.path! }));
+    setCompareModels([...parents, { path: r!.output.path }]);
+    setStep('compare');
   }
   return (
     <div className="rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-sm" data-testid="merge-result">
@@ -29,7 +35,10 @@ function MergeResultPanel({ job }: { job: JobSummary }) {
         {r.runDir && <><dt className="text-slate-600">Run folder</dt><dd className="font-mono text-xs">{r.runDir}</dd></>}
       </dl>
       {r.warnings.map((w) => <p key={w} className="text-amber-800">⚠ {w}</p>)}
-      <button type="button" className="mt-3 rounded bg-emerald-700 px-3 py-1 text-white" onClick={() => void open()}>Open the merged model</button>
+      <div className="mt-3 flex gap-2">
+        <button type="button" className="rounded bg-emerald-700 px-3 py-1 text-white" onClick={compare}>Compare with its parents →</button>
+        <button type="button" className="rounded border border-emerald-700 px-3 py-1 text-emerald-800" onClick={() => void inspect()}>Inspect the merged model</button>
+      </div>
     </div>
   );
 }

@@ -8,11 +8,3 @@ export function AlignScreen() {
     </Screen>
   );
 }
-
-export function CompareScreen() {
-  return (
-    <Screen title="Compare" lead="Measure merges against their parents: accuracy, loss, interpolation curves, ensembles and weight diffs.">
-      <Placeholder>Comparison is not available in this build yet.</Placeholder>
-    </Screen>
-  );
-}
