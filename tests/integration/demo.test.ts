@@ -33,7 +33,7 @@ describe('merge-studio demo', () => {
     expect(d.checkpoint_accuracy).toHaveLength(3);
     expect(d.mean_checkpoint_accuracy).toBeCloseTo(d.checkpoint_accuracy.reduce((a, b) => a + b, 0) / 3, 12);
     expect(d.averaged_accuracy).toBeGreaterThanOrEqual(d.mean_checkpoint_accuracy - 0.003);
-    expect(Math.min(...d.checkpoint_accuracy)).toBeGreaterThan(0.95);
+    expect(Math.min(...d.checkpoint_accuracy)).toBeGreaterThan(0.9); // a trained SmallCNN, not chance
     // the average was made by the merge engine: its run folder holds the recipe and each checkpoint's hash
     const merge = JSON.parse(fs.readFileSync(path.join(d.merge_run, 'run.json'), 'utf8'));
     expect(merge.method).toBe('mean');

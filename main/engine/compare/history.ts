@@ -105,7 +105,12 @@ export async function listRuns(workspace: string, query = ''): Promise<RunSummar
       return { dir, name, kind: 'unknown', status: 'unreadable', title: name, outputs: [], inputs: [], error: `run.json cannot be read: ${(e as Error).message}` };
     }
   }));
-  const time = (r: RunSummary) => (r.startedAt ? Date.parse(r.startedAt) : NaN);
+  // startedAt, else the time in the folder's name (20261122-175732-…, local time) for a run.json that cannot be read
+  const time = (r: RunSummary) => {
+    if (r.startedAt) return Date.parse(r.startedAt);
+    const m = /^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)/.exec(r.name);
+    return m ? new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]).getTime() : NaN;
+  };
   return runs
     .filter((r): r is RunSummary => r !== null && (!query.trim() || matches(r, query)))
     .sort((a, b) => (time(b) || 0) - (time(a) || 0) || b.name.localeCompare(a.name));
