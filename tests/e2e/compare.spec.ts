@@ -126,4 +126,30 @@ test.describe('Compare screen', () => {
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await expect(rows).toHaveCount(before - 1);
   });
+
+  test('soups and search choose on the held-out split, the search chart fills as tries come in', async ({ page, appUrl }) => {
+    test.setTimeout(120_000);
+    await page.goto(appUrl);
+    await nav(page, '5 Compare');
+    for (const f of ckpts) await addModel(page, f);
+    await page.getByRole('tab', { name: 'Soups & search' }).click();
+    await expect(page.getByLabel('Held-out split')).toHaveValue('mnist:val');
+    await page.getByLabel('Test split').fill('mnist:val');
+    await expect(page.getByRole('alert')).toContainText('must not be the test split');
+    await expect(page.getByRole('button', { name: 'Greedy soup' })).toBeDisabled();
+    await page.getByLabel('Test split').fill('mnist:test');
+    await page.getByRole('button', { name: 'Greedy soup' }).click();
+    const soup = page.getByTestId('soup-result');
+    await expect(soup).toBeVisible({ timeout: 60_000 });
+    await expect(soup).toContainText(/Greedy soup of [1-3]: held-out \d+\.\d\d %, test \d+\.\d\d %/);
+    await expect(soup.locator('tbody tr')).toHaveCount(3);
+    await page.getByLabel('Budget').fill('5');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const result = page.getByTestId('search-result');
+    await expect(result).toBeVisible({ timeout: 60_000 });
+    await expect(result).toContainText(/Best: alpha [\d.]+ — held-out/);
+    const live = page.getByTestId('chart-card-search');
+    await expect(live.locator('svg')).toContainText('held-out accuracy (%)');
+    await expect(page.getByTestId('chart-search')).toHaveAttribute('data-points', '5');
+  });
 });

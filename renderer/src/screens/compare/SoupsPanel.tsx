@@ -70,7 +70,7 @@ export function SoupsPanel({ onCompare }: { onCompare: () => void }) {
 
   return (
     <div className="space-y-4">
-      <section className={card} aria-label="Held-out and test splits"><Splits heldout={splits.heldout} test={splits.test} onChange={(heldout, test) => setSplits({ heldout, test })} /></section>
+      <section className={card} aria-label="Which split chooses and which reports"><Splits heldout={splits.heldout} test={splits.test} onChange={(heldout, test) => setSplits({ heldout, test })} /></section>
       {models.length < 2 && <p className="text-slate-600">Pick two or more models on the Compare models tab first (checkpoints of one run, or fine-tunes of one model).</p>}
       <section className={card} aria-label="Soups">
         <h2 className="font-medium">Model soups</h2>
