@@ -4,7 +4,19 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, expect, ROOT, SCRATCH } from './serve-fixture';
+import { test as base, expect } from '@playwright/test';
+import { ROOT, SCRATCH, startServe } from './serve-fixture';
+
+// A served app of its own: the Run screen lists every job of its engine, and these merges must not show up
+// in the other specs' Run screens.
+const test = base.extend<{ appUrl: string }, { compareServer: { url: string } }>({
+  compareServer: [async ({}, use) => {
+    const s = await startServe();
+    await use(s);
+    await s.stop();
+  }, { scope: 'worker' }],
+  appUrl: async ({ compareServer }, use) => use(compareServer.url),
+});
 
 const nav = (page: import('@playwright/test').Page, label: string) =>
   page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: label, exact: true }).click();

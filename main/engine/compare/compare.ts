@@ -95,7 +95,7 @@ async function compare(req: CompareRequest, title: string, ctx: JobContext, work
   const preds: Predictions[] = [];
   for (const [i, m] of models.entries()) {
     throwIfCancelled(ctx);
-    const sub: JobContext = { ...ctx, progress: (u) => ctx.progress({ ...u, done: i * data.size + u.done, total: n(models) * data.size, unit: 'examples', message: `${m.label}: ${u.message ?? ''}` }) };
+    const sub: JobContext = { ...ctx, progress: (u) => ctx.progress({ ...u, done: i * data.size + u.done, total: models.length * data.size, unit: 'examples', message: `${m.label}: ${u.message ?? ''}` }) };
     const p = await predict(m.model, data, { batchSize: req.batchSize, sessionOptions }, sub);
     checkClasses(m.label, p.numOutputs, data);
     preds.push(p);
@@ -201,7 +201,6 @@ async function compare(req: CompareRequest, title: string, ctx: JobContext, work
   return result;
 }
 
-const n = (xs: unknown[]) => xs.length;
 
 /** Merges placed by the first two recipe parameters that vary between them (α × method, …). */
 export function gridOf(rows: CompareRow[]): CompareResult['grid'] {

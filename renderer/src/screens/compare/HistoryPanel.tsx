@@ -137,7 +137,7 @@ export function HistoryPanel({ onCompare }: { onCompare: () => void }) {
           </tbody>
         </table>
       )}
-      {detail && <RunDetail d={detail} onClose={() => setDetail(null)} onCompare={onCompare} onDeleted={() => { setDetail(null); setQuery((q) => `${q}`); setRuns((rs) => rs?.filter((x) => x.dir !== detail.dir) ?? null); }} />}
+      {detail && <RunDetail d={detail} onClose={() => setDetail(null)} onCompare={onCompare} onDeleted={() => { setDetail(null); setRuns((rs) => rs?.filter((x) => x.dir !== detail.dir) ?? null); }} />}
     </div>
   );
 }
