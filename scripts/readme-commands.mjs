@@ -5,15 +5,17 @@
 //   serves   prints the app's token URL; the page answers 200 with the app's HTML (401 without the token);
 //            then the whole process group is stopped by its id and must be gone.
 //   exits-0  runs to the end with exit code 0.
-// Adding a check for another README command (the coming `demo`) is one entry in CHECKS.
+//   reports  runs to the end with exit code 0 and ends with `report: PATH`, an HTML file that exists and
+//            holds a chart (the demo).
+// Adding a check for another README command is one entry in CHECKS.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CHECKS = [
-  { name: "README's first command sets up and serves the app", pick: (commands) => commands[0], expect: 'serves', timeoutS: 900 },
-  // { name: "README's demo command", pick: (commands) => commands.find((c) => /\bdemo\b/.test(c)), expect: 'serves', timeoutS: 900 },
+  { name: "README's main command sets up and runs the demo", pick: (commands) => commands[0], expect: 'reports', timeoutS: 1500 },
+  { name: "README's serve command sets up and serves the app", pick: (commands) => commands.find((c) => /\bnpm run serve\b/.test(c)), expect: 'serves', timeoutS: 900 },
 ];
 
 /** The command lines of the README's first ```bash / ```sh block, each without its trailing `# comment`. */
@@ -93,6 +95,16 @@ const EXPECT = {
     if (!e) throw new Error(`still running after ${timeoutS} s`);
     if (e.code !== 0) throw new Error(`exited with code ${e.code}${e.signal ? ` (signal ${e.signal})` : ''}`);
     return 'exited 0';
+  },
+  async reports(run, timeoutS) {
+    await EXPECT['exits-0'](run, timeoutS);
+    const lines = run.output().trim().split('\n');
+    const m = /^report: (.+\.html)\s*$/.exec(lines[lines.length - 1] ?? '');
+    if (!m) throw new Error(`exited 0 but its last line is not "report: PATH.html": ${lines[lines.length - 1] ?? '(no output)'}`);
+    if (!fs.existsSync(m[1])) throw new Error(`the report ${m[1]} does not exist`);
+    const html = fs.readFileSync(m[1], 'utf8');
+    if (!/<svg[\s>]/.test(html)) throw new Error(`the report ${m[1]} holds no chart (no <svg>)`);
+    return `exited 0 and wrote ${m[1]} (${html.length} bytes, with its chart)`;
   },
 };
 

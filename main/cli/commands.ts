@@ -1,14 +1,20 @@
 // The CLI's command list: adding a command = adding its file and one line here.
 import { alignCommand } from './align';
 import type { CliCommand } from './common';
+import { compareCommand } from './compare';
 import { convertCommand } from './convert';
 import { curveCommand } from './curve';
+import { demoCommand } from './demo';
 import { evalCommand } from './eval';
 import { inspectCommand } from './inspect';
 import { mergeCommand } from './merge';
 import { mergekitCommand } from './mergekit';
 import { runsCommand } from './runs';
+import { searchCommand } from './search';
 import { serveCommand } from './serve';
+import { soupCommand } from './soup';
 import { trainCommand } from './train';
 
 export const commands: CliCommand[] = [serveCommand, inspectCommand, convertCommand, mergeCommand, mergekitCommand, evalCommand, trainCommand, alignCommand, curveCommand, runsCommand];
+// Evaluation and comparison (engine/compare): one line each, kept apart so the list above merges cleanly.
+commands.push(compareCommand, soupCommand, searchCommand, demoCommand);

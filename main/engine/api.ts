@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { CALL_NAMES as NAMES, type CallNameList } from './callNames';
 import { TrainPairRequestSchema, TrainRequestSchema } from './train/options-schema';
 import { AlignRequestSchema, CurveRequestSchema, LayerMatchRequestSchema } from './align/schema';
+import { CompareRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
 
-export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'align', 'curve']);
+export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'align', 'curve', 'compare', 'soup', 'search', 'demo']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -138,14 +139,6 @@ export const LayerMatchSchema = z.object({ rows: z.array(LayerRowSchema), unmatc
 export type LayerMatchResult = z.infer<typeof LayerMatchSchema>;
 export const MergeParams = z.object({ recipe: RecipeValue, baseDir: FilePath.optional() }).strict();
 
-export const RunEntrySchema = z.object({
-  dir: z.string(), name: z.string(), kind: z.string(),
-  /** running, succeeded / completed, failed, cancelled, or interrupted (its process died). */
-  status: z.string(),
-  startedAt: z.string().optional(), finishedAt: z.string().optional(), seconds: z.number().optional(),
-  error: z.string().optional(), output: z.string().optional(),
-});
-export type RunEntry = z.infer<typeof RunEntrySchema>;
 
 /** Every call: name → {args, result}. Adding a call = adding an entry here and a handler. */
 export const calls = {
@@ -158,6 +151,11 @@ export const calls = {
       z.object({ kind: z.literal('merge'), params: MergeParams }).strict(),
       z.object({ kind: z.literal('align'), params: AlignRequestSchema }).strict(),
       z.object({ kind: z.literal('curve'), params: CurveRequestSchema }).strict(),
+      // Evaluation and comparison (engine/compare): results are CompareResult, SoupResult, SearchResult, DemoResult.
+      z.object({ kind: z.literal('compare'), params: CompareRequestSchema }).strict(),
+      z.object({ kind: z.literal('soup'), params: SoupRequestSchema }).strict(),
+      z.object({ kind: z.literal('search'), params: SearchRequestSchema }).strict(),
+      z.object({ kind: z.literal('demo'), params: DemoRequestSchema }).strict(),
     ]),
     result: z.object({ jobId: z.string() }),
   },
@@ -195,8 +193,6 @@ export const calls = {
     result: z.object({ recipe: RecipeValue, dropped: z.array(z.string()) }),
   },
   exportMergekit: { args: z.object({ recipe: RecipeValue }).strict(), result: z.object({ yaml: z.string(), dropped: z.array(z.string()) }) },
-  /** The workspace's runs, newest first (a killed run shows as interrupted). */
-  listRuns: { args: Empty, result: z.array(RunEntrySchema) },
   /** A built-in architecture's graph for a weights-only file: the one that fits the open model's tensors, or the one named. */
   architectureGraph: {
     args: z.object({ modelId: z.string().min(1).optional(), arch: z.string().min(1).max(64).optional() }).strict(),
@@ -209,6 +205,12 @@ export const calls = {
     args: z.object({ title: z.string().max(200).optional(), directory: z.boolean().optional() }).strict(),
     result: z.object({ available: z.boolean(), paths: z.array(z.string()) }),
   },
+  /** Run history: the workspace's runs, newest first; one run in full; delete one (the UI asks first). */
+  listRuns: { args: z.object({ query: z.string().max(500).optional() }).strict(), result: z.array(RunSummarySchema) },
+  readRun: { args: z.object({ dir: FilePath }).strict(), result: RunDetailSchema },
+  deleteRun: { args: z.object({ dir: FilePath }).strict(), result: z.object({ deleted: z.boolean() }) },
+  /** A comparison run's report.html and its table as CSV, for export. */
+  compareReport: { args: z.object({ runDir: FilePath }).strict(), result: z.object({ html: z.string(), csv: z.string(), path: z.string() }) },
 } as const;
 
 export type CallName = keyof typeof calls;

@@ -20,9 +20,16 @@ import { browse } from './files/browse';
 import { FileRoots } from './files/roots';
 import { OpenModels } from './loaded/openModels';
 import { describeSweep, sweepLeftovers, type SweepReport } from './jobs/leftovers';
-import { listRuns } from './jobs/history';
 import { architectureGraph } from './architecture-graph';
 import { alignTitle, curveTitle, layerTable, runAlign, runCurve } from './jobs/kinds/align';
+import { runComparison } from './compare/compare';
+import { compareCsv } from './compare/charts-of';
+import { runDemo } from './compare/demo';
+import { checkRunDir, deleteRun, listRuns, readRun } from './compare/history';
+import { runSearch } from './compare/search';
+import { runSoup } from './compare/soup';
+import type { CompareResult } from './compare/types';
+import { checkComparePaths, checkSearchPaths, checkSoupPaths, compareTitle, searchTitle, soupTitle } from './jobs/kinds/compare';
 
 export type Handlers = { [K in CallName]: (args: unknown) => Promise<CallResult<K>> };
 
@@ -97,6 +104,25 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
           const p = { ...args.params, a: checkTrainPaths(args.params.a), b: checkTrainPaths(args.params.b) };
           return { jobId: runner.submit('train-pair', `Pair: ${trainTitle(p.a)} + ${p.b.dataset}`, (ctx) => runTrainPair(p, ctx)) };
         }
+        case 'compare': {
+          const p = checkComparePaths(args.params, checkPath);
+          return { jobId: runner.submit('compare', compareTitle(p), (ctx) => runComparison(p, ctx, { workspace: defaultWorkspace() })) };
+        }
+        case 'soup': {
+          const p = checkSoupPaths(args.params, checkPath);
+          return { jobId: runner.submit('soup', soupTitle(p), (ctx) => runSoup(p, ctx, { workspace: defaultWorkspace() })) };
+        }
+        case 'search': {
+          const p = checkSearchPaths(args.params, args.params.baseDir ?? defaultWorkspace(), checkPath);
+          return { jobId: runner.submit('search', searchTitle(p), (ctx) => runSearch(p, ctx, { workspace: defaultWorkspace() })) };
+        }
+        case 'demo': {
+          const p = args.params;
+          return { jobId: runner.submit('demo', 'Demo: train SmallCNN on MNIST and average its checkpoints', async (ctx) => {
+            const { comparison: _c, ...r } = await runDemo({ workspace: defaultWorkspace(), ...p }, ctx);
+            return r;
+          }) };
+        }
       }
     },
     cancelJob: async (raw) => ({ cancelled: runner.cancel(calls.cancelJob.args.parse(raw).jobId) }),
@@ -139,7 +165,6 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
       const r = exportMergekit(checkRecipe(calls.exportMergekit.args.parse(raw).recipe));
       return { yaml: r.yaml, dropped: r.notCarried };
     },
-    listRuns: async () => listRuns(defaultWorkspace()),
     architectureGraph: async (raw) => {
       const a = calls.architectureGraph.args.parse(raw);
       const source = a.modelId ? models.get(a.modelId) : null;
@@ -150,6 +175,20 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
       return layerTable(checkPath(a.reference), a.others.map(checkPath), a.rename);
     },
     trainingChoices: async () => ({ architectures: architectureInfo(), datasets: listDatasets(), tasks: listTasks() }),
+    listRuns: async (raw) => listRuns(defaultWorkspace(), calls.listRuns.args.parse(raw).query ?? ''),
+    readRun: async (raw) => readRun(defaultWorkspace(), calls.readRun.args.parse(raw).dir),
+    deleteRun: async (raw) => {
+      await deleteRun(defaultWorkspace(), calls.deleteRun.args.parse(raw).dir);
+      return { deleted: true };
+    },
+    compareReport: async (raw) => {
+      const dir = checkRunDir(defaultWorkspace(), calls.compareReport.args.parse(raw).runDir);
+      const file = path.join(dir, 'report.html');
+      const evaluation = JSON.parse(await fs.promises.readFile(path.join(dir, 'eval.json'), 'utf8').catch(() => { throw new Error(`${dir} holds no comparison (eval.json); run the comparison again`); })) as CompareResult;
+      if (!Array.isArray(evaluation.rows)) throw new Error(`${dir}: eval.json is not a comparison's`);
+      const html = await fs.promises.readFile(file, 'utf8').catch(() => { throw new Error(`${dir} holds no report.html; run the comparison again`); });
+      return { html, csv: compareCsv(evaluation), path: file };
+    },
   };
   return {
     handlers,

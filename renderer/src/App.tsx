@@ -11,7 +11,7 @@ import { STEP_INFO } from './navigation';
 import { RunScreen } from './screens/RunScreen';
 import { LoadScreen } from './screens/LoadScreen';
 import { AlignScreen } from './screens/AlignScreen';
-import { CompareScreen } from './screens/steps';
+import { CompareScreen } from './screens/CompareScreen';
 import { SchemeScreen } from './screens/SchemeScreen';
 import { TrainScreen } from './screens/TrainScreen';
 import { useStudio, type Step } from './state/store';

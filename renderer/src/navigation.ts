@@ -41,7 +41,7 @@ export const STEP_INFO: StepInfo[] = [
     step: 'run', label: '4 Run', cta: 'Run the merge', available: true,
     waitsFor: (s) => (Object.values(s.jobs).some((j) => j.kind === 'merge') ? null : { what: 'start a merge on Scheme', at: 'scheme' }),
   },
-  { step: 'compare', label: '5 Compare', cta: 'Compare the results', available: false },
+  { step: 'compare', label: '5 Compare', cta: 'Compare the results', available: true },
 ];
 
 export function stepInfo(step: Step): StepInfo {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createEngine } from '../../main/engine/engine';
 import { parseTempName, removeStaleTemps } from '../../main/engine/files/temp-files';
-import { listRuns } from '../../main/engine/jobs/history';
+import { listRuns } from '../../main/engine/compare/history';
 import { runMerge } from '../../main/engine/merge/executor';
 import { parseRecipe, resolveRecipe } from '../../main/engine/merge/recipe';
 import type { JobContext } from '../../main/engine/jobs/context';

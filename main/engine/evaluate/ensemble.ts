@@ -27,6 +27,20 @@ export function ensembleLogProbs(members: Predictions[]): Float32Array {
   return out;
 }
 
+/** The mean of the members' logits per example and class (the "ensemble of logits"; a linear model's merge gives exactly this). */
+export function meanLogits(members: Predictions[]): Float32Array {
+  if (members.length === 0) throw new Error('an ensemble needs at least one model');
+  const n = members[0].logits.length;
+  for (const m of members) if (m.logits.length !== n) throw new Error('ensemble members disagree in size; use models with the same classes on the same dataset');
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (const m of members) s += m.logits[i];
+    out[i] = s / members.length;
+  }
+  return out;
+}
+
 export interface EnsembleResult {
   ensemble: EvalResult;
   members: EvalResult[];

@@ -12,7 +12,8 @@ import { claimRun, ownerStamp, releaseRun, type RunOwner } from '../jobs/run-own
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface RunRecord extends RunOwner {
-  kind: 'merge';
+  /** merge; comparisons, soups and searches (compare/) record theirs as eval, soup and search. */
+  kind: 'merge' | 'eval' | 'soup' | 'search';
   status: RunStatus;
   startedAt: string;
   finishedAt?: string;
@@ -52,7 +53,7 @@ export class RunFolder {
   private record: RunRecord;
   private readonly started = Date.now();
 
-  private constructor(readonly dir: string, extra: Record<string, unknown>) {
+  private constructor(readonly dir: string, extra: Record<string, unknown> & { kind?: RunRecord['kind'] }) {
     this.logFile = new LineFile(path.join(dir, 'log.txt'));
     this.metricsFile = new LineFile(path.join(dir, 'metrics.jsonl'));
     this.record = {
@@ -65,7 +66,7 @@ export class RunFolder {
     };
   }
 
-  static async create(workspace: string, slug: string, recipeYaml: string, extra: Record<string, unknown>): Promise<RunFolder> {
+  static async create(workspace: string, slug: string, recipeYaml: string, extra: Record<string, unknown> & { kind?: RunRecord['kind'] }): Promise<RunFolder> {
     const base = path.join(workspace, 'runs', `${stamp(new Date())}-${slugOf(slug)}`);
     let dir = base;
     try {

@@ -1,7 +1,7 @@
 // Past runs in the workspace (the engine's listRuns: a scan of runs/*/run.json), newest first; a run whose
 // process was killed shows as interrupted. Refreshed when a job ends.
 import { useEffect, useState } from 'react';
-import type { RunEntry } from '../../../main/engine/api';
+import type { CallResult } from '../../../main/engine/api';
 import { studio } from '../api/studio';
 
 const STATUS_STYLE: Record<string, string> = {
@@ -9,7 +9,7 @@ const STATUS_STYLE: Record<string, string> = {
 };
 
 export function RunHistory({ refreshKey }: { refreshKey: string }) {
-  const [runs, setRuns] = useState<RunEntry[] | null>(null);
+  const [runs, setRuns] = useState<CallResult<'listRuns'> | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     studio.listRuns({}).then(setRuns, (e: Error) => setError(e.message));

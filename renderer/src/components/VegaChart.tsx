@@ -11,7 +11,8 @@ const CONFIG: Record<ResolvedTheme, Record<string, unknown>> = {
   dark: { background: null, axis: { labelColor: '#cbd5e1', titleColor: '#cbd5e1', gridColor: '#334155', domainColor: '#64748b', tickColor: '#64748b' }, legend: { labelColor: '#cbd5e1', titleColor: '#cbd5e1' }, title: { color: '#f1f5f9' }, range: { category: ['#60a5fa', '#fbbf24', '#34d399', '#f87171', '#a78bfa', '#f472b6'] } },
 };
 
-export function VegaChart({ spec, points, label }: { spec: Record<string, unknown>; points: object[]; label: string }) {
+/** `onView` receives the live vega View once drawn (PNG export, clicks on marks). */
+export function VegaChart({ spec, points, label, onView }: { spec: Record<string, unknown>; points: object[]; label: string; onView?: (view: Result['view']) => void }) {
   const el = useRef<HTMLDivElement>(null);
   const view = useRef<Result | null>(null);
   const shown = useRef(0);
@@ -23,8 +24,10 @@ export function VegaChart({ spec, points, label }: { spec: Record<string, unknow
     void embed(el.current!, spec as never, { actions: false, ast: true, expr: expressionInterpreter, renderer: 'svg', config: CONFIG[theme] as never }).then((r) => {
       if (!live) return r.finalize();
       view.current = r;
-      r.view.insert('points', points).run();
+      // Specs with inline data have no "points" dataset to stream into.
+      if (hasPoints(spec)) r.view.insert('points', points).run();
       shown.current = points.length;
+      onView?.(r.view);
     });
     return () => {
       live = false;
@@ -36,7 +39,7 @@ export function VegaChart({ spec, points, label }: { spec: Record<string, unknow
 
   useEffect(() => {
     const v = view.current;
-    if (!v) return;
+    if (!v || !hasPoints(spec)) return;
     if (points.length < shown.current) {
       v.view.remove('points', () => true).insert('points', points).run();
     } else if (points.length > shown.current) {
@@ -46,4 +49,8 @@ export function VegaChart({ spec, points, label }: { spec: Record<string, unknow
   }, [points]);
 
   return <div ref={el} className="w-full" role="img" aria-label={label} data-testid={`chart-${label}`} data-points={points.length} />;
+}
+
+function hasPoints(spec: Record<string, unknown>): boolean {
+  return (spec.data as { name?: string } | undefined)?.name === 'points';
 }

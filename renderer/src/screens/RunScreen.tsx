@@ -11,15 +11,21 @@ import { RunHistory } from '../components/RunHistory';
 import { Guide, Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
 
-interface MergeOutput { output: { path: string; bytes: number; sha256: string }; parents: { name: string; sha256: string }[]; runDir?: string; warnings: string[]; seconds: number }
+interface MergeOutput { output: { path: string; bytes: number; sha256: string }; parents: { role?: string; path?: string; name: string; sha256: string }[]; runDir?: string; warnings: string[]; seconds: number }
 
 function MergeResultPanel({ job }: { job: JobSummary }) {
-  const { addModel, addLoadError, setStep } = useStudio();
+  const { addModel, addLoadError, setStep, setCompareModels } = useStudio();
   const r = job.result as MergeOutput | undefined;
   if (job.status !== 'succeeded' || !r?.output) return null;
-  async function open() {
+  async function inspect() {
     try { addModel(await studio.openModel({ path: r!.output.path })); } catch (e) { addLoadError(r!.output.path, (e as Error).message); }
     setStep('load');
+  }
+  /** Compare opens with the merge and its parents (not the base) selected. */
+  function compare() {
+    const parents = r!.parents.filter((p) => p.role !== 'base' && p.path).map((p) => ({ path: p.path! }));
+    setCompareModels([...parents, { path: r!.output.path }]);
+    setStep('compare');
   }
   return (
     <div className="rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-sm" data-testid="merge-result">
@@ -32,7 +38,10 @@ function MergeResultPanel({ job }: { job: JobSummary }) {
         {r.runDir && <><dt className="text-slate-700">Run folder</dt><dd className="break-all font-mono text-xs">{r.runDir}</dd></>}
       </dl>
       {r.warnings.map((w) => <p key={w} className="mt-1 flex items-start gap-1 text-amber-800"><TriangleAlert aria-hidden className="mt-0.5 size-4 shrink-0" />{w}</p>)}
-      <button type="button" className="mt-3 rounded bg-emerald-700 px-3 py-1 text-white" onClick={() => void open()}>Open the merged model</button>
+      <div className="mt-3 flex gap-2">
+        <button type="button" className="rounded bg-emerald-700 px-3 py-1 text-white" onClick={compare}>Compare with its parents →</button>
+        <button type="button" className="rounded border border-emerald-700 px-3 py-1 text-emerald-800" onClick={() => void inspect()}>Inspect the merged model</button>
+      </div>
     </div>
   );
 }

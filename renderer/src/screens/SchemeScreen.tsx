@@ -35,6 +35,15 @@ export function SchemeScreen() {
   const [runError, setRunError] = useState<string | null>(null);
 
   useEffect(() => { studio.mergeMethods({}).then(setMethods, (e: Error) => setRunError(e.message)); }, []);
+  // "Use these settings again" in the run history hands a recipe over.
+  const recipeToLoad = useStudio((s) => s.recipeToLoad);
+  const setRecipeToLoad = useStudio((s) => s.setRecipeToLoad);
+  useEffect(() => {
+    if (!recipeToLoad) return;
+    setForm((f) => recipeToForm(recipeToLoad as never, f));
+    setFileMessage('Loaded the settings of a run from the history');
+    setRecipeToLoad(null);
+  }, [recipeToLoad, setRecipeToLoad]);
   // Models opened on the Load screen join the list (unticked ones stay out of the recipe).
   useEffect(() => {
     setForm((f) => {

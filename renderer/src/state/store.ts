@@ -22,6 +22,8 @@ export interface AlignChoice {
   rename: Record<string, Record<string, string>>;
   exclude: string[];
 }
+/** A model picked on the Compare screen (bare weights name their architecture). */
+export interface CompareModel { path: string; arch?: string; label?: string }
 
 export const STEPS = ['train', 'load', 'align', 'scheme', 'run', 'compare'] as const;
 export type Step = (typeof STEPS)[number];
@@ -52,6 +54,14 @@ interface StudioState {
   addLoadError(path: string, error: string): void;
   clearLoadErrors(): void;
   setEnvironment(env: Environment | null, error?: string): void;
+  /** The Compare screen's models (the Run screen's result button sets the merge and its parents). */
+  compareModels: CompareModel[];
+  setCompareModels(models: CompareModel[]): void;
+  /** A recipe for the Scheme screen to take up ("use these settings again" in the run history). */
+  recipeToLoad: Record<string, unknown> | null;
+  setRecipeToLoad(recipe: Record<string, unknown> | null): void;
+  /** Live points of search jobs, from their "search" metric events. */
+  searchPoints: Record<string, Record<string, unknown>[]>;
   applyEvent(event: StudioEvent): void;
   dismissNotice(): void;
 }
@@ -81,6 +91,11 @@ export const useStudio = create<StudioState>((set) => ({
   addLoadError: (path, error) => set((s) => ({ loadErrors: [...s.loadErrors.filter((e) => e.path !== path), { path, error }] })),
   clearLoadErrors: () => set({ loadErrors: [] }),
   setEnvironment: (environment, error) => set({ environment, environmentError: error ?? null }),
+  compareModels: [],
+  setCompareModels: (compareModels) => set({ compareModels }),
+  recipeToLoad: null,
+  setRecipeToLoad: (recipeToLoad) => set({ recipeToLoad }),
+  searchPoints: {},
   applyEvent: (event) =>
     set((s) => {
       switch (event.type) {
@@ -91,6 +106,7 @@ export const useStudio = create<StudioState>((set) => ({
         case 'engine':
           return { notice: event.message };
         case 'metric': {
+          if (event.name === 'search') return { searchPoints: { ...s.searchPoints, [event.jobId]: [...(s.searchPoints[event.jobId] ?? []), event.value] } };
           if (event.name !== 'train') return {};
           const v = event.value;
           const cur = s.training[event.jobId] ?? EMPTY_LIVE;

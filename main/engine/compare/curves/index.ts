@@ -1,0 +1,16 @@
+// Curve kinds. A new one (the alignment's weight-matched curve): write curves/<id>.ts exporting a CurveKind
+// and add it here.
+import { naiveCurve } from './naive';
+import type { CurveKind } from './types';
+
+const CURVE_KINDS: CurveKind[] = [naiveCurve];
+
+export function listCurveKinds(): CurveKind[] { return CURVE_KINDS; }
+
+export function getCurveKind(id: string): CurveKind {
+  const k = CURVE_KINDS.find((c) => c.id === id);
+  if (!k) throw new Error(`unknown curve "${id}"; available: ${CURVE_KINDS.map((c) => c.id).join(', ')}`);
+  return k;
+}
+
+export type { CurveKind, NamedCurve } from './types';
