@@ -83,12 +83,19 @@ describe('a comparison of checkpoints and their average', () => {
     expect(r.checkpoints!.mean).toBeCloseTo((accs[0] + accs[1] + accs[2]) / 3, 12);
   });
 
-  it('the naive curve runs from one checkpoint to the other; weight diffs are those of the files', async () => {
+  it('the naive and weight-matched curves run from one checkpoint to the other; weight diffs are those of the files', async () => {
     const c = r.curves!.series[0];
     expect(c.name).toBe('naive');
     expect(c.alphas).toEqual([0, 0.5, 1]);
     expect(c.accuracy[0]).toBe(r.rows[0].accuracy);
     expect(c.accuracy[2]).toBe(r.rows[2].accuracy);
+    // the weight-matched curve beside it: B permuted onto A computes B's function, so the ends are the models'
+    const wm = r.curves!.series.find((s) => s.kind === 'weight')!;
+    expect(r.curves!.errors).toEqual([]);
+    expect(wm.name).toBe('weight-matched');
+    expect(wm.accuracy[0]).toBe(r.rows[0].accuracy);
+    expect(wm.accuracy[2]).toBeCloseTo(r.rows[2].accuracy, 6);
+    expect(wm.loss[2]).toBeCloseTo(c.loss[2], 4);
     const [a, m] = [await loadNet(ckpts[0]), await loadNet(avg, { arch: 'mlp' })];
     const w = r.diff!.tensors.find((t) => t.name === 'layers.0.weight')!;
     const ref = tensorDiff(a.state.get('layers.0.weight')!.data as Float32Array, m.state.get('layers.0.weight')!.data as Float32Array);

@@ -1,9 +1,9 @@
-// Curve kinds. A new one (the alignment's weight-matched curve): write curves/<id>.ts exporting a CurveKind
-// and add it here.
+// Curve kinds. A new one: write curves/<id>.ts exporting a CurveKind and add it here.
 import { naiveCurve } from './naive';
 import type { CurveKind } from './types';
+import { weightCurve } from './weight';
 
-const CURVE_KINDS: CurveKind[] = [naiveCurve];
+const CURVE_KINDS: CurveKind[] = [naiveCurve, weightCurve];
 
 export function listCurveKinds(): CurveKind[] { return CURVE_KINDS; }
 
