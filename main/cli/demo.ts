@@ -18,11 +18,11 @@ function intOption(v: unknown, name: string): number | undefined {
 export const demoCommand: CliCommand = {
   name: 'demo',
   usage: 'demo [--out DIR] [--epochs E --keep-from K] [--json]',
-  summary: 'seed 002 headless: train SmallCNN on MNIST, average its checkpoints, write report.html',
+  summary: 'the checkpoint-averaging experiment, headless: train SmallCNN on MNIST, average its last checkpoints, write report.html',
   help: `
-Trains seed 002's SmallCNN on mnist:train (8,000 digits; SGD, momentum 0.9, lr 0.05, batch 128), keeps a
+Trains SmallCNN on mnist:train (8,000 digits; SGD, momentum 0.9, lr 0.05, batch 128), keeps a
 checkpoint every epoch from epoch K, averages the kept checkpoints with the merge engine, evaluates each
-checkpoint and the average on mnist:test (2,000 digits) and writes a report with the seed-002 chart.
+checkpoint and the average on mnist:test (2,000 digits) and writes a report with the chart of each checkpoint's accuracy against the average's.
 Options:
   --out DIR          where the runs go (DIR/runs/…); default: the workspace (${defaultWorkspace()})
   --epochs E         epochs to train (default ${DEMO_DEFAULTS.epochs})

@@ -15,10 +15,11 @@ export const runsCommand: CliCommand = {
     const runs = await listRuns(workspace, positionals.join(' '));
     if (values.json) { console.log(JSON.stringify(runs, null, 2)); return 0; }
     if (!runs.length) { console.log(positionals.length ? `no run matches "${positionals.join(' ')}" in ${workspace}` : `no runs in ${workspace}`); return 0; }
+    const width = Math.min(48, Math.max(4, ...runs.map((r) => r.name.length)));
     for (const r of runs) {
       const acc = r.accuracy === undefined ? '' : ` ${(100 * r.accuracy).toFixed(2)} %`;
       const time = r.seconds !== undefined ? ` ${r.seconds.toFixed(1)} s` : '';
-      console.log(`${(r.startedAt ?? '').slice(0, 19).replace('T', ' ').padEnd(19)}  ${r.kind.padEnd(6)} ${r.status.padEnd(11)} ${r.title}${acc}${time}\n    ${r.dir}`);
+      console.log(`${r.name.padEnd(width)}  ${r.kind.padEnd(6)} ${r.status.padEnd(11)} ${r.title}${acc}${time}\n    ${r.dir}`);
       if (r.error && r.status !== 'succeeded' && r.status !== 'completed') console.log(`    ${r.error.split('\n')[0]}`);
     }
     return 0;

@@ -46,7 +46,7 @@ export async function runDemo(o: DemoOptions, ctx: JobContext = silentContext())
   if (!(Number.isInteger(epochs) && epochs >= 2)) throw new Error(`--epochs must be an integer ≥ 2 (two checkpoints to average), got ${epochs}`);
   if (!(Number.isInteger(keepFrom) && keepFrom >= 1 && keepFrom < epochs)) throw new Error(`--keep-from must be an epoch from 1 to ${epochs - 1}, so that at least two checkpoints are kept; got ${keepFrom}`);
   const trainDir = path.join(o.workspace, 'runs', `${stamp()}-demo-train-smallcnn`);
-  ctx.log(`training seed 002's SmallCNN on mnist:train for ${epochs} epochs, keeping checkpoints from epoch ${keepFrom} (${trainDir})`);
+  ctx.log(`training SmallCNN on mnist:train for ${epochs} epochs, keeping checkpoints from epoch ${keepFrom} (${trainDir})`);
   const trained = await trainModel({
     arch: 'smallcnn', dataset: 'mnist:train', epochs, batchSize: 128, optimizer: 'sgd', lr: 0.05, momentum: 0.9,
     seed: o.seed ?? DEMO_DEFAULTS.seed, keepFrom, outDir: trainDir, ...(o.threads ? { threads: o.threads } : {}),
@@ -61,7 +61,7 @@ export async function runDemo(o: DemoOptions, ctx: JobContext = silentContext())
   ctx.log(`evaluating the ${trained.checkpoints.length} checkpoints and their average on mnist:test`);
   const comparison = await runComparison({
     models: [...trained.checkpoints.map((p) => ({ path: p })), { path: averaged, label: 'averaged' }],
-    dataset: 'mnist:test', title: `Seed 002: averaging SmallCNN checkpoints ${keepFrom}–${epochs} on MNIST`,
+    dataset: 'mnist:test', title: `Averaging SmallCNN checkpoints ${keepFrom}–${epochs} on MNIST`,
     ...(o.threads ? { threads: o.threads } : {}),
   }, ctx, { workspace: o.workspace, slug: 'demo' });
   const ckpt = comparison.rows.filter((r) => r.kind === 'model').map((r) => r.accuracy);

@@ -19,10 +19,10 @@ const check = (mode: string, pidFile = path.join(tmp, `${mode}.pid`)) =>
     [`node ${JSON.stringify(FAKE)} ${mode} ${JSON.stringify(pidFile)}`], { cwd: tmp, env: process.env, logDir: tmp });
 
 describe('README commands', () => {
-  it('reads the first command of the README\'s first shell block, without its comment', () => {
+  it('reads the README\'s first shell block without comments; the checks pick its demo (first) and serve commands', () => {
     const commands = readmeCommands(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
-    expect(commands[0]).toBe('npm ci && npm run serve');
-    expect(CHECKS[0].pick(commands)).toBe('npm ci && npm run serve');
+    expect(commands[0]).toBe('npm ci && npm run demo');
+    expect(CHECKS.map((c) => [c.pick(commands), c.expect])).toEqual([['npm ci && npm run demo', 'reports'], ['npm ci && npm run serve', 'serves']]);
     expect(readmeCommands('text\n```bash\n$ make all   # build\n# note\nmake test\n```\n```sh\nlater\n```')).toEqual(['make all', 'make test']);
   });
 
@@ -69,5 +69,18 @@ describe('README commands', () => {
   it('fails when the README lacks the command a check asks for', async () => {
     const r = await runCheck({ name: 'demo', pick: (c: string[]) => c.find((x) => x.includes('demo')), expect: 'serves' }, ['npm test'], { cwd: tmp, env: process.env, logDir: tmp });
     expect(r).toMatchObject({ status: 'failed', detail: 'the README has no such command' });
+  });
+
+  it('passes a demo that ends with its report (a real file holding a chart), fails one whose report is missing or chartless', async () => {
+    const demo = (name: string, script: string) => runCheck({ name, pick: (c: string[]) => c[0], expect: 'reports', timeoutS: 20, stopGraceS: 2 },
+      [`node -e ${JSON.stringify(script)}`], { cwd: tmp, env: process.env, logDir: tmp });
+    const good = path.join(tmp, 'good.html'), bare = path.join(tmp, 'bare.html');
+    fs.writeFileSync(good, '<html><body><svg viewBox="0 0 1 1"></svg></body></html>');
+    fs.writeFileSync(bare, '<html><body>no chart</body></html>');
+    expect(await demo('ok', `console.log('checkpoint accuracy …'); console.log(${JSON.stringify(`report: ${good}`)})`)).toMatchObject({ status: 'passed' });
+    expect((await demo('missing', `console.log(${JSON.stringify(`report: ${path.join(tmp, 'nope.html')}`)})`)).detail).toMatch(/does not exist/);
+    expect((await demo('chartless', `console.log(${JSON.stringify(`report: ${bare}`)})`)).detail).toMatch(/no chart/);
+    expect((await demo('no line', 'console.log("done")')).detail).toMatch(/last line is not "report: PATH.html"/);
+    expect((await demo('crash', 'process.exit(3)')).detail).toMatch(/exited with code 3/);
   });
 });

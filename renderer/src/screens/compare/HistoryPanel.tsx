@@ -115,7 +115,7 @@ export function HistoryPanel({ onCompare }: { onCompare: () => void }) {
         <div className={`${card} text-slate-600`} data-testid="history-empty">
           {query.trim() ? <>No run matches “{query}”.</> : <>
             <p>No runs yet in <code>{env?.workspace ?? 'the workspace'}</code>. Train a model, run a merge or a comparison and it appears here.</p>
-            <p className="mt-2">Or run the demo: seed 002's SmallCNN trained on MNIST for six epochs, its last three checkpoints averaged and compared (a few minutes).</p>
+            <p className="mt-2">Or run the demo: SmallCNN trained on MNIST for six epochs, its last three checkpoints averaged and compared (a few minutes).</p>
             <button type="button" className={`${primary} mt-2`} disabled={demoState?.status === 'running' || demoState?.status === 'queued'} onClick={() => void demo()}>Run the demo</button>
             {demoState && <p className="mt-2 text-sm">{demoState.title}: {demoState.status} {demoState.message ?? ''}</p>}
           </>}
