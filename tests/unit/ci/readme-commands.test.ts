@@ -22,7 +22,7 @@ describe('README commands', () => {
   it('reads the README\'s first shell block without comments; the checks pick its demo (first) and serve commands', () => {
     const commands = readmeCommands(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
     expect(commands[0]).toBe('npm ci && npm run demo');
-    expect(CHECKS.map((c) => [c.pick(commands), c.expect])).toEqual([['npm ci && npm run demo', 'reports'], ['npm ci && npm run serve', 'serves']]);
+    expect(CHECKS.map((c: { pick(x: string[]): string; expect: string }) => [c.pick(commands), c.expect])).toEqual([['npm ci && npm run demo', 'reports'], ['npm ci && npm run serve', 'serves']]);
     expect(readmeCommands('text\n```bash\n$ make all   # build\n# note\nmake test\n```\n```sh\nlater\n```')).toEqual(['make all', 'make test']);
   });
 
