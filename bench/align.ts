@@ -1,7 +1,8 @@
 // bench/align: the LAP solver at n = 512 and 2048 and weight matching of two MNIST MLPs (784-512-512-512-10),
 // each against scipy (linear_sum_assignment; the numpy + scipy reference of scripts/fixtures/make_align_fixtures.py)
-// measured in the same run with Debian's python3-scipy when present; beside them the LAP candidate we did not keep
-// (bench/lap-jv.ts) and the matrix product on onnxruntime against the typed-array loop. Medians of 3 rounds.
+// measured in the same run with Debian's python3-scipy when present; beside them npm `munkres` (the fastest npm
+// solver, which the engine used before its own) and the matrix product on onnxruntime against the typed-array loop.
+// Medians of 3 rounds, after one untimed call of each JavaScript solver (the JIT's warm-up).
 // Run: npx tsx bench/align.ts
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { derivePermutationSpec, linearAssignment, Products, weightMatching, xyTL
 import { silentContext } from '../main/engine/jobs/context';
 import { loadNet, Rng } from '../main/engine/models';
 import { trainModel } from '../main/engine/train';
-import { linearAssignment as jvCandidate } from './lap-jv';
+import { munkres } from 'munkres';
 
 const PYTHON = '/usr/bin/python3';
 const ROUNDS = 3;
@@ -47,10 +48,13 @@ async function main() {
     for (let i = 0; i < n; i++) m[i * n + p[i]] += 3;
     const file = path.join(dir, `lap-${n}.f64`);
     writeFileSync(file, Buffer.from(m.buffer));
+    linearAssignment(m, n); // one untimed call each: the JIT's warm-up is not the solver's cost
     const ours = median(Array.from({ length: ROUNDS }, () => time(() => linearAssignment(m, n))));
-    const jv = median(Array.from({ length: ROUNDS }, () => time(() => jvCandidate(m, n))));
+    const rows = Array.from({ length: n }, (_, i) => Float64Array.from(m.subarray(i * n, (i + 1) * n), (x) => -x));
+    munkres(rows);
+    const mk = median(Array.from({ length: ROUNDS }, () => time(() => munkres(rows))));
     const sp = scipyLap(file, n);
-    console.log(`LAP n=${n}: munkres (ours) ${ms(ours)} = ${ratio(ours, sp)}; own JV candidate ${ms(jv)} = ${ratio(jv, sp)}; scipy ${sp ? ms(sp) : '—'}`);
+    console.log(`LAP n=${n}: ours ${ms(ours)} = ${ratio(ours, sp)}; npm munkres ${ms(mk)} = ${ratio(mk, sp)}; scipy ${sp ? ms(sp) : '—'}`);
   }
 
   const products = await Products.create();
@@ -71,28 +75,41 @@ async function main() {
   }
   const [a, b] = [await loadNet(files[0]), await loadNet(files[1])];
   const spec = await derivePermutationSpec(a);
-  const runs: { s: number; iterations: number }[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const t = performance.now();
-    const r = await weightMatching(spec, a.state, b.state, { seed: i });
-    runs.push({ s: (performance.now() - t) / 1000, iterations: r.iterations });
-  }
-  let ref: { seconds: number; iterations: number } | undefined;
+  // The reference runs first: ours then visits the groups in the reference's order (numpy's RNG, not ours), so
+  // both do the same rounds and the figures compare the same work; the permutations found are compared too.
+  type Ref = { seconds: number; iterations: number; orders: string[][]; perms: Record<string, number[]> };
+  const refs: Ref[] = [];
   if (hasScipy && spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) {
-    const secs: number[] = [];
-    let iters = 0;
     for (let i = 0; i < ROUNDS; i++) {
       const out = path.join(dir, `ref-${i}.json`);
       const r = spawnSync(PYTHON, [path.join(__dirname, '../scripts/fixtures/make_align_fixtures.py'), 'match', files[0], files[1], '--hidden', '512,512,512', '--out', out, '--seed', String(i)], { encoding: 'utf8' });
-      if (r.status !== 0) break;
-      const j = JSON.parse(readFileSync(out, 'utf8')) as { seconds: number; iterations: number };
-      secs.push(j.seconds); iters += j.iterations;
+      if (r.status !== 0) { refs.length = 0; break; }
+      refs.push(JSON.parse(readFileSync(out, 'utf8')) as Ref);
     }
-    if (secs.length === ROUNDS) ref = { seconds: median(secs), iterations: iters / ROUNDS };
+  }
+  await weightMatching(spec, a.state, b.state, { seed: 99 }); // untimed: the JIT's warm-up
+  const runs: { s: number; iterations: number; agree?: number }[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const ref = refs[i];
+    const t = performance.now();
+    const r = await weightMatching(spec, a.state, b.state, ref ? { order: (it, names) => ref.orders[it] ?? names } : { seed: i });
+    const s = (performance.now() - t) / 1000;
+    let agree: number | undefined;
+    if (ref) {
+      let same = 0, all = 0;
+      for (const [g, p] of Object.entries(ref.perms)) { all += p.length; p.forEach((c, k) => { if (r.perms[g]?.[k] === c) same++; }); }
+      agree = same / all;
+    }
+    runs.push({ s, iterations: r.iterations, agree });
   }
   const ours = median(runs.map((r) => r.s));
-  const perRound = ours / (runs.reduce((k, r) => k + r.iterations, 0) / ROUNDS);
-  console.log(`weight matching, MLP 784-512-512-512-10: ours ${ours.toFixed(2)} s (${(runs.reduce((k, r) => k + r.iterations, 0) / ROUNDS).toFixed(1)} rounds, ${ms(perRound)} a round)${ref ? `; numpy + scipy ${ref.seconds.toFixed(2)} s (${ref.iterations.toFixed(1)} rounds, ${ms(ref.seconds / ref.iterations)} a round) = ${(ours / ref.seconds).toFixed(2)}× scipy, ${(perRound / (ref.seconds / ref.iterations)).toFixed(2)}× a round` : ' (no numpy + scipy reference)'}`);
+  const rounds = runs.reduce((k, r) => k + r.iterations, 0) / ROUNDS;
+  const line = `weight matching, MLP 784-512-512-512-10: ours ${ours.toFixed(2)} s (${rounds.toFixed(1)} rounds, ${ms(ours / rounds)} a round)`;
+  if (refs.length === ROUNDS) {
+    const refS = median(refs.map((r) => r.seconds)), refRounds = refs.reduce((k, r) => k + r.iterations, 0) / ROUNDS;
+    const agree = Math.min(...runs.map((r) => r.agree ?? 0));
+    console.log(`${line}; numpy + scipy ${refS.toFixed(2)} s (${refRounds.toFixed(1)} rounds, ${ms(refS / refRounds)} a round) = ${(ours / refS).toFixed(2)}× scipy, ${((ours / rounds) / (refS / refRounds)).toFixed(2)}× a round; same permutations as the reference: ${(100 * agree).toFixed(1)} % of units`);
+  } else console.log(`${line} (no numpy + scipy reference)`);
 }
 
 main().catch((e) => { console.error(e); process.exitCode = 1; });

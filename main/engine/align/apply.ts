@@ -11,14 +11,15 @@ export function identityPermutations(spec: PermutationSpec): Permutations {
   return Object.fromEntries(spec.groups.map((g) => [g.name, Int32Array.from({ length: g.size }, (_, i) => i)]));
 }
 
-/** `data` (row-major, `shape`) reordered along `axis`, whose entries come in `block`s per unit: out[…, c·b + k, …] = in[…, perm[c]·b + k, …]. */
-export function takeAlongAxis(data: Float32Array, shape: number[], axis: number, block: number, perm: ArrayLike<number>): Float32Array {
+/** `data` (row-major, `shape`) reordered along `axis`, whose entries come in `block`s per unit: out[…, c·b + k, …] = in[…, perm[c]·b + k, …]; written into `into` when given. */
+export function takeAlongAxis(data: Float32Array, shape: number[], axis: number, block: number, perm: ArrayLike<number>, into?: Float32Array): Float32Array {
   const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const n = perm.length;
   if (shape[axis] !== n * block) throw new Error(`axis ${axis} of a [${shape.join(', ')}] tensor has ${shape[axis]} entries, not ${n} units × ${block}`);
   const run = block * inner, slab = n * run;
-  const out = new Float32Array(data.length);
+  if (into && (into === data || into.length !== data.length)) throw new Error('takeAlongAxis: the output must be another array of the same length');
+  const out = into ?? new Float32Array(data.length);
   for (let o = 0; o < outer; o++) {
     const base = o * slab;
     for (let c = 0; c < n; c++) {

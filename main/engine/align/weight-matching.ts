@@ -7,8 +7,8 @@
 import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
 import { Rng } from '../models/rng';
 import type { StateDict } from '../models/types';
-import { axesByTensor, identityPermutations, permutedTensor, unitsMoved, type Permutations } from './apply';
-import { assignmentValue, linearAssignment } from './lap';
+import { axesByTensor, identityPermutations, permutedTensor, takeAlongAxis, unitsMoved, type Permutations } from './apply';
+import { assignmentValue, LapSession } from './lap';
 import { Products } from './products';
 import type { AxisRef, PermGroup, PermutationSpec } from './spec';
 
@@ -43,29 +43,42 @@ export interface MatchResult {
 
 /** Rows of `data` grouped by the units of one axis: n rows, each every entry of one unit (a fixed order). */
 export function unitRows(data: Float32Array, shape: number[], axis: number, block: number, n: number): { rows: Float32Array; width: number } {
-  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
-  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const run = block * inner, width = outer * run;
+  const width = unitWidth(shape, axis, n);
   const rows = new Float32Array(n * width);
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < n; c++) {
-      const from = (o * n + c) * run, to = c * width + o * run;
-      if (run < 32) for (let k = 0; k < run; k++) rows[to + k] = data[from + k];
-      else rows.set(data.subarray(from, from + run), to);
-    }
-  }
+  writeUnitRows(data, shape, axis, block, n, rows, width, 0);
   return { rows, width };
 }
 
-/** Concatenates per-axis row blocks into one n × Σwidth matrix. */
-function concatRows(parts: { rows: Float32Array; width: number }[], n: number): { m: Float32Array; width: number } {
-  const width = parts.reduce((a, p) => a + p.width, 0);
-  const m = new Float32Array(n * width);
-  let off = 0;
-  for (const p of parts) {
-    for (let c = 0; c < n; c++) m.set(p.rows.subarray(c * p.width, (c + 1) * p.width), c * width + off);
-    off += p.width;
+/** Entries per unit of `axis` (n units). */
+function unitWidth(shape: number[], axis: number, n: number): number {
+  return shape.reduce((a, b) => a * b, 1) / n;
+}
+
+/** unitRows written into columns [offset, offset + width) of `out`, an n-row matrix `stride` wide. */
+function writeUnitRows(data: Float32Array, shape: number[], axis: number, block: number, n: number, out: Float32Array, stride: number, offset: number): void {
+  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const run = block * inner;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < n; c++) {
+      const from = (o * n + c) * run, to = c * stride + offset + o * run;
+      if (run < 32) for (let k = 0; k < run; k++) out[to + k] = data[from + k];
+      else out.set(data.subarray(from, from + run), to);
+    }
   }
+}
+
+/** One group's unit rows over all its axes: an n × Σwidth matrix, written into `out` when given. */
+function groupRows(g: PermGroup, shapeOf: (ax: AxisRef) => number[], tensorOf: (ax: AxisRef) => { data: Float32Array; shape: number[] }, out?: Float32Array): { m: Float32Array; width: number } {
+  const widths = g.axes.map((ax) => unitWidth(shapeOf(ax), ax.axis, g.size));
+  const width = widths.reduce((a, b) => a + b, 0);
+  const m = out ?? new Float32Array(g.size * width);
+  let off = 0;
+  g.axes.forEach((ax, k) => {
+    const t = tensorOf(ax);
+    writeUnitRows(t.data, t.shape, ax.axis, ax.block, g.size, m, width, off);
+    off += widths[k];
+  });
   return { m, width };
 }
 
@@ -73,6 +86,12 @@ function floatOf(state: StateDict, name: string, which: string): { data: Float32
   const t = state.get(name);
   if (!t || t.data instanceof BigInt64Array) throw new Error(`model ${which} has no float tensor "${name}"`);
   return { data: t.data, shape: t.shape };
+}
+
+function squaredDistance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) { const d = a[i] - b[i]; s += d * d; }
+  return s;
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -92,14 +111,34 @@ export async function weightMatching(spec: PermutationSpec, a: StateDict, b: Sta
   // A's side of every group never changes: its unit rows are built once.
   const fixedA = new Map<string, Float32Array>();
   for (const g of spec.groups) {
-    fixedA.set(g.name, concatRows(g.axes.map((ax) => { const t = floatOf(a, ax.tensor, 'A'); return unitRows(t.data, t.shape, ax.axis, ax.block, g.size); }), g.size).m);
+    fixedA.set(g.name, groupRows(g, (ax) => floatOf(a, ax.tensor, 'A').shape, (ax) => floatOf(a, ax.tensor, 'A')).m);
   }
-  const bRows = (g: PermGroup): { m: Float32Array; width: number } => concatRows(g.axes.map((ax: AxisRef) => {
+  // B's side is rebuilt every step, into buffers kept for the whole run: fresh large arrays each step cost more
+  // (the memory is zeroed and faulted in again) than the copying itself.
+  const rowsOfB = new Map<string, Float32Array>();
+  const scratch = new Map<string, [Float32Array, Float32Array]>();
+  const permutedB = (ax: AxisRef, g: PermGroup): { data: Float32Array; shape: number[] } => {
     const t = floatOf(b, ax.tensor, 'B');
-    const permuted = permutedTensor(t.data, t.shape, byTensor.get(ax.tensor)!, perms, { group: g.name, axis: ax.axis });
-    return unitRows(permuted, t.shape, ax.axis, ax.block, g.size);
-  }), g.size);
+    let pair = scratch.get(ax.tensor);
+    if (!pair) { pair = [new Float32Array(t.data.length), new Float32Array(t.data.length)]; scratch.set(ax.tensor, pair); }
+    let data = t.data, k = 0;
+    for (const { ref, group } of byTensor.get(ax.tensor)!) {
+      if (group.name === g.name && ref.axis === ax.axis) continue; // the axis this step solves for
+      const p = perms[group.name];
+      if (!p) continue;
+      data = takeAlongAxis(data, t.shape, ref.axis, ref.block, p, pair[k]);
+      k = 1 - k;
+    }
+    return { data, shape: t.shape };
+  };
+  const bRows = (g: PermGroup): { m: Float32Array; width: number } => {
+    const r = groupRows(g, (ax) => floatOf(b, ax.tensor, 'B').shape, (ax) => permutedB(ax, g), rowsOfB.get(g.name));
+    rowsOfB.set(g.name, r.m);
+    return r;
+  };
 
+  // One solver session per group: each round's problem starts from the group's last solution (lap.ts).
+  const sessions = new Map(spec.groups.map((g) => [g.name, new LapSession(g.size)]));
   const products = await Products.create(o.threads);
   const trace: MatchResult['trace'] = [];
   let iterations = 0;
@@ -114,7 +153,7 @@ export async function weightMatching(spec: PermutationSpec, a: StateDict, b: Sta
         if (!g) throw new Error(`weight matching: the order names an unknown group "${name}"`);
         const { m: rowsB, width } = bRows(g);
         const s = await products.xyT(fixedA.get(name)!, rowsB, g.size, g.size, width);
-        const { col } = linearAssignment(s, g.size);
+        const { col } = sessions.get(name)!.solve(s);
         const oldL = assignmentValue(s, g.size, perms[name]);
         const newL = assignmentValue(s, g.size, col);
         trace.push({ iteration: it, group: name, gain: newL - oldL });
@@ -150,7 +189,8 @@ export function summarize(spec: PermutationSpec, a: StateDict, b: StateDict, per
   let before = 0, after = 0;
   for (const name of byTensor.keys()) {
     const ta = floatOf(a, name, 'A').data, tb = floatOf(b, name, 'B').data, tp = pb(name);
-    for (let i = 0; i < ta.length; i++) { before += (ta[i] - tb[i]) ** 2; after += (ta[i] - tp[i]) ** 2; }
+    before += squaredDistance(ta, tb);
+    after += squaredDistance(ta, tp);
   }
   return { groups, distance: { before, after } };
 }
