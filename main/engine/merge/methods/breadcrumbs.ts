@@ -1,8 +1,7 @@
 // Model breadcrumbs: drop both the largest outliers and the small noise of each task vector, then sum.
 import { z } from 'zod';
 import { breadcrumbsTrim } from '../kernels/sparsify';
-import { mergeTaskVectors } from '../kernels/task-vectors';
-import { lambdaParam, normalizeParam } from './task-params';
+import { lambdaParam, normalizeParam, taskVectorMethod } from './task-params';
 import { numberParam, type MergeMethod } from './types';
 
 export const breadcrumbsParams = (normalize: boolean, consensus: boolean) => z.object({
@@ -14,18 +13,13 @@ export const breadcrumbsParams = (normalize: boolean, consensus: boolean) => z.o
 
 const params = breadcrumbsParams(false, false);
 
-export const breadcrumbs: MergeMethod<z.infer<typeof params>> = {
+export const breadcrumbs: MergeMethod<z.infer<typeof params>> = taskVectorMethod({
   id: 'breadcrumbs',
   label: 'Model breadcrumbs',
   formula: 'δ̂ᵢ = δᵢ with the top int(gamma·n) dropped and int(density·n) kept below them (by |δ|); θ = θ_b + λ·Σwᵢδ̂ᵢ  (÷Σwᵢ when normalize)',
   whenToUse: 'Use it when a few huge task-vector entries dominate a merge and small ones are mostly noise.',
   params,
   perModel: ['density', 'gamma'],
-  needsBase: true,
-  minModels: 1,
-  normalizesWeights: false,
-  usesWeights: true,
-  kernel(input) {
-    return mergeTaskVectors(input, { consensus: false, sparsify: (d, p, _m, note) => breadcrumbsTrim(d, p.density, p.gamma, note) });
-  },
-};
+  consensus: false,
+  sparsifier: () => (d, p, _m, note) => breadcrumbsTrim(d, p.density, p.gamma, note),
+});

@@ -2,8 +2,7 @@
 import { z } from 'zod';
 import { mulberry32 } from '../kernels/random';
 import { dellaDrop, dellaRangeError } from '../kernels/sparsify';
-import { mergeTaskVectors } from '../kernels/task-vectors';
-import { lambdaParam, normalizeParam, rescaleParam } from './task-params';
+import { lambdaParam, normalizeParam, rescaleParam, taskVectorMethod } from './task-params';
 import { numberParam, seedParam, type MergeMethod } from './types';
 
 export const dellaParams = (normalize: boolean, consensus: boolean) => z.object({
@@ -20,19 +19,13 @@ export const dellaParams = (normalize: boolean, consensus: boolean) => z.object(
 
 const params = dellaParams(true, true);
 
-export const della: MergeMethod<z.infer<typeof params>> = {
+export const della: MergeMethod<z.infer<typeof params>> = taskVectorMethod({
   id: 'della',
   label: 'DELLA',
   formula: 'pᵣ = density − ε + 2ε·r/(n−1) for magnitude rank r within its row; δ̃ᵢ = δᵢ·mᵢ·‖δᵢ‖₁/‖δᵢ·mᵢ‖₁, mᵢ ~ Bernoulli(pᵣ) (rescale: inverse uses 1/pᵣ); TIES election; θ = θ_b + λ·δ̄',
   whenToUse: 'Use it like DARE when you want large task-vector entries to survive the random drop more often than small ones.',
   params,
   perModel: ['density', 'epsilon'],
-  needsBase: true,
-  minModels: 1,
-  normalizesWeights: false,
-  usesWeights: true,
-  kernel(input) {
-    const rand = mulberry32(input.seed);
-    return mergeTaskVectors(input, { consensus: true, sparsify: (d, p, _m, note) => dellaDrop(d, input.shape, p.density, p.epsilon, p.rescale, rand, note) });
-  },
-};
+  consensus: true,
+  sparsifier: (input) => { const rand = mulberry32(input.seed); return (d, p, _m, note) => dellaDrop(d, input.shape, p.density, p.epsilon, p.rescale, rand, note); },
+});

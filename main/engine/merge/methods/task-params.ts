@@ -1,6 +1,7 @@
 // Parameters the task-vector methods share, with mergekit's names and, per method, mergekit's defaults.
 import { RESCALES } from '../kernels/sparsify';
-import { booleanParam, choiceParam, numberParam } from './types';
+import { mergeTaskVectors, type TaskVectorParams, type TaskVectorSteps } from '../kernels/task-vectors';
+import { booleanParam, choiceParam, numberParam, type KernelInput, type MergeMethod, type Params } from './types';
 
 export const lambdaParam = (what = 'merged') => numberParam(0, 2, 1, 0.05, `λ: scale of the ${what} task vector.`);
 
@@ -12,3 +13,23 @@ export const normalizeParam = (def: boolean, consensus: boolean) => booleanParam
 /** mergekit's `rescale` (true = l1), and the papers' 1/p as `inverse`. */
 export const rescaleParam = () => choiceParam(RESCALES, 'l1',
   'How kept entries are scaled back up: l1 = one scalar per tensor, ‖δ‖₁/‖kept δ‖₁ (mergekit); inverse = each by 1/p (the paper); none.');
+
+/**
+ * A method that sparsifies each task vector and then sums them (consensus false) or runs the TIES sign election
+ * (true): what TIES, DARE, DELLA and breadcrumbs share; each method file gives its names, formula and sparsifier.
+ * `sparsifier` is called once per tensor (a seeded method makes its random stream there).
+ */
+export function taskVectorMethod<P extends TaskVectorParams & Params>(def: Pick<MergeMethod<P>, 'id' | 'label' | 'formula' | 'whenToUse' | 'params' | 'perModel'> & {
+  consensus: boolean;
+  sparsifier: (input: KernelInput<P>) => NonNullable<TaskVectorSteps<P>['sparsify']>;
+}): MergeMethod<P> {
+  const { consensus, sparsifier, ...names } = def;
+  return {
+    ...names,
+    needsBase: true,
+    minModels: 1,
+    normalizesWeights: false,
+    usesWeights: true,
+    kernel: (input) => mergeTaskVectors(input, { consensus, sparsify: sparsifier(input) }),
+  };
+}

@@ -1,8 +1,7 @@
 // TIES: trim each task vector to its largest entries, elect a sign per entry, average those that agree.
 import { z } from 'zod';
 import { trimToDensity } from '../kernels/sparsify';
-import { mergeTaskVectors } from '../kernels/task-vectors';
-import { lambdaParam, normalizeParam } from './task-params';
+import { lambdaParam, normalizeParam, taskVectorMethod } from './task-params';
 import { numberParam, type MergeMethod } from './types';
 
 const params = z.object({
@@ -11,18 +10,13 @@ const params = z.object({
   normalize: normalizeParam(true, true),
 }).strict();
 
-export const ties: MergeMethod<z.infer<typeof params>> = {
+export const ties: MergeMethod<z.infer<typeof params>> = taskVectorMethod({
   id: 'ties',
   label: 'TIES',
   formula: 'δ̂ᵢ = top int(density·n) of δᵢ; s = sign(Σwᵢδ̂ᵢ) (+ at 0); θ = θ_b + λ·Σ_{sign wᵢδ̂ᵢ = s} wᵢδ̂ᵢ / Σ_{sign wᵢδ̂ᵢ = s} wᵢ  (no division when normalize is false)',
   whenToUse: 'Use it when fine-tunes of one base interfere with each other, so plain task arithmetic cancels their gains.',
   params,
   perModel: ['density'],
-  needsBase: true,
-  minModels: 1,
-  normalizesWeights: false,
-  usesWeights: true,
-  kernel(input) {
-    return mergeTaskVectors(input, { consensus: true, sparsify: (d, p, _m, note) => trimToDensity(d, p.density, note) });
-  },
-};
+  consensus: true,
+  sparsifier: () => (d, p, _m, note) => trimToDensity(d, p.density, note),
+});
