@@ -91,7 +91,11 @@ const EXPECT = {
     return `served ${new URL(url).origin} (200 with the token, 401 without)`;
   },
   async 'exits-0'(run, timeoutS) {
-    const e = await Promise.race([run.exited, sleep(timeoutS * 1000).then(() => null)]);
+    // the time limit's timer is cleared once the command exits: a pending timer would keep this script alive
+    let timer;
+    const limit = new Promise((r) => { timer = setTimeout(() => r(null), timeoutS * 1000); });
+    const e = await Promise.race([run.exited, limit]);
+    clearTimeout(timer);
     if (!e) throw new Error(`still running after ${timeoutS} s`);
     if (e.code !== 0) throw new Error(`exited with code ${e.code}${e.signal ? ` (signal ${e.signal})` : ''}`);
     return 'exited 0';

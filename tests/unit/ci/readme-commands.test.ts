@@ -1,5 +1,6 @@
 // The CI check that runs the README's own commands: it reads the README's real first command, and it
 // tells a working server from a crash, a wrong page and a process that will not stop, stopping the whole group.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,4 +84,16 @@ describe('README commands', () => {
     expect((await demo('no line', 'console.log("done")')).detail).toMatch(/last line is not "report: PATH.html"/);
     expect((await demo('crash', 'process.exit(3)')).detail).toMatch(/exited with code 3/);
   });
+
+  it('leaves nothing pending once a check is done: a script running a quick check with a 25-minute limit exits', () => {
+    // CI once idled 25 minutes here: the demo's time-limit timer outlived the demo and kept the script alive.
+    const script = `import { runCheck } from ${JSON.stringify(path.join(ROOT, 'scripts/readme-commands.mjs'))};
+const r = await runCheck({ name: 'quick', pick: (c) => c[0], expect: 'exits-0', timeoutS: 1500, stopGraceS: 2 }, ['true'], { cwd: ${JSON.stringify(tmp)}, env: process.env, logDir: ${JSON.stringify(tmp)} });
+console.log(r.status);`;
+    const file = path.join(tmp, 'quick-check.mjs');
+    fs.writeFileSync(file, script);
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal, 'killed after 60 s: something kept the script alive').toBeNull();
+    expect(r.stdout.trim()).toBe('passed');
+  }, 90_000);
 });
