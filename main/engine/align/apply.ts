@@ -39,14 +39,19 @@ export function axesByTensor(spec: PermutationSpec): Map<string, { ref: AxisRef;
   return m;
 }
 
-/** One tensor with every permutation applied, except on axis `except` (weight matching leaves the axis it solves for). */
-export function permutedTensor(data: Float32Array, shape: number[], axes: { ref: AxisRef; group: PermGroup }[], perms: Permutations, except?: { group: string; axis: number }): Float32Array {
-  let out = data;
+/**
+ * One tensor with every permutation applied, except on axis `except` (weight matching leaves the axis it solves
+ * for). With `scratch` (two arrays of the tensor's length) the steps alternate between them instead of allocating,
+ * so the result is one of them (or `data` itself when nothing moves).
+ */
+export function permutedTensor(data: Float32Array, shape: number[], axes: { ref: AxisRef; group: PermGroup }[], perms: Permutations, except?: { group: string; axis: number }, scratch?: [Float32Array, Float32Array]): Float32Array {
+  let out = data, k = 0;
   for (const { ref, group } of axes) {
     if (except && except.group === group.name && except.axis === ref.axis) continue;
     const p = perms[group.name];
     if (!p) continue;
-    out = takeAlongAxis(out, shape, ref.axis, ref.block, p);
+    out = takeAlongAxis(out, shape, ref.axis, ref.block, p, scratch?.[k]);
+    k = 1 - k;
   }
   return out;
 }

@@ -3,7 +3,7 @@
 export { derivePermutationSpec, type PermutationSpec, type PermGroup, type AxisRef, type ActivationPoint, type SpecIssue } from './spec';
 export { permuteState, identityPermutations, takeAlongAxis, unitsMoved, type Permutations } from './apply';
 export { linearAssignment, assignmentValue, LapSession, type Assignment, type LapOptions } from './lap';
-export { weightMatching, summarize, unitRows, type WeightMatchingOptions, type MatchResult, type GroupSummary } from './weight-matching';
+export { weightMatching, summarize, type WeightMatchingOptions, type MatchResult, type GroupSummary } from './weight-matching';
 export { activationMatching, ActivationDataError, type ActivationMatchingOptions } from './activation-matching';
 export { Products, xyTLoop } from './products';
 export { matchLayers, renamesOf, type LayerMatch, type LayerRow, type LayerStatus } from './layer-match';

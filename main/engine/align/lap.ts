@@ -7,9 +7,9 @@
 // run first on a sparse candidate graph — each row's k best entries — and then verified on the whole matrix.
 // Matching matrices put a row's optimum among its best few entries, so the Dijkstra searches touch k entries a
 // step instead of n. The verification pass is what keeps it exact: any row whose reduced cost is negative
-// somewhere has its dual lowered and its candidates chosen again under the current duals, and, if its entry stopped
-// being tight, is
-// freed and searched again; after a few such rounds the rest are searched densely, which is always exact.
+// somewhere has its dual lowered and its candidates chosen again under the current duals, and, if its entry
+// stopped being tight, is freed and searched again; after a few such rounds the rest are searched densely,
+// which is always exact.
 // The result is optimal to rounding (reduced costs are compared with a relative tolerance of 1e-12).
 // A session (`LapSession`) solves a sequence of matrices of one size, as weight matching does for each group
 // round after round: it starts each solve from the last one's column duals, candidates and assignment (rows
@@ -74,7 +74,8 @@ export class LapSession {
   private readonly touched: Int32Array;
   /** Rows whose dual rose since they were last verified (only they can hold a negative reduced cost). */
   private readonly dirty: Uint8Array;
-  private candidates: Int32Array;
+  /** Row i's candidate columns at [i·k, (i + 1)·k). */
+  private readonly candidates: Int32Array;
   private readonly scratchKeys: Float64Array;
   private readonly scratchCols: Int32Array;
   private readonly heap: MinHeap;
@@ -97,7 +98,7 @@ export class LapSession {
     this.visitedRows = new Int32Array(n);
     this.touched = new Int32Array(n);
     this.dirty = new Uint8Array(n).fill(1);
-    this.candidates = new Int32Array(0);
+    this.candidates = new Int32Array(n * this.k);
     this.scratchKeys = new Float64Array(this.k);
     this.scratchCols = new Int32Array(this.k);
     this.heap = new MinHeap(4 * n);
@@ -112,7 +113,7 @@ export class LapSession {
     if (this.solved) free = this.warmStart();
     else {
       this.col4row.fill(-1); this.row4col.fill(-1); this.u.fill(0); this.v.fill(0); this.dirty.fill(1);
-      this.candidates = bestPerRow(m, n, this.k, this.sign);
+      for (let i = 0; i < n; i++) this.reselect(i);
       free = Array.from({ length: n }, (_, i) => i);
     }
     this.solved = false; // until this solve completes
@@ -139,13 +140,7 @@ export class LapSession {
     row4col.fill(-1);
     for (let i = 0; i < n; i++) {
       const b = i * n;
-      let low = Infinity;
-      for (let j = 0; j < n; j++) {
-        const x = sign * m[b + j];
-        if (x - x !== 0) throw new RangeError(`linearAssignment: the matrix holds ${Number.isNaN(x) ? 'NaN' : 'an infinite entry'} (row ${i}, column ${j})`);
-        const r = x - v[j];
-        if (r < low) low = r;
-      }
+      const low = this.leastReducedCost(i);
       u[i] = low;
       this.dirty[i] = 0;
       const j = col4row[i], c = sign * m[b + j];
@@ -235,6 +230,20 @@ export class LapSession {
     }
   }
 
+  /** min_j sign·m[i, j] − v[j]; refuses NaN and ±∞ (a warm start reads each row here first). */
+  private leastReducedCost(i: number): number {
+    const { m, n, sign, v } = this;
+    const b = i * n;
+    let low = Infinity;
+    for (let j = 0; j < n; j++) {
+      const c = sign * m[b + j];
+      if (c - c !== 0) throw nonFinite(c, i, j);
+      const r = c - v[j];
+      if (r < low) low = r;
+    }
+    return low;
+  }
+
   /** Row i's candidates become its k least reduced costs under today's column duals. */
   private reselect(i: number): void {
     selectBest(this.m, i, this.n, this.k, this.sign, this.v, this.candidates, this.scratchKeys, this.scratchCols);
@@ -248,8 +257,7 @@ export class LapSession {
       if (!this.dirty[i]) continue;
       this.dirty[i] = 0;
       const b = i * n;
-      let low = Infinity;
-      for (let j = 0; j < n; j++) { const r = sign * m[b + j] - v[j]; if (r < low) low = r; }
+      const low = this.leastReducedCost(i);
       const violated = low < u[i] - TOLERANCE * (Math.abs(u[i]) + 1);
       if (!violated && col4row[i] >= 0) continue;
       this.reselect(i);
@@ -265,23 +273,20 @@ export class LapSession {
   }
 }
 
-/** The k columns of each row with the smallest sign·m (n×k, row-major); refuses NaN and ±∞ on the way. */
-function bestPerRow(m: ArrayLike<number>, n: number, k: number, sign: number): Int32Array {
-  const out = new Int32Array(n * k);
-  const hk = new Float64Array(k), hj = new Int32Array(k);
-  for (let i = 0; i < n; i++) selectBest(m, i, n, k, sign, undefined, out, hk, hj);
-  return out;
+/** NaN or ±∞ at row i, column j: refused, named. */
+function nonFinite(c: number, i: number, j: number): RangeError {
+  return new RangeError(`linearAssignment: the matrix holds ${Number.isNaN(c) ? 'NaN' : 'an infinite entry'} (row ${i}, column ${j})`);
 }
 
 /** Writes row i's k columns with the smallest sign·m[i, j] − v[j] to out[i·k …]; hk, hj are scratch of length k. */
-function selectBest(m: ArrayLike<number>, i: number, n: number, k: number, sign: number, v: Float64Array | undefined, out: Int32Array, hk: Float64Array, hj: Int32Array): void {
+function selectBest(m: ArrayLike<number>, i: number, n: number, k: number, sign: number, v: Float64Array, out: Int32Array, hk: Float64Array, hj: Int32Array): void {
   const b = i * n;
   // a max-heap of the k best so far: one comparison rejects most entries
   let size = 0;
   for (let j = 0; j < n; j++) {
     const c = sign * m[b + j];
-    if (c - c !== 0) throw new RangeError(`linearAssignment: the matrix holds ${Number.isNaN(c) ? 'NaN' : 'an infinite entry'} (row ${i}, column ${j})`);
-    const x = v ? c - v[j] : c;
+    if (c - c !== 0) throw nonFinite(c, i, j);
+    const x = c - v[j];
     if (size < k) {
       let p = size++;
       while (p > 0) { const q = (p - 1) >> 1; if (hk[q] >= x) break; hk[p] = hk[q]; hj[p] = hj[q]; p = q; }

@@ -7,7 +7,7 @@
 import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
 import { Rng } from '../models/rng';
 import type { StateDict } from '../models/types';
-import { axesByTensor, identityPermutations, permutedTensor, takeAlongAxis, unitsMoved, type Permutations } from './apply';
+import { axesByTensor, identityPermutations, permutedTensor, unitsMoved, type Permutations } from './apply';
 import { assignmentValue, LapSession } from './lap';
 import { Products } from './products';
 import type { AxisRef, PermGroup, PermutationSpec } from './spec';
@@ -41,20 +41,13 @@ export interface MatchResult {
   trace: { iteration: number; group: string; gain: number }[];
 }
 
-/** Rows of `data` grouped by the units of one axis: n rows, each every entry of one unit (a fixed order). */
-export function unitRows(data: Float32Array, shape: number[], axis: number, block: number, n: number): { rows: Float32Array; width: number } {
-  const width = unitWidth(shape, axis, n);
-  const rows = new Float32Array(n * width);
-  writeUnitRows(data, shape, axis, block, n, rows, width, 0);
-  return { rows, width };
-}
-
 /** Entries per unit of `axis` (n units). */
 function unitWidth(shape: number[], axis: number, n: number): number {
   return shape.reduce((a, b) => a * b, 1) / n;
 }
 
-/** unitRows written into columns [offset, offset + width) of `out`, an n-row matrix `stride` wide. */
+/** Rows of `data` grouped by the units of one axis (n rows, each every entry of one unit, in a fixed order),
+ *  written into columns [offset, offset + width) of `out`, an n-row matrix `stride` wide. */
 function writeUnitRows(data: Float32Array, shape: number[], axis: number, block: number, n: number, out: Float32Array, stride: number, offset: number): void {
   const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
@@ -121,15 +114,7 @@ export async function weightMatching(spec: PermutationSpec, a: StateDict, b: Sta
     const t = floatOf(b, ax.tensor, 'B');
     let pair = scratch.get(ax.tensor);
     if (!pair) { pair = [new Float32Array(t.data.length), new Float32Array(t.data.length)]; scratch.set(ax.tensor, pair); }
-    let data = t.data, k = 0;
-    for (const { ref, group } of byTensor.get(ax.tensor)!) {
-      if (group.name === g.name && ref.axis === ax.axis) continue; // the axis this step solves for
-      const p = perms[group.name];
-      if (!p) continue;
-      data = takeAlongAxis(data, t.shape, ref.axis, ref.block, p, pair[k]);
-      k = 1 - k;
-    }
-    return { data, shape: t.shape };
+    return { data: permutedTensor(t.data, t.shape, byTensor.get(ax.tensor)!, perms, { group: g.name, axis: ax.axis }, pair), shape: t.shape };
   };
   const bRows = (g: PermGroup): { m: Float32Array; width: number } => {
     const r = groupRows(g, (ax) => floatOf(b, ax.tensor, 'B').shape, (ax) => permutedB(ax, g), rowsOfB.get(g.name));
