@@ -9,7 +9,7 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         input: {
-          index: resolve(__dirname, 'main/index.ts'),
+          index: resolve(__dirname, 'main/desktop/index.ts'),
           host: resolve(__dirname, 'main/engine/host.ts'),
           cli: resolve(__dirname, 'main/cli.ts'),
         },

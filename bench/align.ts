@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { derivePermutationSpec, linearAssignment, Products, weightMatching, xyTLoop } from '../main/engine/align';
-import { silentContext } from '../main/engine/jobs/context';
+import { silentContext } from '../main/engine/job-context';
 import { loadNet, Rng } from '../main/engine/models';
 import { trainModel } from '../main/engine/train';
 import { munkres } from 'munkres';

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pytorchWriter } from '../main/engine/formats/pytorch';
-import { silentContext } from '../main/engine/jobs/context';
+import { silentContext } from '../main/engine/job-context';
 import { runMerge } from '../main/engine/merge/executor';
 import { parseRecipe } from '../main/engine/merge/recipe';
 

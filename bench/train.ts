@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadDataset } from '../main/engine/data';
-import { silentContext } from '../main/engine/jobs/context';
+import { silentContext } from '../main/engine/job-context';
 import * as ort from 'onnxruntime-node';
 import { trainModel } from '../main/engine/train';
 import { GraphBuilder } from '../main/engine/onnx/builder';

@@ -1,5 +1,5 @@
 // A JobContext for the terminal: a progress bar on stderr (plain lines when not a TTY), Ctrl-C cancels.
-import { CancelledError, type JobContext, type ProgressUpdate } from '../engine/jobs/context';
+import { CancelledError, type JobContext, type ProgressUpdate } from '../engine/job-context';
 import { CliError } from './common';
 
 export interface TerminalJob {

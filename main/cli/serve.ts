@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EngineClient } from '../engineClient';
-import { forkHost } from '../nodeHost';
-import { startServer, type RunningServer } from '../server';
+import { forkHost } from '../serve/node-host';
+import { startServer, type RunningServer } from '../serve/server';
 import { buildPaths, CliError, type CliCommand } from './common';
 
 /** What the browser's file browser may open; the README says the same words (a unit test compares them). */

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadDataset, type Dataset } from '../engine/data';
-import type { JobContext } from '../engine/jobs/context';
+import type { JobContext } from '../engine/job-context';
 import { getArchitecture, listArchitectures } from '../engine/models';
 import { trainModel, trainPair, TrainingDivergedError, type Coupling, type TrainOptions, type TrainResult } from '../engine/train';
 import type { LrSchedule } from '../engine/train/schedule';

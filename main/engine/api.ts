@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { CALL_NAMES as NAMES, type CallNameList } from './callNames';
 import { TrainPairRequestSchema, TrainRequestSchema } from './train/options-schema';
 import { AlignRequestSchema, CurveRequestSchema, LayerMatchRequestSchema } from './align/schema';
+import { Environment } from './environment-schema';
 import { CompareRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
+
+export { Environment };
 
 export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'align', 'curve', 'compare', 'soup', 'search', 'demo']);
 export type JobKind = z.infer<typeof JobKind>;
@@ -32,19 +35,6 @@ export const JobSummary = z.object({
 });
 export type JobSummary = z.infer<typeof JobSummary>;
 
-export const Environment = z.object({
-  appVersion: z.string(),
-  onnxruntimeVersion: z.string(),
-  providers: z.array(z.string()),
-  threads: z.number().int(),
-  platform: z.string(),
-  arch: z.string(),
-  nodeVersion: z.string(),
-  mode: z.enum(['electron', 'browser', 'cli']),
-  /** Where runs are written by default (<workspace>/runs/<time>-<slug>/). */
-  workspace: z.string(),
-});
-export type Environment = z.infer<typeof Environment>;
 
 export const SelftestParams = z.object({
   steps: z.number().int().min(1).max(1_000_000).default(100),

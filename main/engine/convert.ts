@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { openModel, writerFor } from './formats/registry';
 import { ModelFileError, type FormatId, type TensorSpec } from './formats/types';
 import { fromFloat32, isFloatDType, toFloat32, type DType } from './tensor/dtypes';
-import { silentContext, throwIfCancelled, type JobContext } from './jobs/context';
+import { silentContext, throwIfCancelled, type JobContext } from './job-context';
 
 export type ConvertDType = 'f32' | 'f16' | 'bf16';
 

@@ -19,7 +19,7 @@ import { writeFileAtomic } from './files/writeAtomic';
 import { browse } from './files/browse';
 import { FileRoots } from './files/roots';
 import { OpenModels } from './loaded/openModels';
-import { describeSweep, sweepLeftovers, type SweepReport } from './jobs/leftovers';
+import { describeSweep, sweepLeftovers, type SweepReport } from './workspace/leftovers';
 import { architectureGraph } from './architecture-graph';
 import { alignTitle, curveTitle, layerTable, runAlign, runCurve } from './jobs/kinds/align';
 import { runComparison } from './compare/compare';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
 import pkg from '../../package.json';
-import type { Environment } from './api';
+import type { Environment } from './environment-schema';
 
 const requireHere = createRequire(__filename);
 

@@ -13,7 +13,7 @@ import { parseTempName, removeStaleTemps } from '../../main/engine/files/temp-fi
 import { listRuns } from '../../main/engine/compare/history';
 import { runMerge } from '../../main/engine/merge/executor';
 import { parseRecipe, resolveRecipe } from '../../main/engine/merge/recipe';
-import type { JobContext } from '../../main/engine/jobs/context';
+import type { JobContext } from '../../main/engine/job-context';
 import { readModel, values, writeModel } from '../unit/merge/model-files';
 
 const ROOT = path.resolve(__dirname, '../..');

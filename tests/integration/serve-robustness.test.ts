@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { createEngine } from '../../main/engine/engine';
 import { openModel } from '../../main/engine/formats/registry';
 import { toFloat32 } from '../../main/engine/tensor/dtypes';
-import { startServer, type RunningServer } from '../../main/server';
+import { startServer, type RunningServer } from '../../main/serve/server';
 import type { JobSummary } from '../../main/engine/api';
 
 const FIX = path.resolve(__dirname, '../fixtures/merge');

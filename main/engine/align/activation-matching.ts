@@ -7,7 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { probeShapes } from '../autodiff/shapes';
 import type { Dataset } from '../data/types';
-import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
+import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { inferenceModel } from '../models/state';
 import type { ArchitectureGraph, StateDict } from '../models/types';
 import { GraphBuilder } from '../onnx/builder';

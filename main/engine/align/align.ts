@@ -5,7 +5,7 @@
 import { openModel } from '../formats/registry';
 import { ModelFileError, type ModelSource } from '../formats/types';
 import type { Dataset } from '../data/types';
-import { silentContext, type JobContext } from '../jobs/context';
+import { silentContext, type JobContext } from '../job-context';
 import { loadNet, sameLayout, type Net, type NetOptions } from '../models/load-net';
 import { readStateFrom } from '../models/weights';
 import type { StateDict } from '../models/types';

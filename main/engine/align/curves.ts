@@ -3,7 +3,7 @@
 // screen previews. Built on evaluate/curve.ts; the barrier is its loss barrier.
 import type { Dataset } from '../data/types';
 import { interpolationCurve } from '../evaluate/curve';
-import { silentContext, type JobContext } from '../jobs/context';
+import { silentContext, type JobContext } from '../job-context';
 import type { Net } from '../models/load-net';
 import type { StateDict } from '../models/types';
 import { alignNets, type AlignMethod, type ModelAlignment } from './align';

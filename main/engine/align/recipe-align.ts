@@ -5,8 +5,8 @@
 import type { Dataset } from '../data/types';
 import { loadDataset } from '../data';
 import type { FormatWriter, TensorSpec, TensorWriteSession, WriteOptions } from '../formats/types';
-import type { JobContext } from '../jobs/context';
-import type { MergeIO } from '../merge/io';
+import type { JobContext } from '../job-context';
+import type { MergeIO } from '../formats/model-io';
 import { loadNet, type Net } from '../models/load-net';
 import type { StateDict } from '../models/types';
 import { fromFloat32, toFloat32 } from '../tensor/dtypes';

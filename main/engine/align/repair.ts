@@ -11,7 +11,7 @@
 // Dropout runs as identity during these passes (see bn-stats.ts): update_bn keeps it on, which only matters for a
 // BatchNorm placed after a Dropout, which none of our architectures has.
 import type { Dataset } from '../data/types';
-import { silentContext, type JobContext } from '../jobs/context';
+import { silentContext, type JobContext } from '../job-context';
 import { inferenceModel } from '../models/state';
 import type { ArchitectureGraph, StateDict } from '../models/types';
 import { floatTensor, getAttr } from '../onnx/builder';

@@ -4,7 +4,7 @@
 // linear assignment problem on S = Σ_axes W_A · π₋(W_B)ᵀ (every other permutation applied, this axis left out),
 // keeping the optimum; stop after a round where no group improved by more than 1e-12, or after `maxIter` rounds
 // (100). The one deliberate difference: the random order comes from our seeded RNG, not JAX's (`seed`).
-import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
+import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { Rng } from '../models/rng';
 import type { StateDict } from '../models/types';
 import { axesByTensor, identityPermutations, permutedTensor, unitsMoved, type Permutations } from './apply';

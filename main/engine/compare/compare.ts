@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadDataset, type Dataset } from '../data';
 import { agreement, ensembleLogProbs, predict, scoreLogProbs, scoreLogits, type EvalResult, type Predictions } from '../evaluate';
-import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
+import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { epochOf } from '../merge/recipe';
 import { RunFolder } from '../merge/runs';
 import { writeAtomic } from '../train/run-files';

@@ -4,7 +4,7 @@
 // the comparison's report.html with the seed-002 chart. Defaults: 6 epochs, checkpoints 4–6 (the last three
 // of six: "epochs 3–5" counted from 0), SGD with momentum 0.9, lr 0.05, batch 128, seed 0.
 import path from 'node:path';
-import { silentContext, type JobContext } from '../jobs/context';
+import { silentContext, type JobContext } from '../job-context';
 import { runMerge } from '../merge/executor';
 import { trainModel } from '../train/trainer';
 import { runComparison } from './compare';

@@ -2,7 +2,7 @@
 // same shape, the cosine similarity cos(a, b) = a·b / (‖a‖‖b‖) and the relative L2 distance ‖a − b‖ / ‖a‖
 // (sums in float64). Read straight from the files, one tensor at a time, so it works for any format.
 import { openModel } from '../formats/registry';
-import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
+import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { isFloatDType, toFloat32 } from '../tensor/dtypes';
 
 export interface TensorDiff {

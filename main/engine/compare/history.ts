@@ -2,7 +2,7 @@
 // searches — newest first, searchable; one run's files read back; a run deleted (only inside runs/).
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { sweepLeftovers } from '../jobs/leftovers';
+import { sweepLeftovers } from '../workspace/leftovers';
 
 export interface RunSummary {
   dir: string;

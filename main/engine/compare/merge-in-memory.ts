@@ -2,9 +2,9 @@
 // soups and searches that try many merges: the parents are state dicts already in memory and the output
 // is collected into a state dict instead of a file. The merge that is kept is written by runMerge as usual.
 import type { FormatWriter, ModelSource, TensorSpec } from '../formats/types';
-import { silentContext, type JobContext } from '../jobs/context';
+import { silentContext, type JobContext } from '../job-context';
 import { runMerge } from '../merge/executor';
-import type { MergeIO } from '../merge/io';
+import type { MergeIO } from '../formats/model-io';
 import { resolveRecipe, type Recipe } from '../merge/recipe';
 import type { Net } from '../models/load-net';
 import type { StateDict } from '../models/types';

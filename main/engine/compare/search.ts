@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadDataset } from '../data';
 import { Rng } from '../data/rng';
 import { evaluateModel } from '../evaluate';
-import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
+import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { runMerge } from '../merge/executor';
 import { describeParams, getMethod } from '../merge/methods';
 import { checkRecipe, resolveRecipe, type Recipe } from '../merge/recipe';

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { loadDataset, type Dataset } from '../data';
 import { evaluateModel, type EvalResult } from '../evaluate';
-import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
+import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { runMerge } from '../merge/executor';
 import type { Recipe } from '../merge/recipe';
 import { RunFolder } from '../merge/runs';

@@ -1,5 +1,5 @@
 // What one dataset kind (mnist, idx, imagefolder, csv, ...) provides to the registry.
-import type { JobContext } from '../jobs/context';
+import type { JobContext } from '../job-context';
 import type { Dataset } from './types';
 
 export interface DatasetKindInfo {

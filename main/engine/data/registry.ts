@@ -1,5 +1,5 @@
 // The dataset kinds and the one entry point that loads a spec. Adding a kind = one file in kinds/ + one line here.
-import { silentContext, type JobContext } from '../jobs/context';
+import { silentContext, type JobContext } from '../job-context';
 import { DatasetError } from './errors';
 import type { DatasetKind, DatasetKindInfo } from './kind';
 import { csvKind } from './kinds/csv';

@@ -2,7 +2,7 @@
 // θ(α) = (1 − α)·θ_A + α·θ_B, and the loss barrier — max over α of loss(α) minus the straight line between the
 // endpoints' losses (Frankle et al. 2020; Ainsworth et al. 2022). A `prepare` step (e.g. BatchNorm repair)
 // may rework each interpolated state before it is evaluated.
-import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
+import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import type { Dataset } from '../data/types';
 import { lerpStates } from '../models/state';
 import { netModel } from '../models/load-net';

@@ -1,6 +1,6 @@
 // Ensembles: the average of several models' softmaxes, scored like one model. Averaging happens in
 // log space (log-mean-exp of log-softmaxes), which is exact and never underflows.
-import { silentContext, type JobContext } from '../jobs/context';
+import { silentContext, type JobContext } from '../job-context';
 import type { Dataset } from '../data/types';
 import { agreementMatrix } from './agreement';
 import { logSoftmax, scoreLogProbs, scoreLogits, type EvalResult } from './metrics';

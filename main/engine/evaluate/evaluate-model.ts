@@ -1,5 +1,5 @@
 // Accuracy, loss, per-class accuracy and confusion of one ONNX model on one dataset.
-import { silentContext, type JobContext } from '../jobs/context';
+import { silentContext, type JobContext } from '../job-context';
 import type { Dataset } from '../data/types';
 import { scoreLogits, type EvalResult } from './metrics';
 import { predict, type PredictOptions } from './predict';

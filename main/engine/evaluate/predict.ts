@@ -1,6 +1,6 @@
 // Runs a model over a dataset in batches and collects its outputs (logits) for every example.
 import * as ort from 'onnxruntime-node';
-import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
+import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { fromFloat32, toFloat32 } from '../tensor/dtypes';
 import type { Dataset } from '../data/types';
 import { planFeed, type FeedPlan } from './model-input';

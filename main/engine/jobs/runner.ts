@@ -1,7 +1,7 @@
 // Runs jobs one at a time from a queue, with progress (done/total/ETA), cooperative cancel and
 // failure isolation: a job that throws is reported as failed and the runner goes on.
 import type { JobKind, JobSummary, StudioEvent } from '../api';
-import { CancelledError, type JobContext, type ProgressUpdate } from './context';
+import { CancelledError, type JobContext, type ProgressUpdate } from '../job-context';
 
 export type JobFn = (ctx: JobContext) => Promise<unknown>;
 

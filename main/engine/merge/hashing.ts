@@ -6,7 +6,7 @@
 import { open as openFile, stat, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CancelledError } from '../jobs/context';
+import { CancelledError } from '../job-context';
 import { OffloadedSha256 } from '../formats/offload-hash';
 
 const WORKER_SOURCE = `

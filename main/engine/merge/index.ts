@@ -5,4 +5,4 @@ export { buildPlan, blockGroups, type MergePlan, type PlannedTensor } from './pl
 export { preflight, runPreflight, type PreflightReport, type PreflightModel } from './preflight';
 export { runMerge, MergeBlockedError, METADATA_KEYS, type MergeResult, type RunMergeOptions, type ParentRecord } from './executor';
 export { importMergekit, exportMergekit, type MergekitImport, type MergekitExport } from './mergekit';
-export { registryIO, type MergeIO } from './io';
+export { registryIO, type MergeIO } from '../formats/model-io';

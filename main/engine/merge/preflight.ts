@@ -4,7 +4,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelSource } from '../formats/types';
 import { DTYPE_SIZE, numElements } from '../tensor/dtypes';
-import { registryIO, type MergeIO } from './io';
+import { registryIO, type MergeIO } from '../formats/model-io';
 import { renamedSource } from '../align/align';
 import { getMethod, type MergeMethod } from './methods';
 import { buildPlan, type MergePlan, type PlannedTensor, type PlanSources } from './plan';

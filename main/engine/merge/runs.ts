@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeWriteError } from '../files/disk-errors';
 import { writeFileAtomic } from '../files/writeAtomic';
-import { claimRun, ownerStamp, releaseRun, type RunOwner } from '../jobs/run-owner';
+import { claimRun, ownerStamp, releaseRun, type RunOwner } from '../workspace/run-owner';
 
 /** `interrupted`: the process died while it ran (set by the sweep in jobs/leftovers.ts). */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';

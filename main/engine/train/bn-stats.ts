@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { emitTrainingForward } from '../autodiff/differentiate';
 import { probeShapes } from '../autodiff/shapes';
 import type { Dataset } from '../data/types';
-import { silentContext, throwIfCancelled, type JobContext } from '../jobs/context';
+import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { GraphBuilder, floatTensor } from '../onnx/builder';
 import { AttributeType, TensorDataType, type ModelProto, type NodeProto } from '../onnx/proto';
 import { createSession } from '../runtime/session';

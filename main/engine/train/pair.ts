@@ -1,6 +1,6 @@
 // Two runs from one initialisation, stepping in lockstep; optionally coupled by λ‖w_A − w_B‖²
 // (each sees the other's weights from before the current round of K steps as a fixed input).
-import type { JobContext } from '../jobs/context';
+import type { JobContext } from '../job-context';
 import { driveLockstep, RunTrainer, type Coupling, type TrainOptions, type TrainResult } from './trainer';
 
 export interface PairOptions {

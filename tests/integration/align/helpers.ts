@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { silentContext } from '../../../main/engine/jobs/context';
+import { silentContext } from '../../../main/engine/job-context';
 import { trainModel, type TrainOptions } from '../../../main/engine/train';
 
 export async function trainPairOfSeeds(name: string, o: Omit<TrainOptions, 'seed' | 'outDir' | 'dataset'>, seeds = [1, 2]): Promise<string[]> {

@@ -8,7 +8,7 @@ import { alignedCurves } from '../../../main/engine/align';
 import { loadDataset } from '../../../main/engine/data';
 import type { Dataset } from '../../../main/engine/data/types';
 import { evaluateModel } from '../../../main/engine/evaluate';
-import { silentContext } from '../../../main/engine/jobs/context';
+import { silentContext } from '../../../main/engine/job-context';
 import { parseRecipe, runMerge } from '../../../main/engine/merge';
 import { loadNet, netModel } from '../../../main/engine/models';
 import { pct, trainPairOfSeeds } from './helpers';

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../../main/engine/data';
 import { openModel } from '../../../main/engine/formats/registry';
-import { silentContext } from '../../../main/engine/jobs/context';
+import { silentContext } from '../../../main/engine/job-context';
 import { METADATA_KEYS, runMerge } from '../../../main/engine/merge/executor';
 import { parseRecipe, resolveRecipe } from '../../../main/engine/merge/recipe';
 import { tempDir } from '../../unit/merge/model-files';

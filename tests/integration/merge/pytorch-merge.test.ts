@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openModel, writerFor } from '../../../main/engine/formats/registry';
-import { silentContext } from '../../../main/engine/jobs/context';
+import { silentContext } from '../../../main/engine/job-context';
 import { METADATA_KEYS, runMerge } from '../../../main/engine/merge/executor';
 import { parseRecipe, resolveRecipe } from '../../../main/engine/merge/recipe';
 import { toFloat32, type DType } from '../../../main/engine/tensor/dtypes';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../../main/engine/data';
 import { evaluateModel } from '../../../main/engine/evaluate';
-import { silentContext } from '../../../main/engine/jobs/context';
+import { silentContext } from '../../../main/engine/job-context';
 import { trainModel } from '../../../main/engine/train';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { derivePermutationSpec, permuteState, weightMatching } from '../../../main/engine/align';
-import { silentContext } from '../../../main/engine/jobs/context';
+import { silentContext } from '../../../main/engine/job-context';
 import { runAlign } from '../../../main/engine/jobs/kinds/align';
 import { parseRecipe, runMerge } from '../../../main/engine/merge';
 import { lerpStates, loadNet, readStateFile } from '../../../main/engine/models';

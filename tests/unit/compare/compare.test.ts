@@ -12,7 +12,7 @@ import { listRuns } from '../../../main/engine/compare/history';
 import type { CompareResult } from '../../../main/engine/compare/types';
 import { loadDataset } from '../../../main/engine/data';
 import { evaluateModel } from '../../../main/engine/evaluate';
-import { silentContext } from '../../../main/engine/jobs/context';
+import { silentContext } from '../../../main/engine/job-context';
 import { runMerge } from '../../../main/engine/merge';
 import { loadNet, netModel } from '../../../main/engine/models';
 import { writeStateDict } from '../../../main/engine/train/checkpoint';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../../main/engine/data';
 import { ensembleLogProbs, logSoftmax, meanLogits, predict } from '../../../main/engine/evaluate';
-import { silentContext } from '../../../main/engine/jobs/context';
+import { silentContext } from '../../../main/engine/job-context';
 import { runMerge } from '../../../main/engine/merge';
 import { loadNet, netModel } from '../../../main/engine/models';
 import { tempDir } from '../train/helpers';

@@ -1,5 +1,5 @@
 // Small real models for the comparison tests: MLPs trained for one epoch on MNIST, checkpoints kept.
-import { silentContext } from '../../../main/engine/jobs/context';
+import { silentContext } from '../../../main/engine/job-context';
 import { trainModel, type TrainResult } from '../../../main/engine/train';
 import { tempDir } from '../train/helpers';
 

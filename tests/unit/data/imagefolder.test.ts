@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../../main/engine/data';
-import { CancelledError, silentContext, type ProgressUpdate } from '../../../main/engine/jobs/context';
+import { CancelledError, silentContext, type ProgressUpdate } from '../../../main/engine/job-context';
 
 const FIX = join(process.cwd(), 'tests', 'fixtures', 'data');
 const FOLDER = join(FIX, 'imagefolder');

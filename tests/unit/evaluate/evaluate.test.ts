@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../../main/engine/data';
 import type { Dataset } from '../../../main/engine/data/types';
 import { agreement, evaluateEnsemble, evaluateModel, predict } from '../../../main/engine/evaluate';
-import { CancelledError, silentContext, type ProgressUpdate } from '../../../main/engine/jobs/context';
+import { CancelledError, silentContext, type ProgressUpdate } from '../../../main/engine/job-context';
 import { fitSoftmaxRegression, referenceLogits, referenceScores, softmaxRegressionOnnx, type Linear } from './softmax-regression';
 
 let train: Dataset, test: Dataset;

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { convertModel } from '../../../main/engine/convert';
 import { openModel } from '../../../main/engine/formats/registry';
 import { ModelFileError, type ModelSource } from '../../../main/engine/formats/types';
-import { CancelledError, silentContext, type ProgressUpdate } from '../../../main/engine/jobs/context';
+import { CancelledError, silentContext, type ProgressUpdate } from '../../../main/engine/job-context';
 import { toFloat32 } from '../../../main/engine/tensor/dtypes';
 import { expected, f32, fixture, tempDir } from './format-fixtures';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openModel, writerFor } from '../../../main/engine/formats/registry';
 import type { FormatWriter } from '../../../main/engine/formats/types';
-import { CancelledError, silentContext, type JobContext, type ProgressUpdate } from '../../../main/engine/jobs/context';
+import { CancelledError, silentContext, type JobContext, type ProgressUpdate } from '../../../main/engine/job-context';
 import { METADATA_KEYS, MergeBlockedError, runMerge, type RunMergeOptions } from '../../../main/engine/merge/executor';
 import { linearCombination } from '../../../main/engine/merge/kernels/linear';
 import { parseRecipe, resolveRecipe } from '../../../main/engine/merge/recipe';

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, utimesSync, writeFileSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { silentContext, type JobContext } from '../../../main/engine/jobs/context';
+import { silentContext, type JobContext } from '../../../main/engine/job-context';
 import { FileHashCache } from '../../../main/engine/merge/hash-cache';
 import { openModel, writerFor } from '../../../main/engine/formats/registry';
 import type { FormatWriter } from '../../../main/engine/formats/types';

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CancelledError } from '../../../main/engine/jobs/context';
+import { CancelledError } from '../../../main/engine/job-context';
 import { hashFiles, StreamingFileHash } from '../../../main/engine/merge/hashing';
 import { tempDir } from './model-files';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { openModel, writerFor } from '../../../main/engine/formats/registry';
-import type { JobContext } from '../../../main/engine/jobs/context';
+import type { JobContext } from '../../../main/engine/job-context';
 import { runMerge } from '../../../main/engine/merge/executor';
 import { mulberry32 } from '../../../main/engine/merge/kernels/random';
 import { dareDrop, dellaDrop, type Rescale } from '../../../main/engine/merge/kernels/sparsify';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { openModel, writerFor } from '../../../main/engine/formats/registry';
-import { silentContext } from '../../../main/engine/jobs/context';
+import { silentContext } from '../../../main/engine/job-context';
 import { runMerge } from '../../../main/engine/merge/executor';
 import { exportMergekit, importMergekit } from '../../../main/engine/merge/mergekit';
 import { parseRecipe, resolveRecipe, type Recipe } from '../../../main/engine/merge/recipe';

@@ -1,17 +1,17 @@
 // Desktop hardening, asserted from the sources since no Electron binary runs here: the fuses in the
 // packaging config (validated by electron-builder's own schema in electron-builder-config.test.ts), the
-// window guards driven through a fake WebContents, and main/index.ts wiring them to every web contents and
+// window guards driven through a fake WebContents, and main/desktop/index.ts wiring them to every web contents and
 // every IPC handler.
 import { describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { EXTERNAL_HOSTS, guardWebContents, isAllowedExternal, isAppUrl, isTrustedSender } from '../../../main/window-guards';
+import { EXTERNAL_HOSTS, guardWebContents, isAllowedExternal, isAppUrl, isTrustedSender } from '../../../main/desktop/window-guards';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const config = YAML.parse(fs.readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8'));
-const mainSource = fs.readFileSync(path.join(ROOT, 'main/index.ts'), 'utf8');
+const mainSource = fs.readFileSync(path.join(ROOT, 'main/desktop/index.ts'), 'utf8');
 const preloadSource = fs.readFileSync(path.join(ROOT, 'preload/index.ts'), 'utf8');
 
 describe('Electron fuses (electron-builder electronFuses)', () => {
@@ -88,7 +88,7 @@ describe('window guards', () => {
   });
 });
 
-describe('main/index.ts wires the guards', () => {
+describe('main/desktop/index.ts wires the guards', () => {
   it('guards every web contents, and checks the sender in every IPC handler', () => {
     expect(mainSource).toMatch(/app\.on\('web-contents-created',[\s\S]{0,80}guardWebContents\(contents/);
     expect(mainSource).toMatch(/guardWebContents\(contents[^\n]{0,120}, \(url\) => shell\.openExternal\(url\)/);

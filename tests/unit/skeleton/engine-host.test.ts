@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { JobSummary, StudioEvent } from '../../../main/engine/api';
 import { EngineClient, type HostTransport } from '../../../main/engineClient';
-import { forkHost } from '../../../main/nodeHost';
+import { forkHost } from '../../../main/serve/node-host';
 
 const HOST = path.resolve(__dirname, '../../../main/engine/host.ts');
 let client: EngineClient | null = null;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createEngine, type Engine } from '../../../main/engine/engine';
 import { EngineClient } from '../../../main/engineClient';
-import { forkHost } from '../../../main/nodeHost';
+import { forkHost } from '../../../main/serve/node-host';
 import { parseCall } from '../../../main/engine/api';
 
 const FIX = path.resolve(__dirname, '../../fixtures');

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { createEngine } from '../../../main/engine/engine';
-import { startServer, type RunningServer } from '../../../main/server';
+import { startServer, type RunningServer } from '../../../main/serve/server';
 
 let server: RunningServer;
 let dir: string;

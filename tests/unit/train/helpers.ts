@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadDataset } from '../../../main/engine/data';
 import type { Dataset } from '../../../main/engine/data/types';
-import type { JobContext } from '../../../main/engine/jobs/context';
+import type { JobContext } from '../../../main/engine/job-context';
 
 export async function mnistSubset(split: 'train' | 'test', n: number): Promise<Dataset> {
   const d = await loadDataset(`mnist:${split}`);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../../main/engine/data/types';
 import { evaluateModel } from '../../../main/engine/evaluate';
-import { CancelledError } from '../../../main/engine/jobs/context';
+import { CancelledError } from '../../../main/engine/job-context';
 import { decodeModel, encodeModel } from '../../../main/engine/onnx/proto';
 import { getArchitecture } from '../../../main/engine/models/registry';
 import { checkpointModel, lrAt, readStateDict, trainModel, trainPair, TrainingDivergedError, type TrainOptions } from '../../../main/engine/train';

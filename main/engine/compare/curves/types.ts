@@ -3,7 +3,7 @@
 // draws every curve it gets, side by side.
 import type { Dataset } from '../../data/types';
 import type { Curve, CurveOptions } from '../../evaluate/curve';
-import type { JobContext } from '../../jobs/context';
+import type { JobContext } from '../../job-context';
 import type { Net } from '../../models/load-net';
 
 export interface CurveKind {

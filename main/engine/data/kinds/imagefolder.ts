@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { throwIfCancelled } from '../../jobs/context';
+import { throwIfCancelled } from '../../job-context';
 import { DatasetError } from '../errors';
 import { decodeImage, isGray, toPlanar } from '../image/decode';
 import { resizeBilinear } from '../image/bilinear';

@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../../files/writeAtomic';
 import { openModel } from '../../formats/registry';
 import { loadNet } from '../../models/load-net';
 import { slugOf } from '../../merge/runs';
-import type { JobContext } from '../context';
+import type { JobContext } from '../../job-context';
 
 export interface AlignJobResult {
   report: AlignmentReport;

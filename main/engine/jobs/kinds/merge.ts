@@ -4,7 +4,7 @@ import path from 'node:path';
 import { runMerge, type MergeResult, type RunMergeOptions } from '../../merge/executor';
 import { findMethod } from '../../merge/methods';
 import { checkRecipe, resolveRecipe, type Recipe } from '../../merge/recipe';
-import type { JobContext } from '../context';
+import type { JobContext } from '../../job-context';
 
 /** The recipe with every path made absolute against baseDir and passed through `checkPath`. */
 export function checkRecipePaths(value: unknown, baseDir: string, checkPath: (p: string) => string): Recipe {

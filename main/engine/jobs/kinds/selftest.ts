@@ -1,7 +1,7 @@
 // A timed count over N steps: lets progress, ETA and cancel be tested before real jobs exist.
 import type { z } from 'zod';
 import type { SelftestParams } from '../../api';
-import { throwIfCancelled, type JobContext } from '../context';
+import { throwIfCancelled, type JobContext } from '../../job-context';
 
 export async function runSelftest(params: z.infer<typeof SelftestParams>, ctx: JobContext): Promise<{ steps: number }> {
   for (let i = 0; i < params.steps; i++) {

@@ -1,9 +1,9 @@
 // Training jobs: one run, or a pair from one initialisation (optionally coupled), through the trainer.
 import type { TrainPairRequest, TrainRequest } from '../../train/options-schema';
 import { trainModel, trainPair, type TrainResult } from '../../train';
-import type { JobContext } from '../context';
+import type { JobContext } from '../../job-context';
 import { defaultWorkspace } from '../../environment';
-import { describeSweep, sweepLeftovers } from '../leftovers';
+import { describeSweep, sweepLeftovers } from '../../workspace/leftovers';
 
 export function trainTitle(r: TrainRequest): string {
   return `Train ${r.arch ?? 'model'} on ${r.dataset} (${r.epochs} epoch${r.epochs === 1 ? '' : 's'})`;

@@ -3,9 +3,9 @@
 import { app, BrowserWindow, dialog, ipcMain, protocol, net, session, utilityProcess, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EngineClient, type HostTransport } from './engineClient';
+import { EngineClient, type HostTransport } from '../engineClient';
 import { z } from 'zod';
-import { parseCall, type StudioEvent } from './engine/api';
+import { parseCall, type StudioEvent } from '../engine/api';
 import { APP_ORIGIN, guardWebContents, isTrustedSender } from './window-guards';
 
 const RENDERER_DIR = path.join(__dirname, '..', 'renderer');

@@ -1,6 +1,6 @@
 // Spawns the engine host as a Node child process (browser-served mode and tests).
 import { fork } from 'node:child_process';
-import type { HostTransport, SpawnHost } from './engineClient';
+import type { HostTransport, SpawnHost } from '../engineClient';
 
 export function forkHost(hostScript: string, options: { env?: NodeJS.ProcessEnv; execArgv?: string[] } = {}): SpawnHost {
   return (): HostTransport => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseCall, type StudioEvent } from './engine/api';
+import { parseCall, type StudioEvent } from '../engine/api';
 
 
 export interface ServerOptions {
