@@ -35,6 +35,11 @@ export async function writeStateDict(path: string, tensors: StateTensorSpec[], s
   }
 }
 
+/** A run's weights at `epoch` (0 for init.safetensors), recording the model and the run's seed. */
+export async function writeCheckpoint(path: string, model: TrainableModel, state: StateDict, seed: number, epoch: number): Promise<void> {
+  await writeStateDict(path, model.tensors, state, { ...checkpointMetadata(model), seed: String(seed), epoch: String(epoch) });
+}
+
 /** Read a state dict for the given layout from a weights file of any format; every tensor must be there with its shape. */
 export async function readStateDict(path: string, tensors: StateTensorSpec[]): Promise<StateDict> {
   return readStateFile(path, tensors, 'the model');

@@ -15,3 +15,13 @@ export function lrAt(base: number, s: LrSchedule, epoch: number, epochs: number)
     }
   }
 }
+
+/** A run's schedule: constant when none is given. */
+export function scheduleOf(o: { schedule?: LrSchedule }): LrSchedule {
+  return o.schedule ?? { type: 'constant' };
+}
+
+/** The learning rate of 1-based `epoch` of a run, from its base rate, schedule and epoch count. */
+export function runLrAt(o: { lr: number; schedule?: LrSchedule; epochs: number }, epoch: number): number {
+  return lrAt(o.lr, scheduleOf(o), epoch, o.epochs);
+}
