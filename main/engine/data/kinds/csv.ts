@@ -86,5 +86,6 @@ export const csvKind: DatasetKind = {
   builtins: [],
   options: ['label', 'header', 'delimiter'],
   load: (file, options, id) => loadCsv(file, options, id),
+  paths: (file, _options, check) => (file ? [check(file)] : []),
   detect: (path) => /\.(csv|tsv)$/i.test(path),
 };
