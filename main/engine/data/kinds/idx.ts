@@ -61,7 +61,7 @@ export async function loadIdx(argument: string, options: Record<string, string>,
   let maxLabel = -1;
   for (let i = 0; i < n; i++) {
     const y = lab.values[i];
-    if (y < 0) throw new DatasetError(labels, `label ${i} is ${y}; labels must be class indices ≥ 0`, 'Give the labels file of this dataset');
+    if (y < 0) throw new DatasetError(labels, `label ${i} is negative; labels must be class indices ≥ 0`, 'Give the labels file of this dataset');
     if (y > maxLabel) maxLabel = y;
   }
   const numClasses = options.classes ? Number(options.classes) : maxLabel + 1;
