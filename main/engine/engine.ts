@@ -30,6 +30,7 @@ import { runSearch } from './compare/search';
 import { runSoup } from './compare/soup';
 import type { CompareResult } from './compare/types';
 import { checkComparePaths, checkSearchPaths, checkSoupPaths, compareTitle, searchTitle, soupTitle } from './jobs/kinds/compare';
+import { checkJobDatasets } from './jobs/kinds/datasets';
 
 export type Handlers = { [K in CallName]: (args: unknown) => Promise<CallResult<K>> };
 
@@ -75,7 +76,7 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
   const handlers: Handlers = {
     getEnvironment: async () => describeEnvironment(mode),
     startJob: async (raw) => {
-      const args = calls.startJob.args.parse(raw);
+      const args = checkJobDatasets(calls.startJob.args.parse(raw), checkPath);
       switch (args.kind) {
         case 'selftest': {
           const p = args.params;

@@ -1,5 +1,6 @@
 // The IDX file format of MNIST / Fashion-MNIST: 2 zero bytes, a type code, the number of dims, each dim as a
-// big-endian uint32, then the values big-endian. Gzipped files are recognised by their magic bytes.
+// big-endian uint32, then the values big-endian. Gzipped files are recognised by their magic bytes. Errors give
+// sizes and dimensions, never a byte of the file as such.
 import { gunzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { DatasetError } from './errors';
@@ -38,7 +39,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const remedy = 'Give an MNIST-style IDX file (e.g. train-images-idx3-ubyte or its .gz)';
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new DatasetError(file, 'is not an IDX file (it does not start with two zero bytes)', remedy);
   const t = TYPES[bytes[2]];
-  if (!t) throw new DatasetError(file, `is not an IDX file (unknown type code 0x${bytes[2].toString(16)})`, remedy);
+  if (!t) throw new DatasetError(file, 'is not an IDX file (its third byte is no IDX type code)', remedy);
   const ndim = bytes[3];
   if (ndim < 1) throw new DatasetError(file, 'is an IDX file with zero dimensions', remedy);
   const header = 4 + 4 * ndim;

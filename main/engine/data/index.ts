@@ -1,9 +1,10 @@
 // Public surface of the data layer.
 export type { Dataset } from './types';
-export type { DatasetKind, DatasetKindInfo } from './kind';
+export type { DatasetKind, DatasetKindInfo, PathCheck } from './kind';
 export type { DatasetTask } from './tasks/task';
 export type { Batch, BatchOptions } from './batches';
 export { loadDataset, listDatasets } from './registry';
+export { datasetPaths } from './paths';
 export { listTasks, applyTask } from './tasks/registry';
 export { parseSpec, formatSpec, type DatasetSpec } from './spec';
 export { batches, batchCount, epochOrder, gather } from './batches';

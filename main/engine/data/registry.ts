@@ -6,7 +6,7 @@ import { csvKind } from './kinds/csv';
 import { idxKind } from './kinds/idx';
 import { imagefolderKind } from './kinds/imagefolder';
 import { mnistKind } from './kinds/mnist';
-import { formatSpec, parseSpec } from './spec';
+import { formatSpec, parseSpec, type DatasetSpec } from './spec';
 import { applyTask } from './tasks/registry';
 import type { Dataset } from './types';
 
@@ -17,11 +17,10 @@ export function listDatasets(): DatasetKindInfo[] {
 }
 
 /**
- * Loads "KIND:ARG?options&task=...". A bare "mnist" is mnist:train; a bare path is given to the first
- * kind that recognises it (IDX files or folder, CSV, then image folder).
+ * The kind a parsed spec names, filling in `parsed.kind` and `parsed.argument`. A bare "mnist" is mnist:train;
+ * a bare path is given to the first kind that recognises it (IDX files or folder, CSV, then image folder).
  */
-export async function loadDataset(spec: string, ctx: JobContext = silentContext()): Promise<Dataset> {
-  const parsed = parseSpec(spec);
+export function kindOf(spec: string, parsed: DatasetSpec): DatasetKind {
   if (!parsed.kind) {
     const named = KINDS.find((k) => k.name === parsed.argument.toLowerCase());
     if (named) { parsed.kind = named.name; parsed.argument = ''; }
@@ -37,6 +36,18 @@ export async function loadDataset(spec: string, ctx: JobContext = silentContext(
   const kind = KINDS.find((k) => k.name === parsed.kind);
   if (!kind) throw new DatasetError(spec, `unknown dataset kind "${parsed.kind}"`, `Known kinds: ${KINDS.map((k) => k.usage).join('; ')}`);
   if (!parsed.argument && kind.defaultArgument) parsed.argument = kind.defaultArgument;
+  return kind;
+}
+
+/** True for a bare kind name ("mnist"): a built-in, not a path. */
+export function isKindName(text: string): boolean {
+  return KINDS.some((k) => k.name === text.toLowerCase());
+}
+
+/** Loads "KIND:ARG?options&task=..." (see kindOf for specs without "KIND:"). */
+export async function loadDataset(spec: string, ctx: JobContext = silentContext()): Promise<Dataset> {
+  const parsed = parseSpec(spec);
+  const kind = kindOf(spec, parsed);
   const unknown = Object.keys(parsed.options).filter((o) => !kind.options.includes(o));
   if (unknown.length) {
     throw new DatasetError(spec, `option${unknown.length > 1 ? 's' : ''} ${unknown.map((o) => `"${o}"`).join(', ')} not known to ${kind.name}`,

@@ -27,10 +27,16 @@ export class FileRoots {
   resolve(p: string): string {
     const abs = path.resolve(p);
     const real = realPathOf(abs);
-    if (!this.roots.some((r) => real === r || real.startsWith(r + path.sep))) {
-      throw new Error(`${abs} is outside the folders this app may use (${this.roots.join(', ')}); ${this.howToAdd}`);
+    if (!this.inside(real)) {
+      // A link inside that leads out is named as the link: where it leads is not the page's business.
+      const how = this.inside(abs) ? 'leads through a symbolic link to a place' : 'is';
+      throw new Error(`${abs} ${how} outside the folders this app may use (${this.roots.join(', ')}); ${this.howToAdd}`);
     }
     return real;
+  }
+
+  private inside(p: string): boolean {
+    return this.roots.some((r) => p === r || p.startsWith(r + path.sep));
   }
 }
 

@@ -48,7 +48,7 @@ describe('csv datasets', () => {
 
   it('accepts a label by index, quoted fields and ; as delimiter', async () => {
     const f = writeTmp('2;0;1\n"1,5";2;0\n');
-    await expect(loadDataset(`csv:${f}?delimiter=;&label=2`)).rejects.toThrow(/line 2, column 0: "1,5" is not a number/);
+    await expect(loadDataset(`csv:${f}?delimiter=;&label=2`)).rejects.toThrow(/line 2, column 0 \(counting from 0\) is not a number/);
     const q = await loadDataset(`csv:${writeTmp('2;"7";1\n"1";2.5;"0"\n')}?delimiter=;&label=0`);
     expect(Array.from(q.inputs)).toEqual([7, 1, 2.5, 0]);
     expect(Array.from(q.labels)).toEqual([2, 1]);
@@ -60,11 +60,26 @@ describe('csv datasets', () => {
 
   it('says what is wrong: unknown label column, missing label, non-number, ragged row, empty file', async () => {
     const f = join(FIX, 'digits-7x7.csv');
-    await expect(loadDataset(`csv:${f}?label=class`)).rejects.toThrow(/digits-7x7\.csv: has no label column "class"; its columns are "digit", "p0"/);
+    await expect(loadDataset(`csv:${f}?label=class`)).rejects.toThrow(/digits-7x7\.csv: has no label column "class"; none of the 50 names in its header row is "class"/);
     await expect(loadDataset(`csv:${writeTmp('1,2,0\n3,4,\n')}`)).rejects.toThrow(/t\.csv: line 2 has no label \(column 2 is empty\)/);
-    await expect(loadDataset(`csv:${writeTmp('x,y\n1,0\nabc,1\n')}`)).rejects.toThrow(/line 3, column "x": "abc" is not a number/);
+    await expect(loadDataset(`csv:${writeTmp('x,y\n1,0\nabc,1\n')}`)).rejects.toThrow(/line 3, column 0 \(counting from 0\) is not a number/);
     await expect(loadDataset(`csv:${writeTmp('1,2,0\n3,1\n')}`)).rejects.toThrow(/line 2 has 2 fields, the first row has 3/);
     await expect(loadDataset(`csv:${writeTmp('\n\n')}`)).rejects.toThrow(/is empty/);
     await expect(loadDataset(`csv:${writeTmp('1,2,0\n')}?label=y`)).rejects.toThrow(/no label column "y"; it has no header row and 3 columns/);
+  });
+
+  it('names lines and column indices in its errors, never a header name or a cell of the file', async () => {
+    const secret = `hunter2-${process.pid}`;
+    const cases: [string, string, RegExp][] = [
+      [`${secret},b,y\n1,2,0\n`, '?label=nope', /has no label column "nope"; none of the 3 names in its header row is "nope"/],
+      [`a,b,y\n1,${secret},0\n`, '?header=yes', /line 2, column 1 \(counting from 0\) is not a number/],
+      [`${secret},b,y\n1,2,\n`, '', /line 2 has no label \(column 2 is empty\)/],
+      [`a,${secret}\n1\n`, '', /line 2 has 1 fields, the first row has 2/],
+    ];
+    for (const [text, options, expected] of cases) {
+      const message = await loadDataset(`csv:${writeTmp(text)}${options}`).then(() => '', (e: Error) => e.message);
+      expect(message).toMatch(expected);
+      expect(message).not.toContain(secret);
+    }
   });
 });

@@ -52,7 +52,7 @@ describe('idx datasets', () => {
     const good = readFileSync(join(FIX, 'train-images-idx3-ubyte'));
     const cases: [Uint8Array, RegExp][] = [
       [new TextEncoder().encode('P5 28 28 255 not idx'), /i1: is not an IDX file \(it does not start with two zero bytes\)/],
-      [Uint8Array.from([0, 0, 0x07, 3, 0, 0, 0, 1]), /i2: is not an IDX file \(unknown type code 0x7\)/],
+      [Uint8Array.from([0, 0, 0x07, 3, 0, 0, 0, 1]), /i2: is not an IDX file \(its third byte is no IDX type code\)/],
       [good.subarray(0, good.length - 100), /i3: is truncated: its header promises 30×28×28 ubyte values \(23536 bytes\) but the file holds 23436 bytes/],
       [Buffer.concat([good, Buffer.alloc(3)]), /i4: has 3 bytes after the 30×28×28 values/],
     ];

@@ -22,8 +22,9 @@ export function decodeImage(bytes: Uint8Array, file: string): RgbaImage {
     }
     const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
     return { width: img.width, height: img.height, data: img.data };
-  } catch (e) {
-    throw new DatasetError(file, `is a damaged ${format.toUpperCase()} (${(e as Error).message})`, 'Re-export the image or remove it from the folder');
+  } catch {
+    // The decoders' messages can quote bytes of the file (jpeg-js names unknown markers in hex): left out.
+    throw new DatasetError(file, `is a damaged ${format.toUpperCase()} (the decoder could not read it)`, 'Re-export the image or remove it from the folder');
   }
 }
 

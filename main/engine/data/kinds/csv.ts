@@ -1,6 +1,7 @@
 // CSV tables: numeric feature columns and one label column (by name, by 0-based index, or the last).
 // "csv:FILE[?label=NAME|INDEX][&header=auto|yes|no][&delimiter=,]". Labels that are all non-negative
-// integers are class indices; otherwise each distinct text is a class (sorted by name).
+// integers are class indices; otherwise each distinct text is a class (sorted by name). Errors name lines and
+// column indices, never a cell's or a header's text.
 import { readFile } from 'node:fs/promises';
 import { DatasetError } from '../errors';
 import { parseCsv } from '../csv-parse';
@@ -43,8 +44,9 @@ export async function loadCsv(file: string, options: Record<string, string>, id:
   else if (header && header.includes(labelOpt)) labelCol = header.indexOf(labelOpt);
   else if (/^\d+$/.test(labelOpt) && Number(labelOpt) < width) labelCol = Number(labelOpt);
   else {
-    const cols = header ? `its columns are ${header.map((h) => `"${h}"`).join(', ')}` : `it has no header row and ${width} columns (indices 0..${width - 1})`;
-    throw new DatasetError(file, `has no label column "${labelOpt}"; ${cols}`, 'Set ?label= to one of them');
+    // The header's names are the file's contents: the message gives only counts.
+    const cols = header ? `none of the ${width} names in its header row is "${labelOpt}"` : `it has no header row and ${width} columns (indices 0..${width - 1})`;
+    throw new DatasetError(file, `has no label column "${labelOpt}"; ${cols}`, `Set ?label= to a name from its header row or an index 0..${width - 1}`);
   }
   if (body.length === 0) throw new DatasetError(file, 'has a header but no rows', 'Add data rows');
 
@@ -56,10 +58,10 @@ export async function loadCsv(file: string, options: Record<string, string>, id:
     let k = 0;
     row.fields.forEach((v, c) => {
       if (c === labelCol) {
-        if (v.trim() === '') throw new DatasetError(file, `line ${row.line} has no label (column ${header ? `"${header[c]}"` : c} is empty)`, 'Fill in the label or remove the row');
+        if (v.trim() === '') throw new DatasetError(file, `line ${row.line} has no label (column ${c} is empty)`, 'Fill in the label or remove the row');
         rawLabels.push(v.trim());
       } else {
-        if (!isNumber(v)) throw new DatasetError(file, `line ${row.line}, column ${header ? `"${header[c]}"` : c}: "${v}" is not a number`, 'Features must be numbers; drop or encode text columns');
+        if (!isNumber(v)) throw new DatasetError(file, `line ${row.line}, column ${c} (counting from 0) is not a number`, 'Features must be numbers; drop or encode text columns');
         inputs[r * f + k++] = Number(v);
       }
     });
@@ -86,5 +88,6 @@ export const csvKind: DatasetKind = {
   builtins: [],
   options: ['label', 'header', 'delimiter'],
   load: (file, options, id) => loadCsv(file, options, id),
+  paths: (file, _options, check) => (file ? [check(file)] : []),
   detect: (path) => /\.(csv|tsv)$/i.test(path),
 };

@@ -61,7 +61,7 @@ export async function loadIdx(argument: string, options: Record<string, string>,
   let maxLabel = -1;
   for (let i = 0; i < n; i++) {
     const y = lab.values[i];
-    if (y < 0) throw new DatasetError(labels, `label ${i} is ${y}; labels must be class indices ≥ 0`, 'Give the labels file of this dataset');
+    if (y < 0) throw new DatasetError(labels, `label ${i} is negative; labels must be class indices ≥ 0`, 'Give the labels file of this dataset');
     if (y > maxLabel) maxLabel = y;
   }
   const numClasses = options.classes ? Number(options.classes) : maxLabel + 1;
@@ -82,5 +82,12 @@ export const idxKind: DatasetKind = {
   builtins: [],
   options: ['split', 'classes'],
   load: (argument, options, id) => loadIdx(argument, options, id),
+  paths(argument, options, check) {
+    // A folder or lone images file is judged before resolveIdxFiles looks inside or beside it; then the two files
+    // it picks (either may be a link of its own).
+    if (argument && argument.lastIndexOf(',') <= 0) check(argument);
+    const { images, labels } = resolveIdxFiles(argument, (options.split ?? 'train').toLowerCase());
+    return [check(images), check(labels)];
+  },
   detect: (path) => /idx\d-ubyte(\.gz)?$/i.test(path) || (existsSync(path) && statSync(path).isDirectory() && !!findStandard(path, STANDARD.train.images)),
 };

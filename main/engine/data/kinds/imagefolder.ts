@@ -1,8 +1,8 @@
 // Image folders: one sub-folder per class (sorted by name = class index), PNG/JPEG files inside, decoded
 // with pngjs / jpeg-js, converted to gray or RGB and resized bilinearly to one size.
 // "imagefolder:DIR[?size=28|32x24][&channels=1|3]"; defaults: the first image's size, gray when all are gray.
-import { readdir, readFile } from 'node:fs/promises';
-import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { throwIfCancelled } from '../../job-context';
 import { DatasetError } from '../errors';
@@ -22,6 +22,31 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
+function readFolder(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new DatasetError(dir, `cannot be read as a folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'Check the path');
+  }
+}
+
+/**
+ * The classes and image files of an image folder, as the loader reads them (and the path check judges them).
+ * Only real sub-folders and real files count: entries that are symbolic links are skipped, never followed.
+ */
+export function listImageFolder(folder: string): { classNames: string[]; files: { path: string; label: number }[] } {
+  const classNames = readFolder(folder).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(byName);
+  if (classNames.length === 0) throw new DatasetError(folder, 'has no class sub-folders', 'Put the images of each class in their own sub-folder (e.g. cats/, dogs/)');
+  const files: { path: string; label: number }[] = [];
+  for (let c = 0; c < classNames.length; c++) {
+    const dir = join(folder, classNames[c]);
+    const names = readFolder(dir).filter((e) => e.isFile() && IMAGE_EXT.test(e.name)).map((e) => e.name).sort(byName);
+    if (names.length === 0) throw new DatasetError(dir, 'holds no PNG or JPEG images', 'Add images to this class folder or remove it');
+    for (const n of names) files.push({ path: join(dir, n), label: c });
+  }
+  return { classNames, files };
+}
+
 function parseSize(text: string | undefined, source: string): [number, number] | null {
   if (text === undefined || text === '') return null;
   const m = /^(\d+)(?:x(\d+))?$/i.exec(text);
@@ -36,6 +61,11 @@ export const imagefolderKind: DatasetKind = {
   usage: 'imagefolder:FOLDER[?size=N|HxW][&channels=1|3]',
   builtins: [],
   options: ['size', 'channels'],
+  paths(folder, _options, check) {
+    if (!folder) return [];
+    const real = check(folder);
+    return [real, ...listImageFolder(real).files.map((f) => check(f.path))];
+  },
   detect: (path) => { try { return statSync(path).isDirectory(); } catch { return false; } },
   async load(folder, options, id, ctx) {
     if (!folder) throw new DatasetError('imagefolder:', 'needs a folder', 'Write imagefolder:/path/to/folder');
@@ -43,22 +73,7 @@ export const imagefolderKind: DatasetKind = {
     const channelsOpt = options.channels;
     if (channelsOpt !== undefined && channelsOpt !== '1' && channelsOpt !== '3') throw new DatasetError(id, `channels=${channelsOpt} is not 1 or 3`, 'Write channels=1 (gray) or channels=3 (RGB)');
 
-    let entries;
-    try {
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch (e) {
-      throw new DatasetError(folder, `cannot be read as a folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'Check the path');
-    }
-    const classNames = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(byName);
-    if (classNames.length === 0) throw new DatasetError(folder, 'has no class sub-folders', 'Put the images of each class in their own sub-folder (e.g. cats/, dogs/)');
-
-    const files: { path: string; label: number }[] = [];
-    for (let c = 0; c < classNames.length; c++) {
-      const dir = join(folder, classNames[c]);
-      const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && IMAGE_EXT.test(e.name)).map((e) => e.name).sort(byName);
-      if (names.length === 0) throw new DatasetError(dir, 'holds no PNG or JPEG images', 'Add images to this class folder or remove it');
-      for (const n of names) files.push({ path: join(dir, n), label: c });
-    }
+    const { classNames, files } = listImageFolder(folder);
 
     // Each image is converted and resized as soon as it is decoded (big photos never pile up in memory).
     // With channels left to us we keep RGB and drop to gray at the end if every image was gray.

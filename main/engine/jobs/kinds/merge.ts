@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { runMerge, type MergeResult, type RunMergeOptions } from '../../merge/executor';
 import { findMethod } from '../../merge/methods';
-import { checkRecipe, resolveRecipe, type Recipe } from '../../merge/recipe';
+import { checkRecipe, resolveRecipe, type AlignSpec, type Recipe } from '../../merge/recipe';
+import { checkDataset } from './datasets';
 import type { JobContext } from '../../job-context';
 
 /** The recipe with every path made absolute against baseDir and passed through `checkPath`. */
@@ -15,9 +16,15 @@ export function checkRecipePaths(value: unknown, baseDir: string, checkPath: (p:
     ...(recipe.models ? { models: recipe.models.map((m) => ({ ...m, path: abs(m.path) })) } : {}),
     ...(recipe.checkpoints ? { checkpoints: { ...recipe.checkpoints, dir: abs(recipe.checkpoints.dir) } } : {}),
     ...(recipe.base ? { base: abs(recipe.base) } : {}),
-    ...(recipe.align?.graph ? { align: { ...recipe.align, graph: abs(recipe.align.graph) } } : {}),
+    ...(recipe.align ? { align: checkAlignPaths(recipe.align, abs, checkPath) } : {}),
     output: { ...recipe.output, path: abs(recipe.output.path) },
   };
+}
+
+/** The align section's graph (made absolute like the models) and its data sample (judged as the loader reads it). */
+function checkAlignPaths(a: AlignSpec, abs: (p: string) => string, checkPath: (p: string) => string): AlignSpec {
+  if (a.dataset) checkDataset('align.dataset', a.dataset, checkPath);
+  return { ...a, ...(a.graph ? { graph: abs(a.graph) } : {}) };
 }
 
 export function mergeTitle(r: Recipe): string {
