@@ -263,7 +263,7 @@ export function buildPlan(recipe: ResolvedRecipe, sources: PlanSources): MergePl
       if (!b) blocking.push(`${t.name} is missing in the base ${fileName(base.path)}`);
       else if (!sameShape(b.shape, t.shape)) blocking.push(`${t.name} is ${shapeText(t.shape)} in ${names[0]} but ${shapeText(b.shape)} in the base ${fileName(base.path)}`);
     }
-    if (rule?.weights && method.normalizesWeights && weights.reduce((a, b) => a + b, 0) === 0) {
+    if (rule?.weights && method.normalizesWeights && params.normalize !== false && weights.reduce((a, b) => a + b, 0) === 0) {
       blocking.push(`the weights for ${t.name} sum to 0 (${weights.join(' + ')}), and ${method.id} divides by their sum; change a weight`);
     }
     for (const [m, set] of (modelParams ?? [params]).entries()) {

@@ -46,8 +46,9 @@ const HASH_BYTES_PER_S = 1.5e9;
 
 /** Nanoseconds per element per model, by the kind of work a method does. */
 function nsPerElement(m: MergeMethod): number {
-  if (m.id === 'della' || m.id === 'breadcrumbs' || m.id === 'ties') return 60; // ranking by magnitude
-  if (m.needsBase || m.id === 'multislerp') return 8;
+  if (m.id === 'della' || m.id === 'breadcrumbs' || m.id === 'ties' || m.id === 'sce' || m.id === 'arcee_fusion') return 60; // ranking or sorting
+  if (m.id === 'karcher') return 40; // up to max_iter passes over every model
+  if (m.needsBase || m.id === 'multislerp' || m.id === 'nuslerp') return 8;
   return 1.5;
 }
 
@@ -84,7 +85,8 @@ export function recipeProblems(recipe: ResolvedRecipe, method: MergeMethod = get
   if (method.needsBase && !recipe.base) {
     blocking.push(`${method.label} works on task vectors (θᵢ − θ_b) and needs a base model: choose one in the Base model field (in a recipe file, the key base)`);
   }
-  if (method.normalizesWeights && n > 0 && recipe.models.reduce((a, m) => a + m.weight, 0) === 0) {
+  // linear divides only with normalize (its default); the others always do.
+  if (method.normalizesWeights && recipe.parameters?.normalize !== false && n > 0 && recipe.models.reduce((a, m) => a + m.weight, 0) === 0) {
     blocking.push(`the model weights sum to 0 (${recipe.models.map((m) => m.weight).join(' + ')}), and ${method.label} divides by their sum; change a weight`);
   }
   const inputs = [...recipe.models.map((m) => m.path), ...(recipe.base ? [recipe.base] : [])];
@@ -145,7 +147,7 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
     inputBytes += inSize * inputsPerTensor;
     // Raw reads + their f32 views + the method's scratch (one delta per model, sparsified in place, plus a
     // magnitude copy and masks) + f32 result + output bytes.
-    const scratch = method.needsBase ? (nModels + 1) * n * 4 + 2 * n : method.id === 'multislerp' ? (nModels + 2) * n * 8 : 0;
+    const scratch = method.needsBase ? (nModels + 1) * n * 4 + 2 * n : method.id === 'multislerp' || method.id === 'karcher' ? (nModels + 2) * n * 8 : method.id === 'nuslerp' ? 2 * n * 4 : 0;
     const widened = inSize === n * 4 ? 0 : inputsPerTensor * n * 4; // f32 inputs are used in place
     peak = Math.max(peak, inSize * inputsPerTensor + widened + scratch + n * 4 + (t.outputDType === 'f32' ? 0 : n * DTYPE_SIZE[t.outputDType]));
   }
