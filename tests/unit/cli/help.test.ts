@@ -16,7 +16,7 @@ const help = (name: string) => commandHelp(commands.find((c) => c.name === name)
 describe('CLI help', () => {
   it('merge --help lists every registered method, its options and an example recipe that is valid', () => {
     const text = help('merge');
-    for (const m of describeMethods()) expect(text).toMatch(new RegExp(`^  ${m.id}\\s+${m.label.replace(/[()]/g, '\\$&')}`, 'm'));
+    for (const m of describeMethods()) expect(text).toMatch(new RegExp(`^  ${m.id}\\s+${m.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
     expect(text).toMatch(/^ {2}--json\s+\S/m);
     expect(text).toMatch(/^ {2}--workspace-dir DIR\s+\S/m);
     const example = /# mean\.yaml\n((?: {2}\S.*\n)+)/.exec(text)![1].replace(/^ {2}/gm, '');

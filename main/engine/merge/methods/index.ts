@@ -1,5 +1,6 @@
 // The registry of merge methods. Adding a method = adding a file beside this one + one line below.
 import { addDifference } from './add_difference';
+import { arceeFusion } from './arcee_fusion';
 import { breadcrumbs } from './breadcrumbs';
 import { breadcrumbsTies } from './breadcrumbs_ties';
 import { dareLinear } from './dare_linear';
@@ -7,9 +8,16 @@ import { dareTies } from './dare_ties';
 import { della } from './della';
 import { dellaLinear } from './della_linear';
 import { ema } from './ema';
+import { karcher } from './karcher';
+import { linear } from './linear';
 import { mean } from './mean';
 import { modelStock } from './model_stock';
 import { multislerp } from './multislerp';
+import { nearswap } from './nearswap';
+import { nuslerp } from './nuslerp';
+import { ram } from './ram';
+import { ramplusTl } from './ramplus_tl';
+import { sce } from './sce';
 import { slerp } from './slerp';
 import { sum } from './sum';
 import { taskArithmetic } from './task_arithmetic';
@@ -21,6 +29,7 @@ export const METHODS: readonly MergeMethod[] = [
   mean,
   weighted,
   sum,
+  linear,
   addDifference,
   taskArithmetic,
   ties,
@@ -30,9 +39,16 @@ export const METHODS: readonly MergeMethod[] = [
   breadcrumbsTies,
   della,
   dellaLinear,
+  sce,
+  ram,
+  ramplusTl,
   modelStock,
   slerp,
+  nuslerp,
   multislerp,
+  karcher,
+  nearswap,
+  arceeFusion,
   ema,
 ];
 
