@@ -21,7 +21,7 @@ import { decodeModel, encodeModel, TensorDataType, type ModelProto } from '../on
 import type { ProviderId } from '../runtime/providers';
 import { checkpointMetadata, readStateDict, writeStateDict } from './checkpoint';
 import { fromArchitecture, fromOnnxModel, stateInitializers, trainGraphSpec, type TrainableModel } from './model-spec';
-import { MetricsLog, runPaths, writeAtomic } from './run-files';
+import { makeRunFolder, MetricsLog, runPaths, writeAtomic } from './run-files';
 import { lrAt, type LrSchedule } from './schedule';
 import { StepRunner, type TrainingState } from './step-runner';
 
@@ -160,7 +160,7 @@ export class RunTrainer {
     const t = new RunTrainer(options, model, data, evalData, state, ctx);
     claimRun(options.outDir);
     try {
-      await fs.mkdir(runPaths(options.outDir).checkpoints, { recursive: true });
+      await makeRunFolder(options.outDir);
       await fs.rm(runPaths(options.outDir).metrics, { force: true });
       await t.startRunner(graph);
       await writeStateDict(t.paths.init, model.tensors, state, { ...checkpointMetadata(model), seed: String(options.seed), epoch: '0' });

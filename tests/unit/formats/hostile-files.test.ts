@@ -2,13 +2,15 @@
 // like models, control bytes in names, and 130k tensors. Each ends in a clear refusal (exit code 2 from the CLI)
 // or a correct result, and no byte of a file outside the model's folder reaches any output.
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { terminalSafe } from '../../../main/cli/terminal-text';
 import { weightDiffSpec } from '../../../main/engine/charts/compare';
 import { createEngine } from '../../../main/engine/engine';
 import { convertModel } from '../../../main/engine/convert';
+import { describeWriteError } from '../../../main/engine/files/disk-errors';
+import { parseTempName } from '../../../main/engine/files/temp-files';
 import { hfCacheBlobs } from '../../../main/engine/formats/linked-files';
 import { unpickle } from '../../../main/engine/formats/pytorch/unpickle';
 import { openModel } from '../../../main/engine/formats/registry';
@@ -349,4 +351,80 @@ describe('scale: 130k tensors (item 9)', () => {
     expect(value).toHaveLength(n);
     expect(value[n - 1]).toBe(7);
   });
+});
+
+describe('writing into a folder that cannot take the file (item 12)', () => {
+  const model = fixture('tiny_cnn_b.safetensors');
+  const noTempName = (text: string) => expect(text).not.toMatch(/\.tmp\b/);
+
+  it('convert into a missing folder, or below a file: the error names the folder and why, never the temp file', () => {
+    const missing = path.join(tmp.dir, 'no-such-folder', 'out.safetensors');
+    const r = cli(['convert', model, missing]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`the folder ${path.dirname(missing)} does not exist — create it or choose another folder`);
+    noTempName(r.err);
+    expect(r.err).not.toMatch(/ENOENT/);
+
+    const file = path.join(mkdir('write'), 'a-file');
+    fs.writeFileSync(file, 'not a folder');
+    const below = cli(['convert', model, path.join(file, 'out.safetensors')]);
+    expect(below.code).toBe(2);
+    expect(below.err).toContain(`${file} is a file, not a folder`);
+    noTempName(below.err);
+  });
+
+  it('train into a run folder below a file: names the run folder and the file in the way', () => {
+    const file = path.join(mkdir('write'), 'b-file');
+    fs.writeFileSync(file, 'not a folder');
+    const r = cli(['train', '--arch', 'mlp', '--hidden', '4', '--epochs', '1', '--out', path.join(file, 'run'), '--quiet'], 120_000);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`cannot create the run folder ${path.join(file, 'run')}: ${file} is a file, not a folder`);
+    expect(r.err).not.toMatch(/ENOTDIR/);
+  }, 120_000);
+
+  it('a folder without write permission: the error says which folder and why', async () => {
+    const dir = mkdir('write', 'locked');
+    const eacces = Object.assign(new Error(`EACCES: permission denied, open '${path.join(dir, '.out.safetensors.1-0123abcd.tmp')}'`), { code: 'EACCES' });
+    const described = describeWriteError(path.join(dir, 'out.safetensors'), eacces).message;
+    expect(described).toContain(`permission denied in the folder ${dir} (EACCES) — choose a folder you can write to`);
+    noTempName(described);
+    // a real refusal needs a user the permission bits bind (root writes anywhere)
+    if (process.getuid?.() === 0 || process.platform === 'win32') return;
+    fs.chmodSync(dir, 0o555);
+    try {
+      await expect(convertModel(model, path.join(dir, 'out.safetensors'))).rejects.toThrow(`permission denied in the folder ${dir} (EACCES)`);
+      const r = cli(['train', '--arch', 'mlp', '--hidden', '4', '--epochs', '1', '--out', path.join(dir, 'run'), '--quiet'], 120_000);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`cannot create the run folder ${path.join(dir, 'run')}: permission denied in the folder ${dir}`);
+    } finally {
+      fs.chmodSync(dir, 0o755);
+    }
+  }, 120_000);
+
+  it('a convert killed mid-write leaves a temp file; the next convert into that folder removes it', async () => {
+    const dir = mkdir('killed');
+    const big = path.join(dir, 'big.safetensors');
+    writeSafetensors(big, Array.from({ length: 8 }, (_, i) => ({ name: `t${i}`, bytes: new Uint8Array(4 << 20).fill(i) })));
+    const out = mkdir('killed', 'out');
+    const temps = () => fs.readdirSync(out).filter((n) => parseTempName(n));
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main/cli.ts'), 'convert', big, path.join(out, 'c.safetensors')], { cwd: ROOT, stdio: 'ignore' });
+    const until = Date.now() + 60_000;
+    while (!temps().length) {
+      if (child.exitCode !== null) throw new Error(`convert ended (exit ${child.exitCode}) before its temp file was seen`);
+      if (Date.now() > until) throw new Error('convert never started writing');
+      await new Promise((r) => setImmediate(r));
+    }
+    child.kill('SIGSTOP');
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const [left] = temps();
+    expect(left).toBeDefined();
+    expect(fs.existsSync(path.join(out, 'c.safetensors'))).toBe(false);
+
+    const again = cli(['convert', fixture('tiny_cnn_b.safetensors'), path.join(out, 'small.safetensors')]);
+    expect(again.code).toBe(0);
+    expect(again.err).toContain(`removed 1 temp file left by a convert that did not finish: ${left}`);
+    expect(temps()).toEqual([]);
+  }, 120_000);
 });
