@@ -14,6 +14,9 @@ import { parseTempName } from '../../../main/engine/files/temp-files';
 import { hfCacheBlobs } from '../../../main/engine/formats/linked-files';
 import { unpickle } from '../../../main/engine/formats/pytorch/unpickle';
 import { openModel } from '../../../main/engine/formats/registry';
+import { getArchitecture } from '../../../main/engine/models/registry';
+import { inferenceModel, initialState } from '../../../main/engine/models/state';
+import { toFloat32 } from '../../../main/engine/tensor/dtypes';
 import { decodeModel, encodeModel } from '../../../main/engine/onnx/proto';
 import { fixture, safetensorsBytes, tempDir } from './format-fixtures';
 
@@ -426,5 +429,53 @@ describe('writing into a folder that cannot take the file (item 12)', () => {
     expect(again.code).toBe(0);
     expect(again.err).toContain(`removed 1 temp file left by a convert that did not finish: ${left}`);
     expect(temps()).toEqual([]);
+  }, 120_000);
+});
+
+describe('also seen (item 13)', () => {
+  const values = async (file: string) => {
+    const src = await openModel(file);
+    try {
+      return new Map(await Promise.all(src.tensors.map(async (t) => [t.name, toFloat32(await t.read(), t.dtype)] as const)));
+    } finally {
+      await src.close();
+    }
+  };
+
+  it('a soup of ONNX models without -o is an ONNX soup that runs; with -o x.safetensors it runs on their graph', async () => {
+    const inputs = [0, 1].map((i) => path.join(ROOT, 'tests/fixtures/merge', `cnn_${i}.onnx`));
+    const ws = mkdir('soup-ws');
+    const r = cli(['soup', ...inputs, '--heldout', 'mnist:test', '--workspace-dir', ws, '--json'], 120_000);
+    expect(r.code, r.err).toBe(0);
+    const soup = JSON.parse(r.out).soup;
+    expect(soup.path).toMatch(/uniform-soup\.onnx$/);
+    const [a, b, m] = await Promise.all([...inputs, soup.path].map(values));
+    for (const [name, va] of a) {
+      const vb = b.get(name)!, vm = m.get(name)!;
+      for (let i = 0; i < va.length; i++) expect(vm[i]).toBeCloseTo((va[i] + vb[i]) / 2, 6);
+    }
+
+    const out = path.join(mkdir('soup-out'), 'soup.safetensors');
+    const w = cli(['soup', ...inputs, '--heldout', 'mnist:test', '--workspace-dir', ws, '-o', out, '--json'], 120_000);
+    expect(w.code, w.err).toBe(0);
+    expect(JSON.parse(w.out).soup.heldout).toBe(soup.heldout); // the same weights on the same graph
+  }, 240_000);
+
+  it('activation alignment of a one-layer ONNX model: nothing to permute, the model is kept (no onnxruntime error)', async () => {
+    const dir = mkdir('one-layer');
+    const g = getArchitecture('mlp').build({ inputShape: [1, 28, 28], numClasses: 10, hidden: [] });
+    const files = [1, 2].map((seed) => {
+      const f = path.join(dir, `one_${seed}.onnx`);
+      fs.writeFileSync(f, encodeModel(inferenceModel(g, initialState(g, seed))));
+      return f;
+    });
+    const out = path.join(dir, 'aligned');
+    const r = cli(['align', ...files, '--method', 'activation', '--dataset', 'mnist:test', '--samples', '64', '--out', out], 120_000);
+    expect(r.err).not.toMatch(/At least one output should be requested/);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/no hidden units to permute/);
+    const [before, after] = await Promise.all([files[1], path.join(out, 'one_2.aligned.onnx')].map(values));
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    for (const [name, v] of before) expect(after.get(name)).toEqual(v);
   }, 120_000);
 });
