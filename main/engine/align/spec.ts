@@ -66,7 +66,7 @@ class Vars {
     if (ra === rb) return undefined;
     const [lo, hi] = ra < rb ? [ra, rb] : [rb, ra]; // the older one stays the root (names the group)
     this.parent[hi] = lo;
-    this.producers[lo].push(...this.producers[hi]);
+    for (const p of this.producers[hi]) this.producers[lo].push(p); // no spread: a group may gather many producers
     this.fixed[lo] ??= this.fixed[hi];
     if (this.size[lo] !== this.size[hi]) {
       this.fixed[lo] ??= `joins axes of ${this.size[lo]} and ${this.size[hi]} units`;

@@ -1,10 +1,10 @@
 // safetensors (https://github.com/huggingface/safetensors): an 8-byte little-endian header length, a
 // JSON header {name: {dtype, shape, data_offsets}, __metadata__?}, then the tensors' bytes back to back.
 // Opening reads the header only; each tensor is fetched with one positioned read.
-import { promises as fs } from 'node:fs';
 import { DTYPE_SIZE, type DType } from '../tensor/dtypes';
 import { AtomicFile } from './atomic-file';
 import { readExact } from './positioned-read';
+import { openRegularFile } from './regular-file';
 import {
   ModelFileError, type FormatReader, type FormatWriter, type ModelSource, type OpenOptions, type TensorInfo,
   type TensorSpec, type TensorWriteSession, type WriteOptions,
@@ -157,9 +157,8 @@ export function looksLikeSafetensors(head: Uint8Array): boolean {
 
 async function openSafetensors(file: string, options: OpenOptions = {}): Promise<ModelSource> {
   const maxHeader = Math.min(options.maxHeaderBytes ?? SAFETENSORS_MAX_HEADER, SAFETENSORS_MAX_HEADER);
-  const handle = await fs.open(file, 'r');
+  const { handle, size } = await openRegularFile(file);
   try {
-    const size = (await handle.stat()).size;
     if (size < 8) fail(file, `is only ${size} bytes long; a safetensors file starts with an 8-byte header length`, 'the file is truncated; download or copy it again');
     const lenBytes = await readExact(handle, file, 0, 8);
     const headerLen = new DataView(lenBytes.buffer).getBigUint64(0, true);

@@ -84,7 +84,7 @@ class Unpickler {
         }
         case 0x62: this.build(); break; // BUILD
         case 0x61: { const item = this.pop(); this.listTop('APPEND').push(item); break; } // APPEND
-        case 0x65: { const items = this.popMark(); this.listTop('APPENDS').push(...items); break; } // APPENDS
+        case 0x65: { const items = this.popMark(); const list = this.listTop('APPENDS'); for (const x of items) list.push(x); break; } // APPENDS (no spread: a list may hold 100k items)
         case 0x73: { const v = this.pop(); const k = this.pop(); this.dictTop('SETITEM').set(k, v); break; } // SETITEM
         case 0x75: { // SETITEMS
           const items = this.popMark();
