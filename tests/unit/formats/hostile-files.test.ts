@@ -201,6 +201,11 @@ describe('links out of a model folder (item 2)', () => {
     expect(inspect.code).toBe(0);
     expect(inspect.out).toContain('second.weight');
 
+    // serve and the desktop app: the engine's allowed-folder check keeps the link's own folder (the snapshot)
+    const engine = createEngine(() => {}, 'browser', { roots: [path.join(tmp.dir, 'hub')] });
+    const opened = await engine.call('openModel', { path: index }) as { inspection: { tensors: { name: string }[] } };
+    expect(opened.inspection.tensors.map((t) => t.name)).toEqual(['inside.weight', 'second.weight']);
+
     // an ONNX model in a subfolder of the snapshot, its external data in blobs/ too
     fs.copyFileSync(fixture('tiny_cnn_external.onnx'), path.join(blobs, 'o1'));
     fs.copyFileSync(fixture('tiny_cnn_external.onnx.data'), path.join(blobs, 'o2'));
