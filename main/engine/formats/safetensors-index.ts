@@ -6,6 +6,7 @@ import { realPathInModelFolder } from './linked-files';
 import { assertRegularFile } from './regular-file';
 import { safetensorsReader } from './safetensors';
 import { ModelFileError, type FormatReader, type ModelSource, type OpenOptions, type TensorInfo } from './types';
+import { checkTiedGroups, summarizeTieProblems } from './tied-groups';
 
 /** An index lists names and file names only; anything bigger is not an index. */
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
@@ -77,7 +78,9 @@ async function openIndex(file: string, options?: OpenOptions): Promise<ModelSour
       const extra = src.tensors.filter((t) => weightMap.get(t.name) !== shard);
       if (extra.length) notes.push(`${shard} holds ${extra.length} tensors the index does not list (ignored): ${extra.slice(0, 5).map((t) => t.name).join(', ')}`);
     }
-    const tied = [...shards.values()].flatMap((s) => s.tied);
+    const byName = new Map(tensors.map((t) => [t.name, t]));
+    const { groups: tied, problems } = checkTiedGroups([...shards.values()].flatMap((s) => s.tied), (n) => byName.get(n));
+    if (problems.length) notes.push(`ignored ${problems.length} tied group(s) of the shards (each tensor is loaded on its own): ${summarizeTieProblems(problems)}`);
     return { path: file, format: 'safetensors', metadata, tensors, tied, notes, close: closeAll };
   } catch (e) {
     await closeAll();
