@@ -66,10 +66,10 @@ async function openIndex(file: string, options?: OpenOptions): Promise<ModelSour
       }
     }
     // by name, per shard: a find() per listed name would be quadratic in a model of 100k tensors
-    const byName = new Map([...shards].map(([shard, src]) => [shard, new Map(src.tensors.map((t) => [t.name, t]))]));
+    const byShard = new Map([...shards].map(([shard, src]) => [shard, new Map(src.tensors.map((t) => [t.name, t]))]));
     const tensors: TensorInfo[] = [];
     for (const [name, shard] of weightMap) {
-      const t = byName.get(shard)!.get(name);
+      const t = byShard.get(shard)!.get(name);
       if (!t) throw new ModelFileError(file, `says "${name}" is in ${shard}, but that shard has no such tensor`, 'the index and shards do not match; download them again');
       tensors.push(t);
     }
