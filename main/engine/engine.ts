@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { calls, type CallName, type CallResult, type Environment, type StudioEvent } from './api';
 import { defaultWorkspace } from './environment';
 import type { JobRunner } from './jobs/runner';
+import { stopJobs } from './jobs/shutdown';
 import { describeSweep, sweepLeftovers, type SweepReport } from './workspace/leftovers';
 import { createHandlerContext, createHandlers, type Handlers } from './handlers';
 
@@ -18,6 +19,8 @@ export interface Engine {
   allowRoots(dirs: string[]): void;
   /** Validate args against the contract, then run the handler. */
   call<K extends CallName>(name: K, args: unknown): Promise<CallResult<K>>;
+  /** Before the process exits: cancels the jobs, removes their temp files, marks their runs interrupted by `cause`. */
+  shutdown(cause: string, graceMs?: number): Promise<SweepReport>;
 }
 
 export interface EngineOptions {
@@ -46,5 +49,6 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
       const parsed = calls[name].args.parse(args ?? {});
       return handlers[name](parsed) as never;
     },
+    shutdown: (cause, graceMs) => stopJobs(ctx.runner, { workspace: defaultWorkspace(), cause, graceMs }),
   };
 }
