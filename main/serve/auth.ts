@@ -51,3 +51,8 @@ export function hasToken(req: http.IncomingMessage, url: URL, token: string): bo
 export function tokenCookie(token: string): string {
   return `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
 }
+
+/** A log that never shows the token: a line carrying it (however it got there) has it replaced by "[token]". */
+export function withoutToken(token: string, log: (line: string) => void): (line: string) => void {
+  return (line) => log(line.split(token).join('[token]'));
+}

@@ -30,9 +30,22 @@ export function peer(req: http.IncomingMessage): string {
   return `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
 }
 
-/** The request target for a log line: quoted and cut short. */
+/** The request target for a log line: quoted, cut short, and with every token parameter's value blanked. */
 export function loggedTarget(req: http.IncomingMessage): string {
-  return JSON.stringify((req.url ?? '').slice(0, 200));
+  const target = req.url ?? '';
+  const q = target.indexOf('?');
+  const shown = q < 0 ? target : `${target.slice(0, q + 1)}${target.slice(q + 1).split('&').map(blankToken).join('&')}`;
+  return JSON.stringify(shown.slice(0, 200));
+}
+
+/** `token=…` for a query parameter named token (also spelled with %-escapes, as URLSearchParams reads it); others as they are. */
+function blankToken(param: string): string {
+  const eq = param.indexOf('=');
+  if (eq < 0) return param;
+  const key = param.slice(0, eq);
+  let name = key;
+  try { name = decodeURIComponent(key.replace(/\+/g, ' ')); } catch { /* a bad escape: judged as written */ }
+  return name === 'token' ? `${key}=…` : param;
 }
 
 /** The Host headers we answer (anything else is DNS rebinding) and the Origins a WebSocket may come from. */

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import type { StudioEvent } from '../engine/api';
-import { newToken } from './auth';
+import { newToken, withoutToken } from './auth';
 import { onClientError, staticHandler } from './http';
 import { rateLimited } from './request';
 import { createApiSocket } from './websocket';
@@ -34,7 +34,8 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   const site = {
     token,
     port: () => port,
-    log: options.log ?? rateLimited((line) => console.error(`merge-studio serve: ${line}`)),
+    // Request targets are logged with their token blanked (loggedTarget); this catches it anywhere else.
+    log: withoutToken(token, options.log ?? rateLimited((line) => console.error(`merge-studio serve: ${line}`))),
     rendererDir: path.resolve(options.rendererDir),
     engine: options.engine,
   };
