@@ -4,6 +4,7 @@ import pkg from '../package.json';
 import { commands } from './cli/commands';
 import { CliError, oneLine } from './cli/common';
 import { commandHelp } from './cli/help';
+import { guardConsole, terminalSafe } from './cli/terminal-text';
 
 function usage(): string {
   const lines = [
@@ -22,6 +23,16 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // names from files reach the terminal through the commands' output: no control byte passes raw
+  const restoreConsole = guardConsole();
+  try {
+    return await dispatch(argv);
+  } finally {
+    restoreConsole();
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     console.log(usage());
@@ -47,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     // One line that keeps every reason (never just a headline whose reasons were on the next lines).
     const msg = oneLine(err instanceof Error ? err.message : String(err));
     const exitCode = err instanceof CliError ? err.exitCode : 2;
-    console.error(`merge-studio ${command.name}: ${msg}`);
+    console.error(terminalSafe(`merge-studio ${command.name}: ${msg}`));
     if (rest.includes('--json')) {
       // a script reading --json output gets the failure there too, with its reasons
       const blocking = (err as { blocking?: unknown }).blocking;

@@ -20,6 +20,8 @@ export class EngineClient {
   private nextId = 1;
   private stopped = false;
   private ready: Promise<void> = Promise.resolve();
+  /** Resolves when the current host process has exited. */
+  private exited: Promise<void> = Promise.resolve();
   private restarts: number[] = [];
   /** Folders allowed so far (desktop app): told to every host, a restarted one too. */
   private readonly roots = new Set<string>();
@@ -55,10 +57,16 @@ export class EngineClient {
     void this.ready.then(() => this.transport?.send({ kind: 'allowRoots', dirs: fresh }));
   }
 
-  stop(): void {
+  /**
+   * Stops the host: it cancels its jobs, removes their temp files and marks their runs interrupted before
+   * it exits (host.ts). Resolves when it has exited.
+   */
+  stop(): Promise<void> {
     this.stopped = true;
+    const exited = this.exited;
     this.transport?.kill();
     this.transport = null;
+    return exited;
   }
 
   private launch(): void {
@@ -66,6 +74,8 @@ export class EngineClient {
     this.transport = t;
     let markReady!: () => void;
     this.ready = new Promise((r) => (markReady = r));
+    let markExited!: () => void;
+    this.exited = new Promise((r) => (markExited = r));
     t.onMessage((raw) => {
       const msg = HostMessage.safeParse(raw);
       if (!msg.success) return;
@@ -87,6 +97,7 @@ export class EngineClient {
       }
     });
     t.onExit((code) => {
+      markExited();
       if (this.transport !== t) return;
       this.transport = null;
       for (const p of this.pending.values()) p.reject(new Error('the engine process stopped'));

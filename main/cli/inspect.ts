@@ -4,6 +4,7 @@
 import { inspectModel } from '../engine/inspect';
 import type { TensorStats } from '../engine/tensor/stats';
 import { CliError, type CliCommand } from './common';
+import { terminalSafe } from './terminal-text';
 
 const num = (v: number | null) => (v === null ? '—' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4));
 const statsText = (s: TensorStats) => `min ${num(s.min)} max ${num(s.max)} mean ${num(s.mean)} std ${num(s.std)}${s.nan ? ` nan ${s.nan}` : ''}${s.inf ? ` inf ${s.inf}` : ''}`;
@@ -40,19 +41,22 @@ Examples:
       console.log(JSON.stringify({ format, tensors, tied, metadata, damaged, ...(stats ? { stats } : {}) }, null, 2));
     } else {
       const verdict = info.damaged.length ? 'DAMAGED' : values.stats ? 'checked: sizes and checksums hold' : 'sizes checked';
-      console.log(`${positionals[0]}: ${info.format}, ${info.tensors.length} tensors, ${info.parameterCount.toLocaleString('en')} parameters, ${(info.byteSize / 1e6).toFixed(2)} MB of weights — ${verdict}`);
-      for (const note of info.notes) console.log(`note: ${note}`);
-      const width = Math.min(60, Math.max(...info.tensors.map((t) => t.name.length), 4));
-      for (const t of info.tensors) {
+      console.log(`${terminalSafe(positionals[0])}: ${info.format}, ${info.tensors.length} tensors, ${info.parameterCount.toLocaleString('en')} parameters, ${(info.byteSize / 1e6).toFixed(2)} MB of weights — ${verdict}`);
+      for (const note of info.notes) console.log(`note: ${terminalSafe(note)}`);
+      // names escaped one by one, newlines included: a name cannot forge a line of this report
+      const names = info.tensors.map((t) => terminalSafe(t.name));
+      // a loop, not Math.max(...names): a spread of 130k arguments overflows the stack
+      const width = Math.min(60, names.reduce((w, n) => Math.max(w, n.length), 4));
+      info.tensors.forEach((t, i) => {
         const s = info.stats?.[t.name];
-        console.log(`  ${t.name.padEnd(width)}  ${t.dtype.padEnd(5)} [${t.shape.join(', ')}]${s ? `  ${statsText(s)}` : ''}`);
-      }
-      for (const group of info.tied) console.log(`tied: ${group.join(' = ')}`);
-      for (const d of info.damaged) console.log(`damaged: ${d}`);
+        console.log(`  ${names[i].padEnd(width)}  ${t.dtype.padEnd(5)} [${t.shape.join(', ')}]${s ? `  ${statsText(s)}` : ''}`);
+      });
+      for (const group of info.tied) console.log(`tied: ${group.map((n) => terminalSafe(n)).join(' = ')}`);
+      for (const d of info.damaged) console.log(`damaged: ${terminalSafe(d)}`);
     }
     if (code) {
       const all = info.damaged.join('; ');
-      console.error(`merge-studio inspect: ${positionals[0]} is damaged: ${all}${/again/.test(all) ? '' : ' — copy, download or export it again'}`);
+      console.error(terminalSafe(`merge-studio inspect: ${positionals[0]} is damaged: ${all}${/again/.test(all) ? '' : ' — copy, download or export it again'}`));
     }
     return code;
   },

@@ -1,6 +1,7 @@
 // A JobContext for the terminal: a progress bar on stderr (plain lines when not a TTY), Ctrl-C cancels.
 import { CancelledError, type JobContext, type ProgressUpdate } from '../engine/job-context';
 import { CliError } from './common';
+import { terminalSafe } from './terminal-text';
 
 export interface TerminalJob {
   ctx: JobContext;
@@ -35,7 +36,8 @@ export function terminalJob(label: string, quiet = false): TerminalJob {
     const elapsed = (now - started) / 1000;
     const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
     const amount = u.unit === 'bytes' ? `${formatBytes(u.done)}/${formatBytes(u.total)}` : `${u.done}/${u.total}`;
-    const tail = `${(frac * 100).toFixed(0).padStart(3)}% ${amount} ${Number.isFinite(eta) ? `ETA ${eta.toFixed(0)}s` : ''} ${u.message ?? ''}`;
+    // the message is often a tensor name from the file: escaped, it cannot move the cursor or start a line
+    const tail = `${(frac * 100).toFixed(0).padStart(3)}% ${amount} ${Number.isFinite(eta) ? `ETA ${eta.toFixed(0)}s` : ''} ${terminalSafe(u.message ?? '')}`;
     if (tty) {
       const width = 28;
       const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
@@ -48,7 +50,7 @@ export function terminalJob(label: string, quiet = false): TerminalJob {
   const ctx: JobContext = {
     signal: controller.signal,
     progress: draw,
-    log: (m) => { if (!quiet) process.stderr.write(`${tty ? '\n' : ''}${m}\n`); },
+    log: (m) => { if (!quiet) process.stderr.write(`${tty ? '\n' : ''}${terminalSafe(m, { keepLines: true })}\n`); },
     metric: () => {},
   };
   return {

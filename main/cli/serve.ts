@@ -43,7 +43,7 @@ Stop it with Ctrl-C.`,
         return serve(0);
       });
     } catch (e) {
-      engine.stop();
+      await engine.stop();
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} is in use (another Merge Studio?); stop it, or choose another with --port N (0 picks a free one)`);
       throw e;
@@ -55,7 +55,9 @@ Stop it with Ctrl-C.`,
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    engine.stop();
+    // The engine first: it cancels a running job and tidies up its files and run before it exits.
+    console.log('Stopping…');
+    await engine.stop();
     await server.close();
     return 0;
   },

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { EngineClient, type HostTransport } from '../engineClient';
 import { z } from 'zod';
 import { parseCall, type StudioEvent } from '../engine/api';
+import { appUrlToFile } from './app-url';
 import { APP_ORIGIN, guardWebContents, isTrustedSender } from './window-guards';
 
 const RENDERER_DIR = path.join(__dirname, '..', 'renderer');
@@ -34,15 +35,14 @@ const engine = new EngineClient(spawnUtilityHost, (event: StudioEvent) => {
   mainWindow?.webContents.send('studio:event', event);
 });
 
-/** Map app://renderer/<path> into the renderer build, refusing anything that escapes it. */
+const STATUS_TEXT = { 400: 'bad request', 403: 'forbidden', 404: 'not found' } as const;
+
+/** Map app://renderer/<path> into the renderer build, refusing anything that escapes it (app-url.ts). */
 function registerAppProtocol(): void {
   protocol.handle('app', async (request) => {
-    const url = new URL(request.url);
-    if (url.host !== 'renderer') return new Response('not found', { status: 404 });
-    const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
-    const file = path.resolve(RENDERER_DIR, '.' + rel);
-    if (!file.startsWith(RENDERER_DIR + path.sep)) return new Response('forbidden', { status: 403 });
-    const res = await net.fetch(pathToFileURL(file).toString());
+    const target = appUrlToFile(request.url, RENDERER_DIR);
+    if ('status' in target) return new Response(STATUS_TEXT[target.status], { status: target.status });
+    const res = await net.fetch(pathToFileURL(target.file).toString());
     const headers = new Headers(res.headers);
     headers.set('Content-Security-Policy', CSP);
     headers.set('X-Content-Type-Options', 'nosniff');

@@ -2,6 +2,7 @@
 // tensor (one tensor in memory at a time), optionally casting float tensors to one float dtype.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { removeStaleTemps } from './files/temp-files';
 import { openModel, writerFor } from './formats/registry';
 import { ModelFileError, type FormatId, type TensorSpec } from './formats/types';
 import { fromFloat32, isFloatDType, toFloat32, type DType } from './tensor/dtypes';
@@ -42,6 +43,9 @@ export async function convertModel(inPath: string, outPath: string, options: Con
     throw new ModelFileError(outPath, 'is the input file; converting onto itself would destroy it', 'choose a different output file name');
   }
   const writer = writerFor(outPath);
+  // what a killed or crashed convert left beside its output (a temp file as big as the model) goes first
+  const swept = await removeStaleTemps(path.dirname(path.resolve(outPath)));
+  if (swept.length) ctx.log(`removed ${swept.length} temp file${swept.length === 1 ? '' : 's'} left by a convert that did not finish: ${swept.map((f) => path.basename(f)).join(', ')}`);
   const source = await openModel(inPath);
   try {
     if (writer.id === 'onnx' && !source.graph) {

@@ -181,6 +181,24 @@ describe('serve mode under hostile input', () => {
     await stillServing();
   });
 
+  it('logs a refused request that carries the token without the token', async () => {
+    const before = logs.length;
+    const t = server.token;
+    const targets = [`/%zz?token=${t}`, `/%zz?x=1&%74oken=${t}`, `http://127.0.0.1:${server.port}/?token=${t}`];
+    for (const target of targets) {
+      const r = await raw(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`);
+      expect(status(r), target).toBe(400);
+    }
+    // the same absolute-form target on the /api upgrade
+    const up = await raw(upgradeRequest('').replace('GET /api ', `GET http://127.0.0.1:${server.port}/api?token=${t} `));
+    expect(status(up)).toBe(400);
+    const lines = logs.slice(before);
+    expect(lines.filter((l) => /^refused (GET|websocket)/.test(l))).toHaveLength(4);
+    expect(lines.filter((l) => l.includes(t))).toEqual([]);
+    expect(lines.filter((l) => /(token|%74oken)=…"/.test(l))).toHaveLength(4);
+    await stillServing();
+  });
+
   it('closes a WebSocket that sends a message over the payload limit (1009), and one of invalid UTF-8 (1007)', async () => {
     const before = logs.length;
     const ws = await openWs();

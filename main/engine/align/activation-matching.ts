@@ -56,6 +56,12 @@ export async function activationMatching(spec: PermutationSpec, graph: Architect
   const dataPer = data.inputShape.reduce((x, y) => x * y, 1);
   if (dataPer !== per) throw new ActivationDataError(`${data.id} has examples of shape [${data.inputShape.join(', ')}]; the models take [${graph.inputShape.join(', ')}]`);
   const n = Math.min(data.size, o.samples ?? DEFAULT_SAMPLES);
+  if (spec.groups.length === 0) {
+    // a model without hidden units (one layer) has nothing to permute: B as it is is the answer, and a graph
+    // asking onnxruntime for no outputs would only fail ("At least one output should be requested")
+    ctx.log('activation matching: the model has no hidden units to permute; it is kept as it is');
+    return { perms: {}, iterations: 0, trace: [], ...summarize(spec, a, b, {}) };
+  }
   const modelA = inferenceModel(graph, a), modelB = renamed(inferenceModel(graph, b), graph.inputName);
   const shapes = await probeShapes(modelA.graph, { [graph.inputName]: [1, ...graph.inputShape] });
   const points: { group: string; point: ActivationPoint; c: number; positions: number }[] = [];

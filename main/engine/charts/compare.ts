@@ -110,7 +110,7 @@ export function weightDiffSpec(rows: DiffRow[], ends: { a: string; b: string }):
     title: `Weights: ${ends.a} against ${ends.b}`,
     data: { values },
     hconcat: [
-      { width: 180, height, mark: 'bar', encoding: { y, x: { field: 'cosine', type: 'quantitative', title: 'cosine similarity', scale: { domain: [Math.min(0, ...rows.map((r) => r.cosine)), 1] } }, color: { value: '#4f46e5' }, tooltip: [{ field: 'name' }, { field: 'cosine', format: '.4f' }] } },
+      { width: 180, height, mark: 'bar', encoding: { y, x: { field: 'cosine', type: 'quantitative', title: 'cosine similarity', scale: { domain: [rows.reduce((lo, r) => Math.min(lo, r.cosine), 0), 1] } }, color: { value: '#4f46e5' }, tooltip: [{ field: 'name' }, { field: 'cosine', format: '.4f' }] } },
       { width: 180, height, mark: 'bar', encoding: { y: { ...y, axis: null }, x: { field: 'relativeL2', type: 'quantitative', title: 'relative L2 distance ‖a − b‖ / ‖a‖' }, color: { value: '#d97706' }, tooltip: [{ field: 'name' }, { field: 'relativeL2', format: '.4f' }] } },
     ],
   };

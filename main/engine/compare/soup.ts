@@ -17,7 +17,7 @@ import { netModel, sameLayout, type Net } from '../models/load-net';
 import { writeAtomic } from '../train/run-files';
 import { hashInputs } from './hashes';
 import { mergeInMemory } from './merge-in-memory';
-import { checkClasses, resolveModel, type ResolvedModel } from './models';
+import { checkClasses, resolveModel, type ModelRef, type ResolvedModel } from './models';
 import { SoupRequestSchema, type SoupRequest, type SoupResult, type SoupStep } from './types';
 
 export interface SoupOptions { workspace?: string }
@@ -38,6 +38,24 @@ export async function greedySoup(scores: number[], soupScore: (ingredients: numb
     steps.push({ model: i, heldout: scores[i], soupHeldout: s, added });
   }
   return { order, ingredients, steps, best };
+}
+
+/**
+ * Where the soup goes by default, and how it is run afterwards. ONNX ingredients make an ONNX soup (their graph
+ * with the averaged weights, a file that runs on its own); a soup of weights runs with the first ingredient's
+ * architecture or graph, as the ingredients did.
+ */
+export function soupOutput(first: ModelRef, dir: string, kind: string, output?: string): { path: string; ref: (soupPath: string) => ModelRef } {
+  const onnx = path.extname(first.path).toLowerCase() === '.onnx';
+  const out = output ?? path.join(dir, `${kind}-soup${onnx ? '.onnx' : '.safetensors'}`);
+  return {
+    path: out,
+    ref: (soupPath) => {
+      if (path.extname(soupPath).toLowerCase() === '.onnx') return { path: soupPath };
+      const graph = first.graph ?? (onnx ? path.resolve(first.path) : undefined);
+      return { path: soupPath, ...(first.arch ? { arch: first.arch } : {}), ...(graph && !first.arch ? { graph } : {}) };
+    },
+  };
 }
 
 function meanRecipe(paths: string[], output: string, name: string): Recipe {
@@ -103,7 +121,7 @@ export async function runSoup(raw: SoupRequest, ctx: JobContext = silentContext(
     }
 
     // The soup that is kept: written by the real merge engine (one ingredient: that model itself).
-    const out = req.output ?? path.join(run?.dir ?? process.cwd(), `${req.kind}-soup.safetensors`);
+    const { path: out, ref: soupRef } = soupOutput(models[ingredients[0]].ref, run?.dir ?? process.cwd(), req.kind, req.output);
     let soupPath: string, mergeRunDir: string | undefined, sha256: string;
     if (ingredients.length >= 2) {
       const merged = await runMerge(meanRecipe(ingredients.map((i) => path.resolve(models[i].ref.path)), out, `${req.kind} soup`), ctx, { workspace: o.workspace });
@@ -113,7 +131,7 @@ export async function runSoup(raw: SoupRequest, ctx: JobContext = silentContext(
       sha256 = (await hashInputs([soupPath], o.workspace, ctx.signal))[0].sha256;
       log(`no model improved on ${models[ingredients[0]].label} alone: the soup is that model`);
     }
-    const soupModel = await resolveModel({ path: soupPath }, heldout, o.workspace);
+    const soupModel = await resolveModel(soupRef(soupPath), heldout, o.workspace);
     const sh = await score(soupModel.model, heldout);
     const st = test ? await score(soupModel.model, test) : undefined;
     log(`${req.kind} soup of ${ingredients.length}: held-out ${(100 * sh.accuracy).toFixed(2)} %${st ? `, test ${(100 * st.accuracy).toFixed(2)} %` : ''} → ${soupPath}`);

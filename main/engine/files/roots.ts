@@ -23,7 +23,12 @@ export class FileRoots {
     return [...this.roots];
   }
 
-  /** The real path of `p` if it lies inside a root (a path that does not exist yet is judged by its nearest existing folder). */
+  /**
+   * `p` with its folder's real path, if `p` lies inside a root by real path (a path that does not exist yet is
+   * judged by its nearest existing folder). The file's own name is kept: a model file that is a link (a Hugging
+   * Face snapshot's `snapshots/REV/model.safetensors.index.json` → `../../blobs/…`) must still find its shards
+   * beside the link, not beside its target; the target's real path has passed the same check.
+   */
   resolve(p: string): string {
     const abs = path.resolve(p);
     const real = realPathOf(abs);
@@ -32,7 +37,10 @@ export class FileRoots {
       const how = this.inside(abs) ? 'leads through a symbolic link to a place' : 'is';
       throw new Error(`${abs} ${how} outside the folders this app may use (${this.roots.join(', ')}); ${this.howToAdd}`);
     }
-    return real;
+    const folder = path.dirname(abs);
+    if (folder === abs) return real;
+    const kept = path.join(realPathOf(folder), path.basename(abs));
+    return this.inside(kept) ? kept : real;
   }
 
   private inside(p: string): boolean {

@@ -50,7 +50,16 @@ export function processGone(pid: number, startTime?: string): boolean {
  * Removes our temp files in `dir` (not below it) whose process is gone; a live process's temp files,
  * ours included, are never touched. Returns the paths removed. A folder that does not exist is no error.
  */
-export async function removeStaleTemps(dir: string): Promise<string[]> {
+export function removeStaleTemps(dir: string): Promise<string[]> {
+  return removeTempsOf(dir, (pid) => pid !== process.pid && processGone(pid));
+}
+
+/** Removes this process's own temp files in `dir` (not below it): what it leaves undone as it exits. */
+export function removeOwnTemps(dir: string): Promise<string[]> {
+  return removeTempsOf(dir, (pid) => pid === process.pid);
+}
+
+async function removeTempsOf(dir: string, owned: (pid: number) => boolean): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -60,7 +69,7 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const name of names) {
     const owner = parseTempName(name);
-    if (!owner || owner.pid === process.pid || !processGone(owner.pid)) continue;
+    if (!owner || !owned(owner.pid)) continue;
     const file = path.join(dir, name);
     try {
       await rm(file, { force: true });

@@ -1,6 +1,7 @@
 // An output file written sequentially to a temp name beside its target and renamed into place on
 // commit, so a reader never sees half a model at the real path (DESIGN.md: writes are atomic).
 import { promises as fs } from 'node:fs';
+import { describeWriteError } from '../files/disk-errors';
 import { tempPathFor } from '../files/temp-files';
 import { isShared, OffloadedSha256 } from './offload-hash';
 
@@ -31,7 +32,12 @@ export class AtomicFile {
   /** `hash`: compute the file's SHA-256 from the bytes as they are written (commit() returns it). */
   static async create(target: string, options: { hash?: boolean } = {}): Promise<AtomicFile> {
     const temp = tempPathFor(target); // its name says whose it is, so a crash's leftover can be swept
-    const handle = await fs.open(temp, 'wx');
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(temp, 'wx');
+    } catch (e) {
+      throw describeWriteError(target, e); // names the target and its folder, not our hidden temp name
+    }
     return new AtomicFile(target, temp, handle, options.hash === true);
   }
 

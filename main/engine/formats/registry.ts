@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { onnxReader, onnxWriter } from './onnx';
 import { pytorchReader, pytorchWriter } from './pytorch';
+import { openRegularFile } from './regular-file';
 import { safetensorsReader, safetensorsWriter } from './safetensors';
 import { safetensorsIndexReader } from './safetensors-index';
 import { ModelFileError, type FormatId, type FormatReader, type FormatWriter, type ModelSource, type OpenOptions } from './types';
@@ -55,9 +56,12 @@ export function pickReader(head: Uint8Array, file: string): FormatReader | undef
 
 async function readHead(file: string): Promise<Uint8Array> {
   let handle: fs.FileHandle;
+  let size: number;
   try {
-    handle = await fs.open(file, 'r');
+    // a pipe or device named like a model is refused here, before a read could block or never end
+    ({ handle, size } = await openRegularFile(file));
   } catch (e) {
+    if (e instanceof ModelFileError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ModelFileError(file, 'does not exist', 'check the path, or pick the file again');
     if (code === 'EACCES' || code === 'EPERM') throw new ModelFileError(file, 'cannot be read (permission denied)', 'check the file\'s permissions');
@@ -65,17 +69,10 @@ async function readHead(file: string): Promise<Uint8Array> {
     throw new ModelFileError(file, `cannot be opened (${code ?? (e as Error).message})`);
   }
   try {
-    const st = await handle.stat();
-    if (st.isDirectory()) throw new ModelFileError(file, 'is a folder, not a model file', 'pick the model file inside it');
-    if (st.size === 0) throw new ModelFileError(file, 'is empty', 'the download or export did not finish; get the file again');
-    const head = new Uint8Array(Math.min(SNIFF_BYTES, st.size));
+    if (size === 0) throw new ModelFileError(file, 'is empty', 'the download or export did not finish; get the file again');
+    const head = new Uint8Array(Math.min(SNIFF_BYTES, size));
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     return head.subarray(0, bytesRead);
-  } catch (e) {
-    if (e instanceof ModelFileError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new ModelFileError(file, 'is a folder, not a model file', 'pick the model file inside it');
-    throw e;
   } finally {
     await handle.close();
   }

@@ -2,8 +2,11 @@
 // Each shard is opened with the single-file reader; the model is their union in weight_map order.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { realPathInModelFolder } from './linked-files';
+import { assertRegularFile } from './regular-file';
 import { safetensorsReader } from './safetensors';
 import { ModelFileError, type FormatReader, type ModelSource, type OpenOptions, type TensorInfo } from './types';
+import { checkTiedGroups, summarizeTieProblems } from './tied-groups';
 
 /** An index lists names and file names only; anything bigger is not an index. */
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
@@ -41,7 +44,7 @@ function parseIndex(file: string, text: string): { metadata: Record<string, stri
 }
 
 async function openIndex(file: string, options?: OpenOptions): Promise<ModelSource> {
-  const size = (await fs.stat(file)).size;
+  const size = (await assertRegularFile(file, 'safetensors index')).size;
   if (size > MAX_INDEX_BYTES) throw new ModelFileError(file, `is ${size} bytes, too big for a safetensors index`, 'open the .safetensors shards instead');
   const { metadata, weightMap } = parseIndex(file, await fs.readFile(file, 'utf8'));
   const dir = path.dirname(file);
@@ -51,6 +54,9 @@ async function openIndex(file: string, options?: OpenOptions): Promise<ModelSour
     for (const shard of new Set(weightMap.values())) {
       const shardPath = path.join(dir, shard);
       try {
+        // a shard may be a link (the Hugging Face cache's are) but must really lie in the index's folder
+        await realPathInModelFolder(file, shardPath, `shard "${shard}"`);
+        await assertRegularFile(shardPath, 'shard');
         shards.set(shard, await safetensorsReader.open(shardPath, options));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -59,9 +65,11 @@ async function openIndex(file: string, options?: OpenOptions): Promise<ModelSour
         throw e;
       }
     }
+    // by name, per shard: a find() per listed name would be quadratic in a model of 100k tensors
+    const byShard = new Map([...shards].map(([shard, src]) => [shard, new Map(src.tensors.map((t) => [t.name, t]))]));
     const tensors: TensorInfo[] = [];
     for (const [name, shard] of weightMap) {
-      const t = shards.get(shard)!.tensors.find((x) => x.name === name);
+      const t = byShard.get(shard)!.get(name);
       if (!t) throw new ModelFileError(file, `says "${name}" is in ${shard}, but that shard has no such tensor`, 'the index and shards do not match; download them again');
       tensors.push(t);
     }
@@ -70,7 +78,9 @@ async function openIndex(file: string, options?: OpenOptions): Promise<ModelSour
       const extra = src.tensors.filter((t) => weightMap.get(t.name) !== shard);
       if (extra.length) notes.push(`${shard} holds ${extra.length} tensors the index does not list (ignored): ${extra.slice(0, 5).map((t) => t.name).join(', ')}`);
     }
-    const tied = [...shards.values()].flatMap((s) => s.tied);
+    const byName = new Map(tensors.map((t) => [t.name, t]));
+    const { groups: tied, problems } = checkTiedGroups([...shards.values()].flatMap((s) => s.tied), (n) => byName.get(n));
+    if (problems.length) notes.push(`ignored ${problems.length} tied group(s) of the shards (each tensor is loaded on its own): ${summarizeTieProblems(problems)}`);
     return { path: file, format: 'safetensors', metadata, tensors, tied, notes, close: closeAll };
   } catch (e) {
     await closeAll();

@@ -1,10 +1,11 @@
 // safetensors (https://github.com/huggingface/safetensors): an 8-byte little-endian header length, a
 // JSON header {name: {dtype, shape, data_offsets}, __metadata__?}, then the tensors' bytes back to back.
 // Opening reads the header only; each tensor is fetched with one positioned read.
-import { promises as fs } from 'node:fs';
 import { DTYPE_SIZE, type DType } from '../tensor/dtypes';
 import { AtomicFile } from './atomic-file';
 import { readExact } from './positioned-read';
+import { openRegularFile } from './regular-file';
+import { checkTiedGroups, summarizeTieProblems } from './tied-groups';
 import {
   ModelFileError, type FormatReader, type FormatWriter, type ModelSource, type OpenOptions, type TensorInfo,
   type TensorSpec, type TensorWriteSession, type WriteOptions,
@@ -118,7 +119,7 @@ export function parseSafetensorsHeader(file: string, headerBytes: Uint8Array, fi
   return { dataStart, entries, metadata };
 }
 
-/** Tied groups recorded in __metadata__, kept only where every name exists with one dtype and shape. */
+/** Tied groups recorded in __metadata__, kept only where they hold (see tied-groups.ts); the others are noted. */
 function tiedFromMetadata(metadata: Record<string, string>, entries: SafetensorsEntry[], notes: string[]): string[][] {
   const raw = metadata[TIED_METADATA_KEY];
   if (raw === undefined) return [];
@@ -130,17 +131,9 @@ function tiedFromMetadata(metadata: Record<string, string>, entries: Safetensors
     return [];
   }
   const byName = new Map(entries.map((e) => [e.name, e]));
-  const out: string[][] = [];
-  for (const g of groups) {
-    const ok = Array.isArray(g) && g.length >= 2 && g.every((n) => typeof n === 'string' && byName.has(n));
-    const first = ok ? byName.get(g[0])! : undefined;
-    if (!ok || !g.every((n: string) => byName.get(n)!.dtype === first!.dtype && byName.get(n)!.shape.join() === first!.shape.join())) {
-      notes.push(`ignored a tied group in __metadata__ whose names are missing or differ in dtype/shape: ${JSON.stringify(g)}`);
-      continue;
-    }
-    out.push([...(g as string[])]);
-  }
-  return out;
+  const { groups: kept, problems } = checkTiedGroups(groups, (n) => byName.get(n));
+  if (problems.length) notes.push(`ignored ${problems.length} tied group(s) in __metadata__ (each tensor is loaded on its own): ${summarizeTieProblems(problems)}`);
+  return kept;
 }
 
 export function looksLikeSafetensors(head: Uint8Array): boolean {
@@ -157,9 +150,8 @@ export function looksLikeSafetensors(head: Uint8Array): boolean {
 
 async function openSafetensors(file: string, options: OpenOptions = {}): Promise<ModelSource> {
   const maxHeader = Math.min(options.maxHeaderBytes ?? SAFETENSORS_MAX_HEADER, SAFETENSORS_MAX_HEADER);
-  const handle = await fs.open(file, 'r');
+  const { handle, size } = await openRegularFile(file);
   try {
-    const size = (await handle.stat()).size;
     if (size < 8) fail(file, `is only ${size} bytes long; a safetensors file starts with an 8-byte header length`, 'the file is truncated; download or copy it again');
     const lenBytes = await readExact(handle, file, 0, 8);
     const headerLen = new DataView(lenBytes.buffer).getBigUint64(0, true);
@@ -207,14 +199,11 @@ function planSlots(target: string, specs: TensorSpec[], tied: string[][]): Slot[
   }
   const aliasesOf = new Map<string, TensorSpec[]>();
   const isAlias = new Set<string>();
+  const { problems } = checkTiedGroups(tied, (n) => specByName.get(n));
+  if (problems.length) throw new ModelFileError(target, `cannot be written: ${problems[0]}`, 'each tied name must be a tensor being written, in one group only');
   for (const group of tied) {
-    const primary = specByName.get(group[0]);
-    if (!primary) throw new ModelFileError(target, `tied group ${JSON.stringify(group)} names "${group[0]}", which is not among the tensors`);
+    const primary = specByName.get(group[0])!;
     for (const alias of group.slice(1)) {
-      const own = specByName.get(alias);
-      if (own && (own.dtype !== primary.dtype || own.shape.join() !== primary.shape.join())) {
-        throw new ModelFileError(target, `tied tensors "${primary.name}" and "${alias}" differ in dtype or shape`);
-      }
       isAlias.add(alias);
       const list = aliasesOf.get(primary.name) ?? [];
       list.push({ ...primary, name: alias });

@@ -58,6 +58,11 @@ export class JobRunner {
     return false;
   }
 
+  /** Cancels every queued and running job (the engine is stopping). */
+  cancelAll(): void {
+    for (const id of [...this.jobs.keys()]) this.cancel(id);
+  }
+
   list(): JobSummary[] {
     return [...this.jobs.values()].map((j) => ({ ...j.summary }));
   }

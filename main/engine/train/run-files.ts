@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { describeWriteError } from '../files/disk-errors';
+import { makeFolder } from '../files/make-folder';
 import { writeFileAtomic } from '../files/writeAtomic';
 
 export const runPaths = (dir: string) => ({
@@ -12,6 +13,12 @@ export const runPaths = (dir: string) => ({
   checkpoints: path.join(dir, 'checkpoints'),
   checkpoint: (epoch: number) => path.join(dir, 'checkpoints', `epoch-${String(epoch).padStart(3, '0')}.safetensors`),
 });
+
+/** The run folder and its checkpoints/ folder; a failure names the folder and why (a file in the way, no permission). */
+export async function makeRunFolder(dir: string): Promise<void> {
+  await makeFolder(dir, 'the run folder');
+  await makeFolder(runPaths(dir).checkpoints, 'the checkpoints folder');
+}
 
 /** Whole-file write through a temp file (swept if we die mid-write); errors name the file and the space needed. */
 export async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {

@@ -1,10 +1,10 @@
 // A run folder made ready for a new run, and taken back when the run could not start.
 import { promises as fs } from 'node:fs';
-import { runPaths } from './run-files';
+import { makeRunFolder, runPaths } from './run-files';
 
 /** The checkpoints folder made, the metrics of an earlier run in this folder removed. */
 export async function prepareRunFolder(outDir: string): Promise<void> {
-  await fs.mkdir(runPaths(outDir).checkpoints, { recursive: true });
+  await makeRunFolder(outDir);
   await fs.rm(runPaths(outDir).metrics, { force: true });
 }
 

@@ -1,10 +1,11 @@
 // After kill -9, a crash or a full disk: what our dead processes left behind. On engine start and before
 // each run, temp files of ours whose process is gone are removed (in the workspace, its run folders and the
 // folders a run writes to), and runs whose run.json still says "running" while their process is gone are
-// marked "interrupted". Files of live processes are never touched.
+// marked "interrupted". Files of live processes are never touched. A process stopped by a signal does the
+// same for its own runs before it exits (settleOwnRuns).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { removeStaleTemps } from '../files/temp-files';
+import { removeOwnTemps, removeStaleTemps } from '../files/temp-files';
 import { writeFileAtomic } from '../files/writeAtomic';
 import { ownerGone } from './run-owner';
 
@@ -23,8 +24,16 @@ async function subfolders(dir: string): Promise<string[]> {
   }
 }
 
-/** Marks the run in `dir` interrupted when its run.json says running and its process is gone; returns the folders its files went to. */
-async function settleRun(dir: string, report: SweepReport): Promise<string[]> {
+/** Why the run with this record is to be marked interrupted (its error, unless it has one), or undefined to leave it. */
+type Verdict = (dir: string, record: Record<string, unknown>) => string | undefined;
+
+/** A run that says running while its process is gone. */
+const ownerDied: Verdict = (dir, record) => (record.status === 'running' && ownerGone(dir, record)
+  ? `interrupted: the process that ran it (pid ${record.pid}) ended before the run finished (killed, crashed or the machine stopped); its partial output was removed`
+  : undefined);
+
+/** Marks the run in `dir` interrupted when the verdict says so; returns the folders its files went to. */
+async function settleRun(dir: string, report: SweepReport, verdict: Verdict): Promise<string[]> {
   const file = path.join(dir, 'run.json');
   let record: Record<string, unknown>;
   try {
@@ -32,15 +41,10 @@ async function settleRun(dir: string, report: SweepReport): Promise<string[]> {
   } catch {
     return []; // no run here, or a damaged record: nothing to judge
   }
-  if (!record || typeof record !== 'object' || record.status !== 'running' || !ownerGone(dir, record)) return [];
+  const reason = record && typeof record === 'object' ? verdict(dir, record) : undefined;
+  if (reason === undefined) return [];
   const now = new Date().toISOString();
-  const updated = {
-    ...record,
-    status: 'interrupted',
-    interruptedAt: now,
-    error: typeof record.error === 'string' ? record.error
-      : `interrupted: the process that ran it (pid ${record.pid}) ended before the run finished (killed, crashed or the machine stopped); its partial output was removed`,
-  };
+  const updated = { ...record, status: 'interrupted', interruptedAt: now, error: typeof record.error === 'string' ? record.error : reason };
   try {
     await writeFileAtomic(file, `${JSON.stringify(updated, null, 2)}\n`, { mkdir: false });
     report.interrupted.push(dir);
@@ -50,27 +54,42 @@ async function settleRun(dir: string, report: SweepReport): Promise<string[]> {
     : record.output && typeof (record.output as { path?: unknown }).path === 'string' ? [path.dirname((record.output as { path: string }).path)] : [];
 }
 
+/** Settles `runDirs` by the verdict, then removes temp files (those `removeTemps` takes) in the workspace, the runs and their outputs. */
+async function sweep(workspace: string | undefined, runDirs: string[], verdict: Verdict, removeTemps: (dir: string) => Promise<string[]>): Promise<SweepReport> {
+  const report: SweepReport = { removed: [], interrupted: [] };
+  const tempDirs = new Set<string>();
+  if (workspace) {
+    const ws = path.resolve(workspace);
+    for (const d of [ws, path.join(ws, 'cache'), path.join(ws, 'runs')]) tempDirs.add(d);
+  }
+  for (const dir of runDirs) {
+    tempDirs.add(dir);
+    tempDirs.add(path.join(dir, 'checkpoints'));
+    for (const out of await settleRun(dir, report, verdict)) tempDirs.add(out);
+  }
+  for (const d of tempDirs) report.removed.push(...(await removeTemps(d)));
+  return report;
+}
+
 /**
  * Sweeps the workspace (its runs/* folders, their checkpoints/, cache/) and `dirs` (run or output folders
  * about to be written). Never throws: a sweep that cannot read a folder skips it.
  */
 export async function sweepLeftovers(options: { workspace?: string; dirs?: string[] }): Promise<SweepReport> {
-  const report: SweepReport = { removed: [], interrupted: [] };
-  const runDirs: string[] = [];
-  const tempDirs = new Set<string>();
-  if (options.workspace) {
-    const ws = path.resolve(options.workspace);
-    for (const d of [ws, path.join(ws, 'cache'), path.join(ws, 'runs')]) tempDirs.add(d);
-    runDirs.push(...(await subfolders(path.join(ws, 'runs'))));
-  }
+  const runDirs = options.workspace ? await subfolders(path.join(path.resolve(options.workspace), 'runs')) : [];
   for (const d of options.dirs ?? []) runDirs.push(path.resolve(d));
-  for (const dir of runDirs) {
-    tempDirs.add(dir);
-    tempDirs.add(path.join(dir, 'checkpoints'));
-    for (const out of await settleRun(dir, report)) tempDirs.add(out);
-  }
-  for (const d of tempDirs) report.removed.push(...(await removeStaleTemps(d)));
-  return report;
+  return sweep(options.workspace, runDirs, ownerDied, removeStaleTemps);
+}
+
+/**
+ * What this process does itself before it exits on a signal, rather than leave it to the next start: the
+ * runs it was working on (`runs`) that still say running, or cancelled by the shutdown, are marked
+ * interrupted (with `reason`), and its own temp files in the workspace, those runs and their output
+ * folders are removed. Never throws.
+ */
+export function settleOwnRuns(options: { workspace?: string; runs: string[]; reason: string }): Promise<SweepReport> {
+  const stopped: Verdict = (_dir, record) => (record.status === 'running' || record.status === 'cancelled' ? options.reason : undefined);
+  return sweep(options.workspace, options.runs.map((d) => path.resolve(d)), stopped, removeOwnTemps);
 }
 
 /** The sweep in one line for a log, or undefined when it found nothing. */

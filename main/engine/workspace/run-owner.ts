@@ -18,6 +18,8 @@ const active = new Set<string>();
 /** This process works on `dir` until releaseRun. */
 export function claimRun(dir: string): void { active.add(path.resolve(dir)); }
 export function releaseRun(dir: string): void { active.delete(path.resolve(dir)); }
+/** The run folders this process works on now (what a shutdown must settle). */
+export function activeRuns(): string[] { return [...active]; }
 
 /**
  * True when the process recorded for the run in `dir` is certainly gone. Another machine's run (a shared

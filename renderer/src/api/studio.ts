@@ -1,6 +1,7 @@
 // The renderer's one way to the engine: window.studio when preload put it there (Electron),
 // else a WebSocket client with the same type (browser-served mode).
 import type { StudioApi } from '../../../main/engine/api';
+import { takeServeToken } from './serveToken';
 import { createWsClient } from './wsClient';
 
 declare global {
@@ -9,7 +10,7 @@ declare global {
 
 function pick(): StudioApi {
   if (window.studio) return window.studio;
-  const token = new URLSearchParams(window.location.search).get('token') ?? '';
+  const token = takeServeToken(window);
   const wsUrl = `ws://${window.location.host}/api?token=${encodeURIComponent(token)}`;
   return createWsClient(wsUrl);
 }

@@ -23,6 +23,7 @@ export const FLOORS: string[][] = [
   ['loaded', 'environment'],
   ['api'],
   ['jobs'],
+  ['handlers'],
   ['engine'],
   ['host'],
 ];

@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { ProtoReader } from '../../onnx/wire';
 import { decodeGraph, ONNX_TO_DTYPE, TensorDataType, type GraphProto, type StringEntry, type ValueInfoProto } from '../../onnx/proto';
 import { DTYPE_SIZE } from '../../tensor/dtypes';
+import { realPathInModelFolder } from '../linked-files';
 import { readExact } from '../positioned-read';
+import { openRegularFile } from '../regular-file';
 import { ModelFileError, type GraphInfo, type ModelSource, type TensorInfo } from '../types';
 import { scanOnnx, type OnnxLayout, type ScannedInitializer } from './scan';
 import { typedFieldBytes } from './typed-values';
@@ -94,6 +96,20 @@ function externalPath(file: string, name: string, location: string): string {
   return full;
 }
 
+/** Opens an external data file: a regular file whose real path lies in the model's folder (links resolved). */
+async function openExternal(file: string, full: string): Promise<{ handle: fs.FileHandle; size: number }> {
+  const name = path.relative(path.dirname(path.resolve(file)), full);
+  try {
+    await realPathInModelFolder(file, full, `external data file "${name}"`);
+    return await openRegularFile(full, 'external data file');
+  } catch (e) {
+    if (e instanceof ModelFileError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelFileError(file, `needs its external data file ${name}, which ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
+      'keep the .onnx file and its external data files together in one folder');
+  }
+}
+
 interface ExternalFiles { get(location: string): Promise<{ handle: fs.FileHandle; size: number }>; closeAll(): Promise<void> }
 
 function externalFiles(file: string): ExternalFiles {
@@ -102,10 +118,7 @@ function externalFiles(file: string): ExternalFiles {
     get(full) {
       let p = open.get(full);
       if (!p) {
-        p = fs.open(full, 'r').then(async (handle) => ({ handle, size: (await handle.stat()).size }), (e: NodeJS.ErrnoException) => {
-          throw new ModelFileError(file, `needs its external data file ${path.basename(full)}, which ${e.code === 'ENOENT' ? 'does not exist' : `cannot be read (${e.code})`}`,
-            'keep the .onnx file and its external data files together in one folder');
-        });
+        p = openExternal(file, full);
         open.set(full, p);
       }
       return p;
@@ -174,10 +187,9 @@ async function tensorOf(file: string, wf: WindowedFile, init: ScannedInitializer
 export interface OpenedOnnx { source: ModelSource; layout: OnnxLayout; graph: GraphProto }
 
 export async function openOnnxFile(file: string): Promise<OpenedOnnx> {
-  const handle = await fs.open(file, 'r');
+  const { handle, size } = await openRegularFile(file);
   const ext = externalFiles(file);
   try {
-    const size = (await handle.stat()).size;
     if (size === 0) throw new ModelFileError(file, 'is empty', 'export the model again');
     const wf = new WindowedFile(handle, file, size);
     let layout: OnnxLayout;

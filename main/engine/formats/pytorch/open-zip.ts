@@ -8,6 +8,7 @@ import { parseStoragePid, storageBytes } from './storages';
 import type { TorchStorage } from './python-values';
 import { METADATA_RECORD } from './layout';
 import { MAX_ZIP_RATIO, type OpenedFile } from './opened-file';
+import { InflatedRecords, type Inflation } from './inflated-records';
 
 export async function openZip(fh: FileHandle, size: number, path: string, maxPickle: number): Promise<OpenedFile> {
   const zip = await ZipArchive.open(fh, size, { maxInflateBytes: maxPickle, maxRatio: MAX_ZIP_RATIO });
@@ -32,6 +33,8 @@ export async function openZip(fh: FileHandle, size: number, path: string, maxPic
     },
   });
   const entryOf = new Map<string, ZipEntry>();
+  const inflated = new InflatedRecords(zip);
+  const inflation = new Map<string, Inflation>();
   for (const s of records.values()) {
     const entry = zip.find(`${prefix}data/${s.key}`);
     if (!entry) throw new ModelFileError(path, `names storage ${s.key} but has no record data/${s.key}`, 'the archive is incomplete: copy or download it again');
@@ -39,6 +42,7 @@ export async function openZip(fh: FileHandle, size: number, path: string, maxPic
       throw new ModelFileError(path, `record data/${s.key} holds ${entry.size} bytes but its storage needs ${storageBytes(s)}`, 'the archive is damaged: copy or download it again');
     }
     entryOf.set(s.key, entry);
+    if (entry.method !== 0) inflation.set(s.key, inflated.plan(entry, storageBytes(s)));
   }
   const extraMetadata: Record<string, string> = {};
   const meta = zip.find(`${prefix}${METADATA_RECORD}`);
@@ -65,10 +69,13 @@ export async function openZip(fh: FileHandle, size: number, path: string, maxPic
     },
     storageSource: (s) => {
       const entry = entryOf.get(s.key) as ZipEntry;
+      if (entry.method !== 0) {
+        return { byteLength: entry.size, read: (o, n, into) => inflated.read(entry, o, n, into), inflation: inflation.get(s.key) };
+      }
       return {
         byteLength: entry.size,
         read: (o, n, into) => zip.readRange(entry, o, n, into),
-        fileOffset: async (o) => (entry.method === 0 ? (await zip.dataOffset(entry)) + o : undefined),
+        fileOffset: async (o) => (await zip.dataOffset(entry)) + o,
       };
     },
   };

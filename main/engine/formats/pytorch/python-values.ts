@@ -1,33 +1,47 @@
 // The Python values our restricted unpickler builds, as plain JS data. Nothing here can run code:
 // a global is only ever a name from the allowlist, never a function looked up from the file.
+import { createHash } from 'node:crypto';
 import type { DType } from '../../tensor/dtypes';
 
 export class PyTuple {
-  constructor(readonly items: PyValue[]) {}
+  /** Levels of tuples in this one, itself included: how deep hashing it as a dict key recurses. */
+  readonly depth: number;
+  constructor(readonly items: PyValue[]) {
+    let inner = 0;
+    for (const x of items) if (x instanceof PyTuple && x.depth > inner) inner = x.depth;
+    this.depth = inner + 1;
+  }
 }
 
 /** dict / OrderedDict / Counter: insertion-ordered, keyed by Python equality of hashable keys. */
 export class PyDict {
-  private readonly index = new Map<string, number>();
+  // Strings and numbers key the map as themselves (a string read once from the pickle and reused through
+  // the memo keeps its hash), tuples, bytes and globals by their memoised digest in a map of their own.
+  private readonly byPlain = new Map<PlainKey, number>();
+  private readonly byComposite = new Map<PlainKey, number>();
   readonly entries: { key: PyValue; value: PyValue }[] = [];
   /** Attributes set by BUILD (an OrderedDict's `_metadata`); kept, never interpreted. */
   attrs: PyValue = null;
   constructor(readonly kind: 'dict' | 'OrderedDict' | 'Counter' = 'dict') {}
 
   set(key: PyValue, value: PyValue): void {
-    const k = hashKey(key);
-    const at = this.index.get(k);
+    const index = this.indexFor(key);
+    const k = dictKey(key);
+    const at = index.get(k);
     if (at === undefined) {
-      this.index.set(k, this.entries.length);
+      index.set(k, this.entries.length);
       this.entries.push({ key, value });
     } else this.entries[at].value = value;
   }
   get(key: PyValue): PyValue | undefined {
-    const at = this.index.get(hashKey(key));
+    const at = this.indexFor(key).get(dictKey(key));
     return at === undefined ? undefined : this.entries[at].value;
   }
   get size(): number {
     return this.entries.length;
+  }
+  private indexFor(key: PyValue): Map<PlainKey, number> {
+    return isPlainKey(key) ? this.byPlain : this.byComposite;
   }
 }
 
@@ -101,15 +115,64 @@ export type PyValue =
   | TorchStorage
   | TorchTensor;
 
-/** Python's equality for hashable keys: 1 == 1.0 == True, tuples by content. */
+type PlainKey = string | number | bigint | null;
+
+function isPlainKey(v: PyValue): v is string | number | bigint | boolean | null {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean';
+}
+
+/** Python's equality for hashable keys: 1 == 1.0 == True, 2**60 == 2.0**60, tuples by content. */
+function dictKey(v: PyValue): PlainKey {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'bigint') {
+    const n = Number(v);
+    return Number.isFinite(n) && BigInt(n) === v ? n : v;
+  }
+  if (v === null || typeof v === 'string' || typeof v === 'number') return v;
+  return hashKey(v);
+}
+
+/** Longer key texts are replaced by their SHA-256, so a key nested in many tuples is never copied whole. */
+const DIGEST_OVER = 128;
+const composedKey = new WeakMap<object, string>();
+/** Long strings met inside tuple keys during one unpickling; the unpickler empties it when done. */
+const longTextKey = new Map<string, string>();
+
+export function forgetLongKeyTexts(): void {
+  longTextKey.clear();
+}
+
+function digest(text: string): string {
+  return `#${createHash('sha256').update(text).digest('base64')}`;
+}
+
+/**
+ * A key's text: equal for keys Python finds equal, different otherwise (up to SHA-256 collisions). Each
+ * tuple and bytes object is keyed once (memoised), so a pickle that nests one shared tuple in itself many
+ * times over costs its object count, not the size of the tree it spells out.
+ */
 export function hashKey(v: PyValue): string {
   if (v === null) return 'None';
   if (typeof v === 'boolean') return `n${v ? 1 : 0}`;
   if (typeof v === 'number' || typeof v === 'bigint') return `n${v}`;
-  if (typeof v === 'string') return `s${v}`;
-  if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('hex')}`;
-  if (v instanceof PyTuple) return `t(${v.items.map(hashKey).join(',')})`;
+  if (typeof v === 'string') {
+    if (v.length <= DIGEST_OVER) return `s${v}`;
+    let known = longTextKey.get(v);
+    if (known === undefined) {
+      known = `s${digest(v)}`;
+      longTextKey.set(v, known);
+    }
+    return known;
+  }
   if (v instanceof PyGlobal) return `g${v.fullName}`;
+  if (v instanceof PyTuple || v instanceof Uint8Array) {
+    const known = composedKey.get(v);
+    if (known !== undefined) return known;
+    const text = v instanceof PyTuple ? `t(${v.items.map(hashKey).join(',')})` : `b${Buffer.from(v).toString('hex')}`;
+    const key = text.length <= DIGEST_OVER ? text : `${text[0]}${digest(text)}`;
+    composedKey.set(v, key);
+    return key;
+  }
   throw new Error(`unhashable ${describeValue(v)} used as a dict key`);
 }
 

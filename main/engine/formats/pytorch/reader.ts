@@ -13,6 +13,7 @@ import { isLegacyMagic, isTorchZipHead, isZipHead, looksLikePickle } from './lay
 import { openZip } from './open-zip';
 import { openLegacy } from './open-legacy';
 import type { OpenedFile } from './opened-file';
+import { expansionProblem, MAX_EXPANSION_ENV, maxExpansionRatio, measureExpansion } from './expansion';
 
 /** data.pkl of even a 100k-tensor model is a few MB; a bigger one is refused before it is read. */
 const DEFAULT_MAX_PICKLE_BYTES = 64 << 20;
@@ -33,6 +34,7 @@ export const pytorchReader: FormatReader = {
 
 export async function openPytorch(path: string, options: OpenOptions = {}): Promise<ModelSource> {
   const maxPickle = options.maxHeaderBytes ?? DEFAULT_MAX_PICKLE_BYTES;
+  const maxExpansion = maxExpansionRatio(); // a malformed override is the user's setting, not the file's fault
   let fh: FileHandle;
   try {
     fh = await openFile(path, 'r');
@@ -49,7 +51,7 @@ export async function openPytorch(path: string, options: OpenOptions = {}): Prom
     const opened = head[0] === 0x50 && head[1] === 0x4b
       ? await openZip(fh, size, path, maxPickle)
       : await openLegacy(fh, size, path, maxPickle);
-    return buildSource(path, fh, opened);
+    return buildSource(path, fh, opened, { size, maxExpansion });
   } catch (err) {
     await fh.close().catch(() => {});
     throw toModelFileError(path, err);
@@ -70,7 +72,7 @@ function toModelFileError(path: string, err: unknown): ModelFileError {
 
 // --- the ModelSource ------------------------------------------------------------------------------
 
-function buildSource(path: string, fh: FileHandle, opened: OpenedFile): ModelSource {
+function buildSource(path: string, fh: FileHandle, opened: OpenedFile, file: { size: number; maxExpansion: number }): ModelSource {
   const { tensors: named, notes, metadata } = extractStateDict(opened.root);
   if (!named.length) {
     throw new ModelFileError(path, `holds no tensors (it contains ${describeRoot(opened.root)})`, 'save the model with torch.save(model.state_dict(), path)');
@@ -82,6 +84,11 @@ function buildSource(path: string, fh: FileHandle, opened: OpenedFile): ModelSou
     const src = opened.storageSource(tensor.storage);
     const problem = viewProblem(tensor, Math.min(src.byteLength, storageBytes(tensor.storage) + tensor.storage.elementOffset * DTYPE_SIZE[tensor.storage.dtype]));
     if (problem) throw new ModelFileError(path, `tensor ${name}: ${problem}`, 'the file is damaged: copy or download it again');
+  }
+  const tooFar = expansionProblem(file.size, measureExpansion(named, (s) => opened.storageSource(s)), file.maxExpansion);
+  if (tooFar) {
+    throw new ModelFileError(path, tooFar,
+      `nothing was read or written; if you trust the file and need it whole, allow more with ${MAX_EXPANSION_ENV}=<ratio> (now ${file.maxExpansion})`);
   }
   const tied = tiedGroups(named, notes);
   const tensors: TensorInfo[] = named.map(({ name, tensor }: NamedTensor) => ({

@@ -2,6 +2,7 @@
 // DataParallel `module.` prefix, flatten nested dicts, and report what was done.
 import { DTYPE_SIZE } from '../../tensor/dtypes';
 import { PyDict, PyTuple, TorchTensor, describeValue, type PyValue } from './python-values';
+import { PickleFormatError } from './unpickle';
 
 export interface NamedTensor {
   name: string;
@@ -15,23 +16,32 @@ export interface StateDict {
 
 /** Keys under which training scripts usually keep the model's weights, in order of preference. */
 const WRAPPER_KEYS = ['model_state_dict', 'state_dict', 'model'];
-const MAX_DEPTH = 32;
+/**
+ * Bounds on the walk from the unpickled object to named tensors (a real state dict is a few levels deep, with
+ * names of a few hundred characters at most and well under this many tensors).
+ */
+export const MAX_STATE_DICT_DEPTH = 32;
+export const MAX_TENSORS = 200_000;
+export const MAX_TENSOR_NAME = 4096;
+/** Keys of a checkpoint listed in its note, at most. */
+const LISTED_KEYS = 20;
 
 export function extractStateDict(root: PyValue): StateDict {
   const notes: string[] = [];
   const metadata: Record<string, string> = {};
+  const holds = tensorFinder();
   let weights: PyValue = root;
   // A checkpoint wraps the weights; a state dict holds tensors directly and is never unwrapped.
   if (root instanceof PyDict && !root.entries.some((e) => e.value instanceof TorchTensor)) {
     const wrapper = WRAPPER_KEYS.find((k) => {
       const v = root.get(k);
-      return v instanceof PyDict && hasTensor(v, 0, new Set());
+      return v instanceof PyDict && holds(v);
     });
     if (wrapper) {
       weights = root.get(wrapper) as PyValue;
-      const others = root.entries.map((e) => String(e.key)).filter((k) => k !== wrapper);
-      notes.push(`unwrapped a training checkpoint: weights taken from '${wrapper}'` +
-        (others.length ? `; also in the file, not loaded: ${others.join(', ')}` : ''));
+      const others = root.entries.filter((e) => e.key !== wrapper);
+      const listed = others.slice(0, LISTED_KEYS).map((e) => String(e.key)).join(', ') + (others.length > LISTED_KEYS ? ', …' : '');
+      notes.push(`unwrapped a training checkpoint: weights taken from '${wrapper}'` + (others.length ? `; also in the file, not loaded: ${listed}` : ''));
       for (const e of root.entries) {
         if (typeof e.key !== 'string' || e.key === wrapper || e.key === '__proto__') continue;
         const v = e.value;
@@ -41,7 +51,13 @@ export function extractStateDict(root: PyValue): StateDict {
   }
   const tensors: NamedTensor[] = [];
   if (weights instanceof TorchTensor) tensors.push({ name: 'tensor', tensor: weights });
-  else collect(weights, '', tensors, 0, new Set());
+  else {
+    const walk = { out: tensors, visited: new Set<object>(), revisits: 0, holds };
+    collect(weights, '', 0, walk);
+    if (walk.revisits) {
+      notes.push(`${walk.revisits} reference(s) to a dict or list already loaded under another name were skipped (each container is loaded once)`);
+    }
+  }
 
   if (tensors.length && tensors.every((t) => t.name.startsWith('module.'))) {
     for (const t of tensors) t.name = t.name.slice('module.'.length);
@@ -50,37 +66,71 @@ export function extractStateDict(root: PyValue): StateDict {
   return { tensors, notes, metadata };
 }
 
-function collect(v: PyValue, prefix: string, out: NamedTensor[], depth: number, seen: Set<object>): void {
-  if (depth > MAX_DEPTH || v === null || typeof v !== 'object' || seen.has(v)) return;
-  if (v instanceof PyDict) {
-    seen.add(v);
-    for (const e of v.entries) {
-      const key = typeof e.key === 'string' || typeof e.key === 'number' ? String(e.key) : null;
-      if (key === null) continue;
-      const name = prefix + key;
-      if (e.value instanceof TorchTensor) out.push({ name, tensor: e.value });
-      else collect(e.value, `${name}.`, out, depth + 1, seen);
-    }
-    seen.delete(v);
-  } else if (Array.isArray(v) || v instanceof PyTuple) {
-    const items = Array.isArray(v) ? v : v.items;
-    seen.add(v);
-    items.forEach((item, i) => {
-      if (item instanceof TorchTensor) out.push({ name: prefix + i, tensor: item });
-      else collect(item, `${prefix}${i}.`, out, depth + 1, seen);
-    });
-    seen.delete(v);
+interface Walk {
+  out: NamedTensor[];
+  /** Containers already walked: a pickle can reuse one object many times over (a DAG that spells out 2^n paths). */
+  visited: Set<object>;
+  revisits: number;
+  holds: (v: PyValue) => boolean;
+}
+
+function collect(v: PyValue, prefix: string, depth: number, walk: Walk): void {
+  if (v === null || typeof v !== 'object') return;
+  const items: [string, PyValue][] | null = v instanceof PyDict ? dictItems(v)
+    : Array.isArray(v) ? v.map((x, i) => [String(i), x])
+      : v instanceof PyTuple ? v.items.map((x, i) => [String(i), x]) : null;
+  if (!items) return;
+  if (walk.visited.has(v)) {
+    walk.revisits++;
+    return;
+  }
+  walk.visited.add(v);
+  if (depth > MAX_STATE_DICT_DEPTH || prefix.length > MAX_TENSOR_NAME) {
+    if (!walk.holds(v)) return; // deep bookkeeping without weights is no concern of ours
+    throw new PickleFormatError(depth > MAX_STATE_DICT_DEPTH
+      ? `its tensors are nested more than ${MAX_STATE_DICT_DEPTH} containers deep`
+      : `a tensor name is longer than ${MAX_TENSOR_NAME} characters`);
+  }
+  for (const [key, value] of items) {
+    const name = prefix + key;
+    if (value instanceof TorchTensor) {
+      if (name.length > MAX_TENSOR_NAME) throw new PickleFormatError(`a tensor name is longer than ${MAX_TENSOR_NAME} characters`);
+      if (walk.out.length >= MAX_TENSORS) throw new PickleFormatError(`it holds more than ${MAX_TENSORS} tensors`);
+      walk.out.push({ name, tensor: value });
+    } else collect(value, `${name}.`, depth + 1, walk);
   }
 }
 
-function hasTensor(v: PyValue, depth: number, seen: Set<object>): boolean {
-  if (v instanceof TorchTensor) return true;
-  if (depth > MAX_DEPTH || v === null || typeof v !== 'object' || seen.has(v)) return false;
-  seen.add(v);
-  if (v instanceof PyDict) return v.entries.some((e) => hasTensor(e.value, depth + 1, seen));
-  if (Array.isArray(v)) return v.some((x) => hasTensor(x, depth + 1, seen));
-  if (v instanceof PyTuple) return v.items.some((x) => hasTensor(x, depth + 1, seen));
-  return false;
+/** A dict's entries whose keys can be part of a name (strings and integers). */
+function dictItems(d: PyDict): [string, PyValue][] {
+  const out: [string, PyValue][] = [];
+  for (const e of d.entries) {
+    if (typeof e.key === 'string' || typeof e.key === 'number') out.push([String(e.key), e.value]);
+  }
+  return out;
+}
+
+/**
+ * Whether a value holds a tensor anywhere inside. Iterative (a pickle can nest lists a million deep), and
+ * containers found to hold none are remembered across calls, so each is looked into once.
+ */
+function tensorFinder(): (v: PyValue) => boolean {
+  const empty = new Set<object>();
+  return (start) => {
+    const local = new Set<object>();
+    const todo: PyValue[] = [start];
+    while (todo.length) {
+      const v = todo.pop() as PyValue;
+      if (v instanceof TorchTensor) return true;
+      if (v === null || typeof v !== 'object' || empty.has(v) || local.has(v)) continue;
+      local.add(v);
+      if (v instanceof PyDict) for (const e of v.entries) todo.push(e.value);
+      else if (Array.isArray(v)) for (const x of v) todo.push(x);
+      else if (v instanceof PyTuple) for (const x of v.items) todo.push(x);
+    }
+    for (const c of local) empty.add(c);
+    return false;
+  };
 }
 
 /**

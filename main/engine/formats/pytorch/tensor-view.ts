@@ -2,6 +2,7 @@
 // producing the contiguous row-major bytes the engine works with.
 import { DTYPE_SIZE, numElements } from '../../tensor/dtypes';
 import type { TorchTensor } from './python-values';
+import type { Inflation } from './inflated-records';
 
 /** Where a storage's bytes live: a zip record or a span of a legacy file. */
 export interface StorageBytes {
@@ -10,6 +11,8 @@ export interface StorageBytes {
   read(byteOffset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   /** Where byte `byteOffset` of the storage lies in the file, when its bytes are stored verbatim there. */
   fileOffset?(byteOffset: number): Promise<number | undefined>;
+  /** For a compressed record: what serving reads from it inflates (absent when its bytes are stored as-is). */
+  inflation?: Inflation;
 }
 
 /** Largest view we will materialise beyond its storage's size (stride-0 broadcasts), in bytes. */
@@ -74,7 +77,7 @@ export async function readView(t: TorchTensor, src: StorageBytes): Promise<Uint8
   if (!span) return new Uint8Array(0);
   if (isContiguous(t.shape, t.stride)) return src.read(span.first * es, n * es);
   let raw = await src.read(span.first * es, (span.last - span.first + 1) * es);
-  if (raw.byteOffset % es) raw = raw.slice(); // typed views below need aligned bytes
+  if (raw.byteOffset % es) raw = new Uint8Array(raw); // a copy at offset 0: typed views below need aligned bytes (a Buffer's slice() is a view)
   const out = new Uint8Array(n * es);
   // Copy whole elements as 1-, 2- or 4-byte words (8-byte ones as two words): bits, never numbers.
   const word = es === 8 ? 4 : es;

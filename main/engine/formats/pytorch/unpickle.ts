@@ -6,7 +6,7 @@ import { lookupAllowedGlobal, resolveGlobalName } from './allowed-globals';
 import { opcodeName } from './pickle-opcodes';
 import { scanPickleGlobals } from './pickle-scan';
 import {
-  asInt, describeValue, isStorage, PyDict, PyGlobal, PySet, PyTuple, TorchTensor,
+  asInt, describeValue, forgetLongKeyTexts, isStorage, PyDict, PyGlobal, PySet, PyTuple, TorchTensor,
   type PyValue, type TorchStorage,
 } from './python-values';
 
@@ -44,12 +44,22 @@ export interface UnpickleResult {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-/** Bounds on what a hostile pickle can make us build (a real state dict stays far below both). */
+/**
+ * Bounds on what a hostile pickle can make us build (a real state dict stays far below all of them): open
+ * MARKs, objects built plus elements copied by calls, tuples nested in tuples (hashing a dict key recurses
+ * that deep), and dimensions of a tensor.
+ */
 const MAX_MARK_DEPTH = 1000;
 const MAX_OBJECTS = 4_000_000;
+const MAX_TUPLE_NESTING = 100;
+const MAX_TENSOR_RANK = 64;
 
 export function unpickle(bytes: Uint8Array, start: number, options: UnpickleOptions): UnpickleResult {
-  return new Unpickler(bytes, start, options).run();
+  try {
+    return new Unpickler(bytes, start, options).run();
+  } finally {
+    forgetLongKeyTexts();
+  }
 }
 
 class Unpickler {
@@ -84,7 +94,12 @@ class Unpickler {
         }
         case 0x62: this.build(); break; // BUILD
         case 0x61: { const item = this.pop(); this.listTop('APPEND').push(item); break; } // APPEND
-        case 0x65: { const items = this.popMark(); this.listTop('APPENDS').push(...items); break; } // APPENDS
+        case 0x65: { // APPENDS (a loop: spreading a million items into push() overflows the call stack)
+          const items = this.popMark();
+          const list = this.listTop('APPENDS');
+          for (const item of items) list.push(item);
+          break;
+        }
         case 0x73: { const v = this.pop(); const k = this.pop(); this.dictTop('SETITEM').set(k, v); break; } // SETITEM
         case 0x75: { // SETITEMS
           const items = this.popMark();
@@ -98,10 +113,10 @@ class Unpickler {
           this.metastack.push(this.stack);
           this.stack = [];
           break;
-        case 0x74: this.push(new PyTuple(this.popMark())); break; // TUPLE
-        case 0x85: this.push(new PyTuple([this.pop()])); break; // TUPLE1
-        case 0x86: { const b = this.pop(); const a = this.pop(); this.push(new PyTuple([a, b])); break; }
-        case 0x87: { const c = this.pop(); const b = this.pop(); const a = this.pop(); this.push(new PyTuple([a, b, c])); break; }
+        case 0x74: this.push(this.tuple(this.popMark())); break; // TUPLE
+        case 0x85: this.push(this.tuple([this.pop()])); break; // TUPLE1
+        case 0x86: { const b = this.pop(); const a = this.pop(); this.push(this.tuple([a, b])); break; }
+        case 0x87: { const c = this.pop(); const b = this.pop(); const a = this.pop(); this.push(this.tuple([a, b, c])); break; }
         case 0x4e: this.push(null); break; // NONE
         case 0x89: this.push(false); break; // NEWFALSE
         case 0x88: this.push(true); break; // NEWTRUE
@@ -160,7 +175,7 @@ class Unpickler {
   private call(fn: PyValue, args: PyValue): PyValue {
     if (!(fn instanceof PyGlobal)) throw new PickleFormatError(`REDUCE calls ${describeValue(fn)}, which is not an allowed function`);
     if (!(args instanceof PyTuple)) throw new PickleFormatError(`REDUCE arguments for ${fn.fullName} are not a tuple`);
-    return applyGlobal(fn, args.items);
+    return applyGlobal(fn, args.items, (n) => this.charge(n));
   }
 
   private build(): void {
@@ -194,8 +209,18 @@ class Unpickler {
   // --- stack and byte helpers ----------------------------------------------------------------
 
   private push(v: PyValue): void {
-    if (++this.objects > MAX_OBJECTS) throw new PickleFormatError(`pickle builds more than ${MAX_OBJECTS} objects`);
+    this.charge(1);
     this.stack.push(v);
+  }
+  /** Counts objects built and elements copied: a call that copies a memoised container is not free. */
+  private charge(n: number): void {
+    this.objects += n;
+    if (this.objects > MAX_OBJECTS) throw new PickleFormatError(`pickle builds more than ${MAX_OBJECTS} objects`);
+  }
+  private tuple(items: PyValue[]): PyTuple {
+    const t = new PyTuple(items);
+    if (t.depth > MAX_TUPLE_NESTING) throw new PickleFormatError(`pickle nests tuples deeper than ${MAX_TUPLE_NESTING} levels`);
+    return t;
   }
   private pop(): PyValue {
     if (!this.stack.length) throw new PickleFormatError('pickle stack underflow');
@@ -272,14 +297,20 @@ function decodeLong(b: Uint8Array): number | bigint {
 
 // --- the "calls": what each allowed function means, written out here -----------------------------
 
-function applyGlobal(fn: PyGlobal, args: PyValue[]): PyValue {
+/** `charge(n)`: n more elements copied, counted against the unpickler's object limit. */
+type Charge = (n: number) => void;
+
+function applyGlobal(fn: PyGlobal, args: PyValue[], charge: Charge): PyValue {
   const k = fn.kind;
   switch (k.type) {
     case 'dict-class': {
       const d = new PyDict(k.dict);
       const init = args[0];
-      if (init instanceof PyDict) for (const e of init.entries) d.set(e.key, e.value);
-      else if (Array.isArray(init)) {
+      if (init instanceof PyDict) {
+        charge(init.size);
+        for (const e of init.entries) d.set(e.key, e.value);
+      } else if (Array.isArray(init)) {
+        charge(init.length);
         for (const pair of init) {
           if (!(pair instanceof PyTuple) || pair.items.length !== 2) throw new PickleFormatError(`${fn.fullName} initialiser is not a list of pairs`);
           d.set(pair.items[0], pair.items[1]);
@@ -288,26 +319,34 @@ function applyGlobal(fn: PyGlobal, args: PyValue[]): PyValue {
       return d;
     }
     case 'parameter-class': return asTensor(args[0] ?? null, 'Parameter');
-    case 'size': return new PyTuple(args[0] instanceof PyTuple ? args[0].items : Array.isArray(args[0]) ? args[0] : []);
+    case 'size': {
+      const items = args[0] instanceof PyTuple ? args[0].items : Array.isArray(args[0]) ? args[0] : [];
+      charge(items.length);
+      return new PyTuple(items);
+    }
     case 'device': return args.map((a) => String(a)).join(':');
     case 'layout': return typeof args[0] === 'string' ? args[0] : 'torch.strided';
     case 'codecs-encode': {
       if (typeof args[0] !== 'string') throw new PickleFormatError('_codecs.encode of a non-string');
+      charge(Math.ceil(args[0].length / 64));
       return new Uint8Array(Buffer.from(args[0], 'latin1'));
     }
     case 'bytearray': {
       const a = args[0];
-      if (a instanceof Uint8Array) return a.slice();
+      if (a instanceof Uint8Array) {
+        charge(Math.ceil(a.length / 64));
+        return a.slice();
+      }
       if (a === undefined) return new Uint8Array(0);
       throw new PickleFormatError(`bytearray(${describeValue(a)}) is not supported`);
     }
     case 'set': return new PySet(Array.isArray(args[0]) ? args[0] : args[0] instanceof PyTuple ? args[0].items : []);
-    case 'rebuild': return rebuild(k.fn, args, fn.fullName);
+    case 'rebuild': return rebuild(k.fn, args, fn.fullName, charge);
     default: throw new PickleFormatError(`${fn.fullName} cannot be called here`);
   }
 }
 
-function rebuild(name: string, args: PyValue[], fullName: string): PyValue {
+function rebuild(name: string, args: PyValue[], fullName: string, charge: Charge): PyValue {
   switch (name) {
     case '_rebuild_tensor':
     case '_rebuild_tensor_v2':
@@ -327,7 +366,7 @@ function rebuild(name: string, args: PyValue[], fullName: string): PyValue {
         throw new PickleFormatError(`${fullName}: tensor subclass ${describeValue(newType ?? null)} is not supported`);
       }
       if (!(fn instanceof PyGlobal) || !(inner instanceof PyTuple)) throw new PickleFormatError(`${fullName}: malformed arguments`);
-      return applyGlobal(fn, inner.items);
+      return applyGlobal(fn, inner.items, charge);
     }
     default:
       throw new PickleFormatError(`${fullName}: sparse, quantised, meta and device-only tensors are not supported`);
@@ -353,6 +392,7 @@ function makeTensor(storage: PyValue | undefined, offset: PyValue | undefined, s
 function intTuple(v: PyValue | undefined, what: string): number[] {
   const items = v instanceof PyTuple ? v.items : Array.isArray(v) ? v : null;
   if (!items) throw new PickleFormatError(`${what} is not a tuple`);
+  if (items.length > MAX_TENSOR_RANK) throw new PickleFormatError(`${what} has ${items.length} dimensions (at most ${MAX_TENSOR_RANK} are supported)`);
   return items.map((x) => {
     const n = asInt(x);
     if (n === null) throw new PickleFormatError(`${what} holds a non-integer`);

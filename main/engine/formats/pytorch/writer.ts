@@ -6,6 +6,7 @@ import { ModelFileError, type FormatWriter, type TensorSpec, type TensorWriteSes
 import { METADATA_RECORD } from './layout';
 import { PickleWriter } from './pickle-write';
 import { ZipStreamWriter } from './zip-write';
+import { checkTiedGroups } from '../tied-groups';
 
 /** The legacy storage class torch pickles for each dtype it can save. */
 const STORAGE_CLASS: Partial<Record<DType, string>> = {
@@ -28,36 +29,28 @@ interface Plan {
   aliasOf: Map<string, string>;
 }
 
+/** A plan error, with the hint that fits it (a dtype hint under a tie error would send the user astray). */
+class PlanError extends Error {
+  constructor(message: string, readonly hint: string) {
+    super(message);
+  }
+}
+const DTYPE_HINT = 'PyTorch stores f64, f32, f16, bf16, i64, i32, i16, i8, u8 and bool; convert the others, or write .safetensors';
+const TIE_HINT = 'each tied name must be a tensor being written, in one group only';
+
 function plan(specs: TensorSpec[], tied: string[][] = []): Plan {
   const byName = new Map<string, TensorSpec>();
   for (const s of specs) {
-    if (byName.has(s.name)) throw new Error(`two tensors are named ${s.name}`);
-    if (!STORAGE_CLASS[s.dtype]) throw new Error(`${s.name}: PyTorch files cannot hold ${s.dtype}; convert to f32, f16 or bf16`);
-    if (!s.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${s.name}: invalid shape [${s.shape}]`);
+    if (byName.has(s.name)) throw new PlanError(`two tensors are named ${s.name}`, 'give every tensor a unique name');
+    if (!STORAGE_CLASS[s.dtype]) throw new PlanError(`${s.name}: PyTorch files cannot hold ${s.dtype}; convert to f32, f16 or bf16`, DTYPE_HINT);
+    if (!s.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new PlanError(`${s.name}: invalid shape [${s.shape}]`, 'shapes are lists of non-negative integers');
     byName.set(s.name, s);
   }
+  // Checked groups name each tensor once in all: every alias points straight at its group's first name.
+  const { problems } = checkTiedGroups(tied, (n) => byName.get(n));
+  if (problems.length) throw new PlanError(problems[0], TIE_HINT);
   const aliasOf = new Map<string, string>();
-  for (const group of tied) {
-    const [root, ...rest] = group;
-    const r = byName.get(root);
-    if (!r) throw new Error(`tied group names unknown tensor ${root}`);
-    for (const name of rest) {
-      const s = byName.get(name);
-      if (!s) throw new Error(`tied group names unknown tensor ${name}`);
-      if (s.dtype !== r.dtype || s.shape.join() !== r.shape.join()) throw new Error(`${name} is tied to ${root} but differs in dtype or shape`);
-      if (aliasOf.has(name) || name === root) throw new Error(`${name} is in more than one tied group`);
-      aliasOf.set(name, root);
-    }
-  }
-  // groups that share a name chain into one: point every alias at its final root
-  for (const [name, root] of aliasOf) {
-    let r = root;
-    for (let hops = 0; aliasOf.has(r); hops++) {
-      if (hops > aliasOf.size) throw new Error(`tied groups of ${name} form a cycle`);
-      r = aliasOf.get(r) as string;
-    }
-    aliasOf.set(name, r);
-  }
+  for (const [root, ...rest] of tied) for (const name of rest) aliasOf.set(name, root);
   const stored = specs.filter((s) => !aliasOf.has(s.name)).map((spec, i) => ({ spec, key: String(i) }));
   return { stored, aliasOf };
 }
@@ -105,8 +98,7 @@ export async function beginPytorchWrite(path: string, specs: TensorSpec[], optio
   try {
     p = plan(specs, options.tied);
   } catch (err) {
-    throw new ModelFileError(path, `cannot be written as a PyTorch file: ${(err as Error).message}`,
-      'PyTorch stores f64, f32, f16, bf16, i64, i32, i16, i8, u8 and bool; convert the others, or write .safetensors');
+    throw new ModelFileError(path, `cannot be written as a PyTorch file: ${(err as Error).message}`, err instanceof PlanError ? err.hint : DTYPE_HINT);
   }
   const file = await AtomicFile.create(path, { hash: true });
   const zip = new ZipStreamWriter(file);

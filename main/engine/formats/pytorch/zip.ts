@@ -1,10 +1,12 @@
 // A zip reader by positioned reads: the central directory is parsed from the end of the file, and an
 // entry's bytes are read only when asked. Stored entries can be read in ranges without touching the
-// rest; deflated ones are inflated whole under a size cap. Names with `..` and bombs are refused.
+// rest; deflated ones are inflated from their start only as far as a read needs (the whole entry under a
+// size cap). Names with `..` and bombs are refused.
 import { promisify } from 'node:util';
 import { crc32, inflateRaw } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
 import { readAt } from './read-at';
+import { inflatedPieces } from './inflate-stream';
 import { crc32Offloaded } from '../offload-hash';
 
 const inflateRawAsync = promisify(inflateRaw);
@@ -155,14 +157,7 @@ export class ZipArchive {
    */
   async verify(entry: ZipEntry): Promise<string | undefined> {
     if (entry.crc32 === 0 && entry.size > 0) return undefined;
-    if (entry.method !== 0) {
-      try {
-        await this.read(entry, entry.size);
-        return undefined;
-      } catch (e) {
-        return (e as Error).message;
-      }
-    }
+    if (entry.method !== 0) return this.verifyDeflated(entry);
     const start = await this.dataOffset(entry);
     let crc = 0;
     for (let at = 0; at < entry.size; at += VERIFY_CHUNK) {
@@ -172,6 +167,50 @@ export class ZipArchive {
       : `entry ${entry.name} fails its CRC-32 check (its bytes give ${hex(crc)}, the archive records ${hex(entry.crc32)})`;
   }
 
+  /** A deflated entry's CRC-32 and size, inflated piece by piece (never held whole). */
+  private async verifyDeflated(entry: ZipEntry): Promise<string | undefined> {
+    let crc = 0;
+    let size = 0;
+    try {
+      for await (const piece of inflatedPieces(this.fh, await this.dataOffset(entry), entry.compressedSize)) {
+        size += piece.length;
+        if (size > entry.size) return `entry ${entry.name} inflates to more than the ${entry.size} bytes declared`;
+        crc = crc32(piece, crc);
+      }
+    } catch (err) {
+      if (err instanceof ZipFormatError) return err.message;
+      return `entry ${entry.name} does not inflate (${(err as Error).message})`;
+    }
+    if (size !== entry.size) return `entry ${entry.name} inflates to ${size} bytes, not the ${entry.size} declared`;
+    return crc === entry.crc32 ? undefined
+      : `entry ${entry.name} fails its CRC-32 check (its bytes give ${hex(crc)}, the archive records ${hex(entry.crc32)})`;
+  }
+
+  /**
+   * The first `length` bytes of a deflated entry, inflating no further than that; when that is the whole
+   * entry, its size and CRC are checked too.
+   */
+  async inflatePrefix(entry: ZipEntry, length: number): Promise<Uint8Array> {
+    if (length > entry.size) throw new ZipFormatError(`read past the end of entry ${entry.name}`);
+    const whole = length === entry.size;
+    const out = Buffer.allocUnsafeSlow(length);
+    let got = 0;
+    try {
+      for await (const piece of inflatedPieces(this.fh, await this.dataOffset(entry), entry.compressedSize)) {
+        const n = Math.min(piece.length, length - got);
+        piece.copy(out, got, 0, n);
+        got += n;
+        if (whole && n < piece.length) throw new ZipFormatError(`entry ${entry.name} inflates to more than the ${entry.size} bytes declared`);
+        if (got === length && !whole) break;
+      }
+    } catch (err) {
+      if (err instanceof ZipFormatError) throw err;
+      throw new ZipFormatError(`entry ${entry.name} does not inflate (${(err as Error).message})`);
+    }
+    if (got < length) throw new ZipFormatError(`entry ${entry.name} inflates to ${got} bytes, not the ${entry.size} declared`);
+    return whole ? this.checked(entry, out) : out;
+  }
+
   /** Bytes [offset, offset+length) of the uncompressed entry; a positioned read when stored. */
   async readRange(entry: ZipEntry, offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     if (offset < 0 || offset + length > entry.size) throw new ZipFormatError(`read past the end of entry ${entry.name}`);
@@ -179,9 +218,9 @@ export class ZipArchive {
       if (offset === 0 && length === entry.size) return this.read(entry, entry.size, into);
       return readAt(this.fh, (await this.dataOffset(entry)) + offset, length, into);
     }
-    // a deflated record (a re-packed archive) is inflated whole; the ratio check at open bounds it
-    const all = await this.read(entry, entry.size);
-    return all.subarray(offset, offset + length);
+    // a deflated record (a re-packed archive): inflated from its start up to the end of the range only
+    const prefix = await this.inflatePrefix(entry, offset + length);
+    return prefix.subarray(offset, offset + length);
   }
 }
 

@@ -1,0 +1,57 @@
+// How mergekit's methods, parameters and dtypes map onto ours, both ways (mergekit/merge_methods/registry.py).
+import type { ParamScalar } from './recipe';
+import type { Value } from './mergekit-config';
+
+/** How one mergekit method maps: ours, its global and per-model parameters, and mergekit's defaults. */
+export interface Mapping {
+  ours: string;
+  /** Global parameters carried (mergekit name = ours), with mergekit's defaults. */
+  globals: Record<string, ParamScalar | undefined>;
+  /** Per-model parameters carried besides `weight`, with mergekit's defaults. */
+  perModel: Record<string, number>;
+  /** Takes a per-model weight. */
+  weight: boolean;
+  /** Works on task vectors: the base is not one of the merged models. */
+  taskVectors: boolean;
+}
+
+const gta = (ours: string, normalize: boolean, rescale: boolean | undefined, perModel: Record<string, number>): Mapping => ({
+  ours,
+  globals: { normalize, lambda: 1, ...(rescale === undefined ? {} : { rescale }) },
+  perModel,
+  weight: true,
+  taskVectors: true,
+});
+
+/** mergekit's registry (mergekit/merge_methods/registry.py) for the methods we have. */
+export const MAPPINGS: Record<string, Mapping> = {
+  linear: { ours: 'weighted', globals: { normalize: true }, perModel: {}, weight: true, taskVectors: false },
+  slerp: { ours: 'slerp', globals: { t: undefined }, perModel: {}, weight: false, taskVectors: false },
+  multislerp: { ours: 'multislerp', globals: {}, perModel: {}, weight: true, taskVectors: false },
+  model_stock: { ours: 'model_stock', globals: {}, perModel: {}, weight: false, taskVectors: true },
+  task_arithmetic: gta('task_arithmetic', false, undefined, {}),
+  ties: gta('ties', true, undefined, { density: 1 }),
+  dare_linear: gta('dare_linear', false, true, { density: 1 }),
+  dare_ties: gta('dare_ties', false, true, { density: 1 }),
+  breadcrumbs: gta('breadcrumbs', false, undefined, { density: 1, gamma: 0.01 }),
+  breadcrumbs_ties: gta('breadcrumbs_ties', false, undefined, { density: 1, gamma: 0.01 }),
+  della: gta('della', true, true, { density: 1, epsilon: 0.15 }),
+  della_linear: gta('della_linear', false, true, { density: 1, epsilon: 0.15 }),
+};
+
+/** Parameters mergekit takes that change nothing in the result (or that we cannot take), with why. */
+export const IGNORED: Record<string, string> = {
+  int8_mask: 'mergekit keeps its sign masks as int8 to save memory; the result is the same, nothing to carry',
+};
+
+/** Our method → mergekit's, for the methods that are the same in both (the linear ones are written apart). */
+export const TO_MERGEKIT: Record<string, string> = {
+  task_arithmetic: 'task_arithmetic', ties: 'ties', dare_linear: 'dare_linear', dare_ties: 'dare_ties', breadcrumbs: 'breadcrumbs',
+  breadcrumbs_ties: 'breadcrumbs_ties', della: 'della', della_linear: 'della_linear', model_stock: 'model_stock', slerp: 'slerp', multislerp: 'multislerp',
+};
+
+export const DTYPES: Record<string, 'f32' | 'f16' | 'bf16'> = { float32: 'f32', float16: 'f16', bfloat16: 'bf16', fp16: 'f16', bf16: 'bf16' };
+export const MK_DTYPES = { f32: 'float32', f16: 'float16', bf16: 'bfloat16' } as const;
+
+/** mergekit's `rescale` (a boolean, true = the L1 rescale) to ours. */
+export const rescaleFrom = (v: Value) => (v === true ? 'l1' : v === false ? 'none' : v);
