@@ -62,6 +62,7 @@ function methodForm(ours: string, ourParams: Record<string, ParamScalar>, modelL
     case 'mean': return { mkMethod: 'linear', weights: weights.map(() => 1), linear: true, params: { normalize: true } };
     case 'weighted': return { mkMethod: 'linear', weights, linear: true, params: { normalize: true } };
     case 'sum': return { mkMethod: 'linear', weights, linear: true, params: { normalize: false } };
+    case 'linear': return { mkMethod: 'linear', weights, linear: true, params: { normalize: ourParams.normalize !== false } };
     case 'ema': {
       // The EMA over an ordered list is a fixed linear combination: decay^(N−1) for the first, (1−d)·d^(N−1−k) after.
       const d = Number(ourParams.decay ?? 0.9);
@@ -90,7 +91,11 @@ function dropsAnything(r: Recipe, params: Record<string, ParamScalar>): boolean 
 /** The method's global parameters as mergekit reads them (its rescale is a boolean; its seed is its own). */
 function globalParams(r: Recipe, ourParams: Record<string, ParamScalar>, perModelKeys: readonly string[], params: Record<string, unknown>, notCarried: string[]): void {
   for (const [k, v] of Object.entries(ourParams)) {
-    if (k === 'seed') { if (['dare_linear', 'dare_ties', 'della', 'della_linear'].includes(r.method) && dropsAnything(r, ourParams)) notCarried.push('parameters.seed: mergekit draws its own random drops; the tensors will differ from ours (their statistics agree)'); continue; }
+    if (k === 'seed') {
+      if (['dare_linear', 'dare_ties', 'della', 'della_linear'].includes(r.method) && dropsAnything(r, ourParams)) notCarried.push('parameters.seed: mergekit draws its own random drops; the tensors will differ from ours (their statistics agree)');
+      if (r.method === 'arcee_fusion') notCarried.push('parameters.seed: for tensors over 1e6 entries mergekit estimates the quartiles from its own random sample; there the kept entries may differ slightly from ours');
+      continue;
+    }
     if (k === 'rescale') {
       if (v === 'inverse') notCarried.push('parameters.rescale: inverse (each kept entry × 1/p) has no mergekit form; written as rescale: true, mergekit\'s one L1 scalar per tensor');
       params.rescale = v !== 'none';

@@ -54,7 +54,7 @@ export function importMergekit(text: string, options: { output?: string } = {}):
   const recipe: Recipe = {
     method,
     models: level.models.map((m) => (method === 'weighted' || method === 'sum' || (m.weight !== undefined && m.weight !== 1) || m.parameters ? m : { path: m.path })),
-    ...(base && (map.taskVectors || method === 'multislerp') ? { base } : {}),
+    ...(base && (map.taskVectors || map.base === 'optional') ? { base } : {}),
     ...(Object.keys(level.parameters).length ? { parameters: level.parameters } : {}),
     ...(layers.length ? { layers } : {}),
     output,
@@ -83,13 +83,17 @@ function sourcesOf(cfg: MkConfig, notCarried: string[]): { sources: Entry[]; sli
   return { sources: first.sources, slice: first.parameters ?? {}, base: first.base_model || cfg.base_model };
 }
 
-/** slerp: the base is the t = 0 end; task-vector methods: the base is apart, not merged. */
+/**
+ * slerp: the base is the t = 0 end; task-vector methods and an optional base: the base is apart, not merged;
+ * karcher: a base not among the models is merged as one more, as mergekit adds it to the models.
+ */
 function mergedEntries(method: string, map: Mapping, sources: Entry[], base: string | undefined, notCarried: string[]): Entry[] {
   let entries = sources;
   if (map.ours === 'slerp' && base) entries = [...entries.filter((m) => m.model === base), ...entries.filter((m) => m.model !== base)];
-  if (map.taskVectors && base) entries = entries.filter((m) => m.model !== base);
+  if ((map.taskVectors || map.base === 'optional') && base) entries = entries.filter((m) => m.model !== base);
+  if (map.base === 'merged' && base && !entries.some((m) => m.model === base)) entries = [...entries, { model: base }];
   if (map.taskVectors && !base) notCarried.push(`base_model: missing; ${method} works on task vectors and needs one (mergekit stops too) — set base in the recipe`);
-  if (base && !map.taskVectors && map.ours !== 'slerp' && map.ours !== 'multislerp') notCarried.push(`base_model: ${map.ours} does not use a base`);
+  if (base && !map.taskVectors && !map.base && map.ours !== 'slerp') notCarried.push(`base_model: ${map.ours} does not use a base`);
   return entries;
 }
 

@@ -13,6 +13,12 @@ export interface Mapping {
   weight: boolean;
   /** Works on task vectors: the base is not one of the merged models. */
   taskVectors: boolean;
+  /**
+   * Where the base goes for a method that does not need one: `optional` — apart, and then the method works on
+   * task vectors (multislerp, nuslerp); `merged` — one more model merged with the others, as mergekit adds a
+   * base that is not among the models (karcher). Otherwise the method ignores it.
+   */
+  base?: 'optional' | 'merged';
 }
 
 const gta = (ours: string, normalize: boolean, rescale: boolean | undefined, perModel: Record<string, number>): Mapping => ({
@@ -27,8 +33,15 @@ const gta = (ours: string, normalize: boolean, rescale: boolean | undefined, per
 export const MAPPINGS: Record<string, Mapping> = {
   linear: { ours: 'weighted', globals: { normalize: true }, perModel: {}, weight: true, taskVectors: false },
   slerp: { ours: 'slerp', globals: { t: undefined }, perModel: {}, weight: false, taskVectors: false },
-  multislerp: { ours: 'multislerp', globals: {}, perModel: {}, weight: true, taskVectors: false },
+  multislerp: { ours: 'multislerp', globals: {}, perModel: {}, weight: true, taskVectors: false, base: 'optional' },
+  nuslerp: { ours: 'nuslerp', globals: { nuslerp_row_wise: false, nuslerp_flatten: true }, perModel: {}, weight: true, taskVectors: false, base: 'optional' },
+  karcher: { ours: 'karcher', globals: { max_iter: 10, tol: 1e-5 }, perModel: {}, weight: false, taskVectors: false, base: 'merged' },
   model_stock: { ours: 'model_stock', globals: {}, perModel: {}, weight: false, taskVectors: true },
+  sce: { ours: 'sce', globals: { select_topk: 1 }, perModel: {}, weight: false, taskVectors: true },
+  nearswap: { ours: 'nearswap', globals: { t: undefined }, perModel: {}, weight: false, taskVectors: true },
+  arcee_fusion: { ours: 'arcee_fusion', globals: {}, perModel: {}, weight: false, taskVectors: true },
+  ram: { ours: 'ram', globals: { epsilon: 1e-5 }, perModel: {}, weight: false, taskVectors: true },
+  ramplus_tl: { ours: 'ramplus_tl', globals: { r: 0.1, alpha: 0.2, epsilon: 1e-5 }, perModel: {}, weight: false, taskVectors: true },
   task_arithmetic: gta('task_arithmetic', false, undefined, {}),
   ties: gta('ties', true, undefined, { density: 1 }),
   dare_linear: gta('dare_linear', false, true, { density: 1 }),
@@ -48,6 +61,7 @@ export const IGNORED: Record<string, string> = {
 export const TO_MERGEKIT: Record<string, string> = {
   task_arithmetic: 'task_arithmetic', ties: 'ties', dare_linear: 'dare_linear', dare_ties: 'dare_ties', breadcrumbs: 'breadcrumbs',
   breadcrumbs_ties: 'breadcrumbs_ties', della: 'della', della_linear: 'della_linear', model_stock: 'model_stock', slerp: 'slerp', multislerp: 'multislerp',
+  nuslerp: 'nuslerp', karcher: 'karcher', sce: 'sce', nearswap: 'nearswap', arcee_fusion: 'arcee_fusion', ram: 'ram', ramplus_tl: 'ramplus_tl',
 };
 
 export const DTYPES: Record<string, 'f32' | 'f16' | 'bf16'> = { float32: 'f32', float16: 'f16', bfloat16: 'bf16', fp16: 'f16', bf16: 'bf16' };

@@ -1,14 +1,21 @@
 // The mergekit methods added after the first set (linear, nuslerp, karcher, sce, nearswap, arcee_fusion,
 // ram, ramplus_tl) against their formulas run in PyTorch (scripts/fixtures/make_mergekit_method_fixtures.py),
-// per tensor to 1e-6, plus the behaviour each formula implies, checked by hand.
+// per tensor to 1e-6, plus the behaviour each formula implies, checked by hand; a mergekit config per method
+// imported and run on tiny Llama-shaped models, tensor for tensor; and recipe → config → recipe round trips.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { openModel, writerFor } from '../../../main/engine/formats/registry';
+import type { JobContext } from '../../../main/engine/job-context';
+import { runMerge } from '../../../main/engine/merge/executor';
+import { exportMergekit, importMergekit } from '../../../main/engine/merge/mergekit';
 import { getMethod, type Params } from '../../../main/engine/merge/methods';
 import { fusionImportance, fusionThreshold, QUANTILE_SAMPLE } from '../../../main/engine/merge/methods/arcee_fusion';
 import { mulberry32 } from '../../../main/engine/merge/kernels/random';
 import { recipeProblems } from '../../../main/engine/merge/preflight';
-import type { ResolvedRecipe } from '../../../main/engine/merge/recipe';
+import { parseRecipe, resolveRecipe, type Recipe, type ResolvedRecipe } from '../../../main/engine/merge/recipe';
+import { readModel, tempDir } from './model-files';
 
 const FIX = path.resolve(__dirname, '../../fixtures/merge/mergekit');
 
@@ -153,5 +160,94 @@ describe('linear\'s weights may sum to 0 only without normalize', () => {
     expect(recipeProblems(recipe({})).join(' ')).toMatch(/weights sum to 0 \(1 \+ -1\), and Linear \(mergekit\) divides/);
     expect(recipeProblems(recipe({ normalize: true })).join(' ')).toMatch(/sum to 0/);
     expect(recipeProblems(recipe({ normalize: false }))).toEqual([]);
+  });
+});
+
+describe('a mergekit config per new method, imported and run: the same tensors as mergekit\'s formulas', () => {
+  const ctx = (logs: string[]): JobContext => ({ signal: new AbortController().signal, progress: () => {}, log: (m) => logs.push(m), metric: () => {} });
+  for (const stem of NEW) {
+    it(`${stem}.yml`, async () => {
+      const out = path.join(tempDir(`mk-${stem}`), `${stem}.safetensors`);
+      const { recipe, notCarried } = importMergekit(readFileSync(path.join(FIX, `${stem}.yml`), 'utf8'), { output: out });
+      // int8_mask is memory only; nothing else that changes the tensors is left behind.
+      for (const n of notCarried) expect(n).toMatch(/^parameters\.int8_mask/);
+      const logs: string[] = [];
+      await runMerge(await resolveRecipe(recipe, FIX), ctx(logs), { io: { openModel, writerFor } });
+      expect(logs.filter((l) => l.startsWith('note:'))).toEqual([]);
+      const [ours, ref] = await Promise.all([readModel(out), readModel(path.join(FIX, `mk_${stem}_ref.pt`))]);
+      expect([...ours.values.keys()].sort()).toEqual([...ref.values.keys()].sort());
+      for (const [name, v] of ref.values) expect(maxDiff(ours.values.get(name)!, v), name).toBeLessThan(1e-6);
+    });
+  }
+
+  it('where the base goes: apart for nuslerp (task vectors), a fourth model for karcher, apart for the task-vector methods', () => {
+    const imp = (stem: string) => importMergekit(readFileSync(path.join(FIX, `${stem}.yml`), 'utf8')).recipe;
+    expect(imp('nuslerp')).toMatchObject({ method: 'nuslerp', base: 'llama_base.pt', models: [{ path: 'llama_a.pt', weight: 0.3 }, { path: 'llama_b.pt', weight: 0.7 }], parameters: { nuslerp_flatten: false, nuslerp_row_wise: false } });
+    expect(imp('karcher').models!.map((m) => m.path)).toEqual(['llama_a.pt', 'llama_b.pt', 'llama_c.pt', 'llama_base.pt']);
+    expect(imp('karcher').base).toBeUndefined();
+    expect(imp('sce')).toMatchObject({ base: 'llama_base.pt', models: [{ path: 'llama_a.pt' }, { path: 'llama_b.pt' }, { path: 'llama_c.pt' }], layers: [{ match: '*', over: 'blocks', parameters: { select_topk: [0.3, 0.8] } }] });
+    expect(imp('arcee_fusion')).toMatchObject({ base: 'llama_base.pt', models: [{ path: 'llama_b.pt' }] });
+    expect(imp('nearswap')).toMatchObject({ parameters: { t: 0.02 }, layers: [{ match: '*self_attn*', parameters: { t: 0.05 } }] });
+    expect(imp('ramplus_tl').parameters).toEqual({ r: 0.5, alpha: 1, epsilon: 0.05 });
+  });
+
+  it('mergekit\'s defaults are written into the recipe; nearswap\'s t, which mergekit requires, is said when missing', () => {
+    const mk = (method: string, extra = '') => importMergekit(`merge_method: ${method}\nbase_model: b\nmodels: [{model: x, parameters: {weight: 1}}, {model: y, parameters: {weight: 1}}]\n${extra}`);
+    expect(mk('nuslerp').recipe.parameters).toEqual({ nuslerp_row_wise: false, nuslerp_flatten: true });
+    expect(mk('karcher').recipe.parameters).toEqual({ max_iter: 10, tol: 1e-5 });
+    expect(mk('sce').recipe.parameters).toEqual({ select_topk: 1 });
+    expect(mk('ram').recipe.parameters).toEqual({ epsilon: 1e-5 });
+    expect(mk('ramplus_tl').recipe.parameters).toEqual({ r: 0.1, alpha: 0.2, epsilon: 1e-5 });
+    expect(mk('arcee_fusion').recipe.parameters).toBeUndefined();
+    expect(mk('nearswap').notCarried.join('\n')).toMatch(/^t: not set, and mergekit requires it.*0\.0001 is used here/m);
+    // sce, karcher and ram take no weights (mergekit's neither): a weight given there is said, not carried.
+    expect(mk('sce').notCarried.join('\n')).toMatch(/models\[x\]\.parameters\.weight: not used here/);
+  });
+});
+
+describe('recipe → mergekit config → recipe gives the recipe back', () => {
+  // Canonical recipes (what an import writes): a value a "*" rule covers everywhere is only in that rule.
+  const recipes: Record<string, string> = {
+    nuslerp: 'method: nuslerp\nmodels: [{path: a.pt, weight: 0.25}, {path: b.pt, weight: 0.75}]\nbase: base.pt\nparameters: {nuslerp_row_wise: true, nuslerp_flatten: false}\nlayers:\n  - {match: "*mlp*", weights: [0.5, 0.5]}\n',
+    karcher: 'method: karcher\nmodels: [a.pt, b.pt, c.pt]\nparameters: {tol: 0.0001}\nlayers:\n  - {match: "*embed*", parameters: {max_iter: 40}}\n  - {match: "*", over: blocks, parameters: {max_iter: [5, 30]}}\n',
+    sce: 'method: sce\nmodels: [a.pt, b.pt, c.pt]\nbase: base.pt\nparameters: {select_topk: 0.4}\nlayers:\n  - {match: "*self_attn*", parameters: {select_topk: 0.9}}\n',
+    nearswap: 'method: nearswap\nmodels: [a.pt]\nbase: base.pt\nparameters: {t: 0.003}\n',
+    arcee_fusion: 'method: arcee_fusion\nmodels: [a.pt]\nbase: base.pt\nparameters: {}\n',
+    ram: 'method: ram\nmodels: [a.pt, b.pt]\nbase: base.pt\nparameters: {epsilon: 0.001}\n',
+    ramplus_tl: 'method: ramplus_tl\nmodels: [a.pt, b.pt, c.pt]\nbase: base.pt\nparameters: {alpha: 0.6, epsilon: 0.0002}\nlayers:\n  - {match: "*", over: blocks, parameters: {r: [0.1, 0.5]}}\n',
+  };
+  for (const [method, text] of Object.entries(recipes)) {
+    it(`${method}: every parameter written explicitly, and imported back equal`, () => {
+      const x: Recipe = parseRecipe(`${text}output: {path: out.safetensors, dtype: f32}\n`);
+      const exported = exportMergekit(x);
+      const cfg = parse(exported.yaml) as { merge_method: string; parameters?: Record<string, unknown> };
+      expect(cfg.merge_method).toBe(method);
+      const defaults = getMethod(method).params.parse({}) as Record<string, unknown>;
+      for (const k of Object.keys(defaults).filter((k) => k !== 'seed')) expect(cfg.parameters, k).toHaveProperty(k);
+      const expectedNotes = method === 'arcee_fusion' ? [/^parameters\.seed: /, /^output path /] : [/^output path /];
+      expect(exported.notCarried.length).toBe(expectedNotes.length);
+      exported.notCarried.forEach((n, i) => expect(n).toMatch(expectedNotes[i]));
+      const back = importMergekit(exported.yaml, { output: 'out.safetensors' }).recipe;
+      // arcee_fusion's seed is ours (mergekit's sample is its own): it comes back as the default.
+      expect(back).toEqual(method === 'arcee_fusion' ? { ...x, parameters: undefined } : x);
+    });
+  }
+
+  it('linear: exported as mergekit\'s linear with its normalize; imported as the same combination under our names (weighted, or sum)', () => {
+    for (const normalize of [true, false]) {
+      const x = parseRecipe(`method: linear\nmodels: [{path: a.pt, weight: 0.6}, {path: b.pt, weight: 0.4}]\nparameters: {normalize: ${normalize}}\noutput: {path: out.safetensors, dtype: f32}\n`);
+      const cfg = parse(exportMergekit(x).yaml) as { merge_method: string; parameters: Record<string, unknown>; models: unknown[] };
+      expect(cfg).toMatchObject({ merge_method: 'linear', parameters: { normalize }, models: [{ model: 'a.pt', parameters: { weight: 0.6 } }, { model: 'b.pt', parameters: { weight: 0.4 } }] });
+      const back = importMergekit(exportMergekit(x).yaml, { output: 'out.safetensors' }).recipe;
+      expect(back).toEqual({ ...x, method: normalize ? 'weighted' : 'sum', parameters: undefined });
+    }
+  });
+
+  it('the new methods\' configs themselves: import → export → import is a fixed point', () => {
+    for (const stem of NEW) {
+      const first = importMergekit(readFileSync(path.join(FIX, `${stem}.yml`), 'utf8'), { output: 'out.safetensors' }).recipe;
+      const back = importMergekit(exportMergekit(first).yaml, { output: 'out.safetensors' }).recipe;
+      expect(back, stem).toEqual(first);
+    }
   });
 });
