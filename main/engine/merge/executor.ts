@@ -33,7 +33,7 @@ export { METADATA_KEYS, type ParentRecord, type RerunRecord } from './provenance
  * competed for the same cores. (Writers with `lateMetadata` need none of this: the parents are hashed from
  * the bytes the merge reads.)
  */
-const QUEUE_MAX_BYTES = availableParallelism() >= 6 ? 128 << 20 : 0;
+export const QUEUE_MAX_BYTES = availableParallelism() >= 6 ? 128 << 20 : 0;
 
 export interface MergeResult {
   output: { path: string; bytes: number; sha256: string };
