@@ -5,6 +5,7 @@ import { compareCommand } from './compare';
 import { convertCommand } from './convert';
 import { curveCommand } from './curve';
 import { demoCommand } from './demo';
+import { doctorCommand } from './doctor';
 import { evalCommand } from './eval';
 import { inspectCommand } from './inspect';
 import { mergeCommand } from './merge';
@@ -20,4 +21,4 @@ export const commands: CliCommand[] = [serveCommand, inspectCommand, convertComm
 // Evaluation and comparison (engine/compare): one line each, kept apart so the list above merges cleanly.
 commands.push(compareCommand, soupCommand, searchCommand, demoCommand);
 // Checks of a merge before and after (docs/doctor.md).
-commands.push(verifyCommand);
+commands.push(doctorCommand, verifyCommand);
