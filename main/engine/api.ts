@@ -7,7 +7,7 @@ import { AlignRequestSchema, CurveRequestSchema, LayerMatchRequestSchema } from 
 import { Environment } from './environment-schema';
 import { CompareRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
 import { DoctorRequestSchema } from './doctor/types';
-import { VerifyRequestSchema } from './merge/verify';
+import { VerifyRequestSchema } from './merge/verify-request';
 
 export { Environment };
 

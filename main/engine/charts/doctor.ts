@@ -41,6 +41,8 @@ export function interferenceHeatmapSpec(title = 'Interference per layer'): VegaL
     data: { name: 'points' },
     hconcat: [column('sign conflict', [0, 1], 'orangered', '.0%'), column('cosine', [-1, 1], 'redblue', '.2f')],
     resolve: { scale: { color: 'independent' } },
+    // Points arrive after the chart is drawn: the layout grows with the layer names then.
+    autosize: { type: 'pad', resize: true },
     config: { view: { step: 22 } },
   };
 }

@@ -11,11 +11,12 @@ export const HIGH_CONFLICT = 0.4;
 /** Task vectors this aligned (mean cosine) or more add up well: task arithmetic or a mean is enough. */
 const AGREEING_COSINE = 0.2;
 
+/** Bytes as the app shows them everywhere (1 KB = 1024 B). */
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let i = 0;
-  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-  return `${n.toFixed(i === 0 || n >= 100 ? 0 : 1)} ${units[i]}`;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)} %`;

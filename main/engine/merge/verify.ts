@@ -5,7 +5,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import type { FormatWriter, ModelSource, TensorSpec } from '../formats/types';
 import { registryIO, type MergeIO } from '../formats/model-io';
 import type { JobContext } from '../job-context';
@@ -14,13 +13,7 @@ import { findParents, type LocatedParent, type RecordedParent } from './parent-s
 import { METADATA_KEYS, type RerunRecord } from './provenance';
 import { parseRecipe, resolveRecipe, type Recipe } from './recipe';
 
-/** A verify job's request (the History screen's Verify button). */
-export const VerifyRequestSchema = z.object({
-  output: z.string().min(1).max(4096),
-  /** Folders to look for the parents in, besides the workspace and the output's folder. */
-  search: z.array(z.string().min(1).max(4096)).max(64).optional(),
-}).strict();
-export type VerifyRequest = z.infer<typeof VerifyRequestSchema>;
+export { VerifyRequestSchema, type VerifyRequest } from './verify-request';
 
 export interface TensorDifference {
   name: string;

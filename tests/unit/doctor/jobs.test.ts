@@ -37,7 +37,7 @@ describe('doctor and verify jobs', () => {
   });
 
   it('in browser mode, refuses a model or a search folder outside the allowed folders', async () => {
-    const served = createEngine(() => {}, 'serve');
+    const served = createEngine(() => {}, 'browser');
     await expect(served.call('startJob', { kind: 'doctor', params: { models: ['/etc/passwd', path.join(FIX, 'cnn_0.pt')] } })).rejects.toThrow(/\/etc\/passwd/);
     // the output lies in the workspace (allowed); the folder to search does not
     await expect(served.call('startJob', { kind: 'verify', params: { output: path.join(defaultWorkspace(), 'mean.safetensors'), search: ['/etc'] } })).rejects.toThrow(/\/etc/);

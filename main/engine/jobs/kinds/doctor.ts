@@ -2,7 +2,7 @@
 // passes the engine's path check before anything runs; titles for the job list.
 import path from 'node:path';
 import type { DoctorRequest } from '../../doctor/types';
-import type { VerifyRequest } from '../../merge/verify';
+import type { VerifyRequest } from '../../merge/verify-request';
 import { checkRecipePaths } from './merge';
 
 type Check = (p: string) => string;
