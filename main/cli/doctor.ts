@@ -5,7 +5,6 @@ import { runDoctor } from '../engine/doctor/doctor';
 import type { DoctorRequest, DoctorResult } from '../engine/doctor/types';
 import { formatBytes } from '../engine/doctor/verdict';
 import { loadRecipe, RecipeError } from '../engine/merge/recipe';
-import { listArchitectures } from '../engine/models';
 import { CliError, type CliCommand } from './common';
 import { inTerminal } from './progress';
 
@@ -51,15 +50,15 @@ the base of the others, and which are independent (need permutation alignment fi
 conflicts of the task vectors after TIES's trim and their cosine; with --dataset, each model and the naive
 (and, when alignment is needed, the aligned) midpoint on the first N samples. Details: docs/doctor.md.
 
+Options:
+  --base B              the base the models were fine-tuned from (task vectors are measured from it)
+  --dataset SPEC        probe the midpoints on this labelled data (docs/datasets.md), e.g. mnist:test
+  --samples N           samples the probe evaluates on (default 500)
+  --arch ARCH           for the probe, the built-in architecture of bare weights (mlp, smallcnn, vgg, resnet)
+  --graph G.onnx        for the probe, the ONNX graph bare weights belong to
+  --json                print the whole result as JSON (memory, lineage, layers, probe, verdict)
+
 Example: merge-studio doctor tests/fixtures/merge/cnn_0.pt tests/fixtures/merge/cnn_1.pt tests/fixtures/merge/cnn_2.pt`,
-  optionHelp: {
-    base: ['B', 'the base the models were fine-tuned from (task vectors are measured from it)'],
-    dataset: ['SPEC', 'probe the midpoints on this labelled data (docs/datasets.md), e.g. mnist:test'],
-    samples: ['N', 'samples the probe evaluates on (default 500)'],
-    arch: ['ARCH', `for the probe, the architecture of bare weights (${listArchitectures().map((a) => a.id).join(', ')})`],
-    graph: ['G.onnx', 'for the probe, the ONNX graph bare weights belong to'],
-    json: 'print the whole result as JSON (memory, lineage, layers, probe, verdict)',
-  },
   options: { base: { type: 'string' }, dataset: { type: 'string' }, samples: { type: 'string' }, arch: { type: 'string' }, graph: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length === 0) throw new CliError('give the models to check (two or more), or one recipe file');

@@ -29,12 +29,13 @@ and every --search folder (with subfolders; only files of the parent's size are 
 Exit codes: 0 "verified: identical"; 1 a parent is missing or has changed (named), or tensors differ (named);
 2 OUTPUT cannot be read or records no recipe.
 
-Example: merge-studio verify out/examples/mean-of-three.safetensors --search tests/fixtures/merge`,
-  optionHelp: {
-    search: ['DIR', 'also look for the parents in DIR and its subfolders (repeatable)'],
-    'workspace-dir': ['DIR', 'the workspace whose hash cache and run records are searched first (default: MERGE_STUDIO_WORKSPACE or ~/MergeStudio)'],
-    json: 'print the result as JSON: identical, parents (status, path), compared, differing, verdict',
-  },
+Options:
+  --search DIR          also look for the parents in DIR and its subfolders (repeatable)
+  --workspace-dir DIR   the workspace whose hash cache and run records are searched first
+                        (default: MERGE_STUDIO_WORKSPACE or ~/MergeStudio)
+  --json                print the result as JSON: identical, parents (status, path), compared, differing, verdict
+
+Example: merge-studio verify tests/fixtures/merge/mean_of_three.safetensors --search tests/fixtures/merge`,
   options: { search: { type: 'string', multiple: true }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one merged model file');
