@@ -5,6 +5,7 @@ import { compareCommand } from './compare';
 import { convertCommand } from './convert';
 import { curveCommand } from './curve';
 import { demoCommand } from './demo';
+import { doctorCommand } from './doctor';
 import { evalCommand } from './eval';
 import { inspectCommand } from './inspect';
 import { mergeCommand } from './merge';
@@ -14,7 +15,10 @@ import { searchCommand } from './search';
 import { serveCommand } from './serve';
 import { soupCommand } from './soup';
 import { trainCommand } from './train';
+import { verifyCommand } from './verify';
 
 export const commands: CliCommand[] = [serveCommand, inspectCommand, convertCommand, mergeCommand, mergekitCommand, evalCommand, trainCommand, alignCommand, curveCommand, runsCommand];
 // Evaluation and comparison (engine/compare): one line each, kept apart so the list above merges cleanly.
 commands.push(compareCommand, soupCommand, searchCommand, demoCommand);
+// Checks of a merge before and after (docs/doctor.md).
+commands.push(doctorCommand, verifyCommand);

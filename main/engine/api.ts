@@ -6,10 +6,12 @@ import { TrainPairRequestSchema, TrainRequestSchema } from './train/options-sche
 import { AlignRequestSchema, CurveRequestSchema, LayerMatchRequestSchema } from './align/schema';
 import { Environment } from './environment-schema';
 import { CompareRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
+import { DoctorRequestSchema } from './doctor/types';
+import { VerifyRequestSchema } from './merge/verify-request';
 
 export { Environment };
 
-export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'align', 'curve', 'compare', 'soup', 'search', 'demo']);
+export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'align', 'curve', 'compare', 'soup', 'search', 'demo', 'doctor', 'verify']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -146,6 +148,9 @@ export const calls = {
       z.object({ kind: z.literal('soup'), params: SoupRequestSchema }).strict(),
       z.object({ kind: z.literal('search'), params: SearchRequestSchema }).strict(),
       z.object({ kind: z.literal('demo'), params: DemoRequestSchema }).strict(),
+      // Checks before and after a merge (docs/doctor.md): results are DoctorResult and VerifyResult.
+      z.object({ kind: z.literal('doctor'), params: DoctorRequestSchema }).strict(),
+      z.object({ kind: z.literal('verify'), params: VerifyRequestSchema }).strict(),
     ]),
     result: z.object({ jobId: z.string() }),
   },

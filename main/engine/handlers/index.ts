@@ -1,6 +1,7 @@
 // Every handler of the API, assembled from the families; the table's type makes a missing call a compile error.
 import { alignHandlers, alignJobs } from './align';
 import { compareJobs } from './compare';
+import { doctorJobs } from './doctor';
 import { environmentHandlers } from './environment';
 import { historyHandlers } from './history';
 import { jobHandlers } from './jobs';
@@ -13,7 +14,7 @@ export { createHandlerContext } from './context';
 export type { HandlerContext, Handlers } from './types';
 
 export function createHandlers(ctx: HandlerContext): Handlers {
-  const starters: JobStarters = { ...trainJobs(ctx), ...mergeJobs(ctx), ...alignJobs(ctx), ...compareJobs(ctx) };
+  const starters: JobStarters = { ...trainJobs(ctx), ...mergeJobs(ctx), ...alignJobs(ctx), ...compareJobs(ctx), ...doctorJobs(ctx) };
   return {
     ...environmentHandlers(ctx),
     ...jobHandlers(ctx, starters),

@@ -16,14 +16,14 @@ import { MergeOutput, outputTarget } from './merge-output';
 import { ParentHashes } from './parent-hashes';
 import type { MergePlan, PlanSources } from './plan';
 import { openSources, preflightWithPlan, type PreflightReport } from './preflight';
-import { Provenance, type ParentRecord } from './provenance';
+import { Provenance, rerunRecord, type ParentRecord } from './provenance';
 import type { Recipe, ResolvedRecipe } from './recipe';
 import type { RunFolder } from './runs';
 import { startRun, type StartedRun } from './run-start';
 import { TensorReader } from './tensor-reads';
 import { streamTensors } from './tensor-stream';
 
-export { METADATA_KEYS, type ParentRecord } from './provenance';
+export { METADATA_KEYS, type ParentRecord, type RerunRecord } from './provenance';
 
 /**
  * For a writer that needs its metadata at begin() (ONNX): merged tensors kept in memory while the parents
@@ -33,7 +33,7 @@ export { METADATA_KEYS, type ParentRecord } from './provenance';
  * competed for the same cores. (Writers with `lateMetadata` need none of this: the parents are hashed from
  * the bytes the merge reads.)
  */
-const QUEUE_MAX_BYTES = availableParallelism() >= 6 ? 128 << 20 : 0;
+export const QUEUE_MAX_BYTES = availableParallelism() >= 6 ? 128 << 20 : 0;
 
 export interface MergeResult {
   output: { path: string; bytes: number; sha256: string };
@@ -103,7 +103,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   const start = await startRun(recipe, ctx, options);
   const { resolved, io, run, log } = start;
   const parentFiles = [...resolved.models.map((m) => m.path), ...(resolved.base ? [resolved.base] : [])];
-  const provenance = new Provenance(resolved.method, start.recipeYaml, parentFiles, resolved.models.length);
+  const provenance = new Provenance(resolved.method, start.recipeYaml, parentFiles, resolved.models.length, rerunRecord(resolved));
   const lateMetadata = takesMetadataLate(io, resolved.output.path);
   // Parents whose hash the workspace remembers (unchanged since) are not hashed again; the others are.
   const hashes = await ParentHashes.start(parentFiles, options.workspace, lateMetadata, ctx);

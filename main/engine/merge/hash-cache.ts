@@ -99,6 +99,11 @@ export class FileHashCache {
     }
   }
 
+  /** Every file the cache remembers, with its hash as remembered (still to be checked with lookup). */
+  async remembered(): Promise<{ file: string; sha256: string; bytes: number }[]> {
+    return Object.entries(await this.load()).map(([file, e]) => ({ file, sha256: e.sha256, bytes: Number(e.size) }));
+  }
+
   private async load(): Promise<Record<string, Entry>> {
     try {
       const parsed = CacheFile.safeParse(JSON.parse(await readFile(this.file, 'utf8')));

@@ -7,6 +7,7 @@ import { DTYPE_SIZE, numElements } from '../tensor/dtypes';
 import { registryIO, type MergeIO } from '../formats/model-io';
 import { renamedSource } from '../align/align';
 import { getMethod, type MergeMethod } from './methods';
+import { estimateMergeMemory } from './memory-estimate';
 import { buildPlan, type MergePlan, type PlannedTensor, type PlanSources } from './plan';
 import { resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
 
@@ -28,7 +29,7 @@ export interface PreflightReport {
   output: { path: string; bytes: number };
   counts: { merged: number; copied: number; excluded: number; tiedAliases: number };
   tied: string[][];
-  /** Working memory of the merge at its largest tensor (inputs, f32 copies, scratch, output). */
+  /** Peak memory (resident set) of the process during the merge: memory-estimate.ts. */
   peakMemoryBytes: number;
   /** Rough: I/O at typical disk speed plus the method's per-element cost. */
   estimatedSeconds: number;
@@ -127,7 +128,6 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
   const nModels = sources.models.length;
   const inputsPerTensor = nModels + (sources.base && (method.needsBase || method.acceptsBase) ? 1 : 0);
   let outputBytes = 0;
-  let peak = 0;
   let elements = 0;
   let inputBytes = 0;
   const counts = { merged: 0, copied: 0, excluded: plan.excluded.length, tiedAliases: 0 };
@@ -138,18 +138,12 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
     if (t.action.kind === 'copy') {
       counts.copied++;
       inputBytes += n * DTYPE_SIZE[t.outputDType];
-      peak = Math.max(peak, 2 * n * 4);
       continue;
     }
     counts.merged++;
     elements += n * inputsPerTensor;
     const inSize = sources.models[0].tensors.find((x) => x.name === t.name)?.byteLength ?? n * 4;
     inputBytes += inSize * inputsPerTensor;
-    // Raw reads + their f32 views + the method's scratch (one delta per model, sparsified in place, plus a
-    // magnitude copy and masks) + f32 result + output bytes.
-    const scratch = method.needsBase ? (nModels + 1) * n * 4 + 2 * n : method.id === 'multislerp' || method.id === 'karcher' ? (nModels + 2) * n * 8 : method.id === 'nuslerp' ? 2 * n * 4 : 0;
-    const widened = inSize === n * 4 ? 0 : inputsPerTensor * n * 4; // f32 inputs are used in place
-    peak = Math.max(peak, inSize * inputsPerTensor + widened + scratch + n * 4 + (t.outputDType === 'f32' ? 0 : n * DTYPE_SIZE[t.outputDType]));
   }
   const fileBytes = [...sources.models, ...(sources.base ? [sources.base] : [])]
     .reduce((a, s) => { try { return a + statSync(s.path).size; } catch { return a; } }, 0);
@@ -162,7 +156,12 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
     output: { path: recipe.output.path, bytes: outputBytes },
     counts,
     tied: plan.tied,
-    peakMemoryBytes: peak,
+    // The process's peak, from how the executor buffers (memory-estimate.ts); alignment and repair included.
+    peakMemoryBytes: estimateMergeMemory(plan, sources, {
+      metadataFirst: Boolean(io && !safeLateMetadata(io, recipe.output.path)),
+      aligned: Boolean(recipe.recipe.align),
+      repaired: Boolean(recipe.recipe.align?.repair && recipe.recipe.align.repair !== 'none') || Boolean(recipe.recipe.align?.dataset && !recipe.recipe.align?.repair),
+    }).peakBytes,
     estimatedSeconds,
     warnings,
     blocking,
@@ -170,6 +169,10 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
     excluded: plan.excluded,
   };
   return { report, plan };
+}
+
+function safeLateMetadata(io: Pick<MergeIO, 'writerFor'>, output: string): boolean {
+  try { return io.writerFor(output).lateMetadata === true; } catch { return true; }
 }
 
 /** Opened models and base for a resolved recipe; a file that cannot be opened becomes a blocking line. */

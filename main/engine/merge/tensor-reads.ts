@@ -8,9 +8,9 @@ import { SharedArena } from './kernels/arena';
 import { TensorIndex, type MergePlan, type PlannedTensor, type PlanSources } from './plan';
 
 /** A tensor whose inputs are bigger than this is read alone (not ahead of the merge); smaller ones lie in the arena. */
-const PREFETCH_MAX_BYTES = 64 << 20;
+export const PREFETCH_MAX_BYTES = 64 << 20;
 /** Inputs read ahead of the merge, at most (at least one tensor's). */
-const READ_AHEAD_BYTES = 128 << 20;
+export const READ_AHEAD_BYTES = 128 << 20;
 
 /** Parents hashed from the bytes the merge streams, by index (models, then the base); undefined: hashed apart. */
 export type StreamHashers = (StreamingFileHash | undefined)[];
@@ -53,6 +53,25 @@ async function readChecked(info: TensorInfo, file: string, hasher: StreamingFile
   return { data, hashed, buffer };
 }
 
+/** Bytes each planned tensor reads from the parents (the base's counted as one more model's), by index. */
+export function plannedInputBytes(plan: MergePlan, sources: PlanSources, index = new TensorIndex(sources.models), groups = tiedGroupsOf(sources)): number[] {
+  const readsBase = Boolean(sources.base && (plan.method.needsBase || plan.method.acceptsBase));
+  return plan.tensors.map((t: PlannedTensor) => {
+    const group = groups.get(t.name);
+    if (t.action.kind === 'copy') return index.get(t.action.from, t.name, group)?.byteLength ?? 0;
+    let b = 0;
+    for (let i = 0; i < sources.models.length; i++) b += index.get(i, t.name, group)?.byteLength ?? 0;
+    if (readsBase) b += b / sources.models.length;
+    return b;
+  });
+}
+
+function tiedGroupsOf(sources: PlanSources): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const g of sources.models[0].tied) for (const n of g) groups.set(n, g);
+  return groups;
+}
+
 /** The plan's tensors' inputs, read by index, into an arena sized for the tensors in flight. */
 export class TensorReader {
   /** Bytes each planned tensor reads, by index. */
@@ -66,7 +85,7 @@ export class TensorReader {
   private readonly index: TensorIndex;
   private readonly baseIndex: TensorIndex | undefined;
   /** Tied groups of the first model, by name: a lookup falls back to another name of the group. */
-  private readonly groups = new Map<string, string[]>();
+  private readonly groups: Map<string, string[]>;
   /** The method takes a base: merged tensors read it too (when the recipe has one). */
   private readonly readsBase: boolean;
 
@@ -74,18 +93,9 @@ export class TensorReader {
     this.index = new TensorIndex(sources.models);
     this.baseIndex = sources.base ? new TensorIndex([sources.base]) : undefined;
     this.readsBase = Boolean(plan.method.needsBase || plan.method.acceptsBase);
-    for (const g of sources.models[0].tied) for (const n of g) this.groups.set(n, g);
-    this.sizes = plan.tensors.map((t) => this.inputBytes(t));
+    this.groups = tiedGroupsOf(sources);
+    this.sizes = plannedInputBytes(plan, sources, this.index, this.groups);
     this.arena = new SharedArena(PREFETCH_MAX_BYTES, 5 * this.sizes.reduce((m, b) => (b <= PREFETCH_MAX_BYTES && b > m ? b : m), 0));
-  }
-
-  private inputBytes(t: PlannedTensor): number {
-    const group = this.groups.get(t.name);
-    if (t.action.kind === 'copy') return this.index.get(t.action.from, t.name, group)?.byteLength ?? 0;
-    let b = 0;
-    for (let i = 0; i < this.sources.models.length; i++) b += this.index.get(i, t.name, group)?.byteLength ?? 0;
-    if (this.sources.base && this.readsBase) b += b / this.sources.models.length;
-    return b;
   }
 
   /** Everything planned tensor `i` reads, gathered by positioned reads in parallel. */

@@ -10,7 +10,7 @@ import { ReadAhead, type Inputs, type TensorReader } from './tensor-reads';
 /** Tensor notes (a documented difference from the reference applied) logged in full; the rest are counted. */
 const NOTES_LOGGED = 20;
 /** Tensors in flight (merged, not yet hashed and written) before the loop waits for the oldest. */
-const IN_FLIGHT = 2;
+export const IN_FLIGHT = 2;
 
 /**
  * Where a documented difference from the reference (mergekit) applied to a tensor, the log says so: the

@@ -7,6 +7,7 @@ import { formatBytes, formatCount } from '../components/format';
 import { Guide, Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
 import { BaseModelField } from './scheme/BaseModelField';
+import { CheckPanel } from './scheme/CheckPanel';
 import { withAlignment } from './alignRecipe';
 import { formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
 
@@ -288,6 +289,8 @@ export function SchemeScreen() {
         </div>
         <p className="mt-1 text-xs text-slate-500">.safetensors, .pt/.pth, or .onnx (keeps the first model's graph; needs ONNX inputs).</p>
       </section>
+
+      <CheckPanel recipe={recipe} disabled={nothingChosen || !!recipeError} />
 
       <section className={card} aria-label="Pre-flight" data-testid="preflight">
         <h2 className="mb-2 font-medium">Pre-flight {checking && <span className="text-sm font-normal text-slate-500">checking…</span>}</h2>

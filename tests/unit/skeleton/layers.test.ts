@@ -20,6 +20,7 @@ export const FLOORS: string[][] = [
   ['align'],
   ['merge'],
   ['compare', 'convert', 'inspect', 'architecture-graph'],
+  ['doctor'],
   ['loaded', 'environment'],
   ['api'],
   ['jobs'],

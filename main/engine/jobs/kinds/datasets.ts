@@ -26,10 +26,12 @@ export function datasetsOf(args: JobArgs): [string, string][] {
       case 'align': return [['dataset', args.params.dataset]];
       case 'curve': return [['dataset', args.params.dataset], ['sampleDataset', args.params.sampleDataset]];
       case 'compare': return [['dataset', args.params.dataset]];
+      case 'doctor': return [['dataset', args.params.dataset]];
       case 'soup':
       case 'search': return [['heldout', args.params.heldout], ['test', args.params.test]];
       case 'selftest':
       case 'merge':
+      case 'verify':
       case 'demo': return [];
     }
   })();

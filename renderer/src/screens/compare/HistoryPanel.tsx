@@ -2,7 +2,8 @@
 // searchable; a run opened shows its recipe, numbers, curve and log; its settings go back to the Scheme
 // screen, its models to the Compare tab; a run is deleted only after the user says so.
 import { Fragment, useEffect, useMemo, useState } from 'react';
-import type { CallResult } from '../../../../main/engine/api';
+import type { CallResult, JobSummary } from '../../../../main/engine/api';
+import type { VerifyResult } from '../../../../main/engine/merge/verify';
 import { trainingCurveSpec } from '../../../../main/engine/charts/training';
 import { studio } from '../../api/studio';
 import { ChartCard } from '../../components/ChartCard';
@@ -28,6 +29,9 @@ function RunDetail({ d, onClose, onDeleted, onCompare }: { d: Detail; onClose: (
   const setCompareModels = useStudio((s) => s.setCompareModels);
   const [confirm, setConfirm] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  const jobs = useStudio((s) => s.jobs);
+  const [verifyJob, setVerifyJob] = useState<string | null>(null);
+  const verifying = verifyJob ? jobs[verifyJob] : undefined;
   const points = useMemo(() => d.steps.map((s) => ({ step: s.step, value: s.loss, run: 'A', series: 'train loss' })), [d]);
   const models = (d.record.models as { path?: string }[] | undefined)?.flatMap((m) => (m?.path ? [m.path] : [])) ?? [];
   const outputs = d.outputs;
@@ -41,9 +45,14 @@ function RunDetail({ d, onClose, onDeleted, onCompare }: { d: Detail; onClose: (
   async function remove() {
     try { await studio.deleteRun({ dir: d.dir }); onDeleted(); } catch (e) { setMessage((e as Error).message); setConfirm(false); }
   }
+  /** Finds the merge's parents by SHA-256, re-runs its recorded recipe and compares every tensor (a job). */
+  async function verify() {
+    try { setVerifyJob((await studio.startJob({ kind: 'verify', params: { output: mergedFile! } })).jobId); } catch (e) { setMessage((e as Error).message); }
+  }
   async function report() {
     try { downloadText('report.html', (await studio.compareReport({ runDir: d.dir })).html, 'text/html'); } catch (e) { setMessage((e as Error).message); }
   }
+  const mergedFile = d.kind === 'merge' && d.status === 'succeeded' ? outputs.find((o) => /\.(onnx|safetensors|pt|pth|bin)$/i.test(o)) : undefined;
   const facts = Object.entries(d.record).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)).slice(0, 16);
   return (
     <section className={card} aria-label="Run details" data-testid="run-detail">
@@ -70,6 +79,11 @@ function RunDetail({ d, onClose, onDeleted, onCompare }: { d: Detail; onClose: (
           </button>
         )}
         {d.hasReport && <button type="button" className={secondary} onClick={() => void report()}>Export HTML report</button>}
+        {mergedFile && (
+          <button type="button" className={secondary} disabled={verifying?.status === 'running' || verifying?.status === 'queued'} onClick={() => void verify()} title="Find the parents by SHA-256, re-run the recipe and compare every tensor bit for bit">
+            Verify
+          </button>
+        )}
         {!confirm && <button type="button" className={`${secondary} ml-auto text-red-700`} onClick={() => setConfirm(true)}>Delete…</button>}
         {confirm && (
           <span className="ml-auto flex items-center gap-2 text-sm" role="alertdialog" aria-label="Confirm delete">
@@ -79,8 +93,28 @@ function RunDetail({ d, onClose, onDeleted, onCompare }: { d: Detail; onClose: (
           </span>
         )}
       </div>
+      {verifying && <VerifyOutcome job={verifying} />}
       {message && <p role="alert" className="mt-2 text-sm text-red-700">{message}</p>}
     </section>
+  );
+}
+
+/** A verify job as it runs, then its verdict: identical, or the parent missing or changed, or the tensors that differ. */
+function VerifyOutcome({ job }: { job: JobSummary }) {
+  const r = job.status === 'succeeded' ? job.result as VerifyResult : undefined;
+  return (
+    <div className="mt-3 rounded border border-slate-200 p-2 text-sm" data-testid="verify-result" data-status={job.status}>
+      {!r && <p>{job.title}: {job.status}{job.message ? ` · ${job.message}` : ''}{job.error ? ` — ${job.error}` : ''}</p>}
+      {r && (
+        <>
+          <p className={r.identical ? 'font-medium text-emerald-800' : 'font-medium text-red-800'} data-testid="verify-verdict">{r.verdict}</p>
+          <ul className="mt-1 text-xs text-slate-600">
+            {r.parents.map((p) => <li key={`${p.role}-${p.sha256}-${p.name}`}>{p.role} {p.name}: {p.status === 'found' ? p.path : p.status}</li>)}
+          </ul>
+          {r.differing.length > 0 && <ul className="mt-1 text-xs text-red-800">{r.differing.slice(0, 20).map((x) => <li key={x.name}>{x.name}: {x.why}</li>)}</ul>}
+        </>
+      )}
+    </div>
   );
 }
 
