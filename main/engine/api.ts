@@ -93,7 +93,7 @@ const ParamValue = z.union([z.number(), z.boolean(), z.string()]);
 export const MethodInfoSchema = z.object({
   id: z.string(), label: z.string(), formula: z.string(), whenToUse: z.string(),
   needsBase: z.boolean(), acceptsBase: z.boolean(), minModels: z.number(), maxModels: z.number().optional(),
-  usesWeights: z.boolean(), normalizesWeights: z.boolean(),
+  usesWeights: z.boolean(), normalizesWeights: z.boolean(), needsData: z.boolean().optional(),
   params: z.array(z.object({
     name: z.string(), kind: z.enum(['number', 'boolean', 'choice']), default: ParamValue, min: z.number(), max: z.number(), step: z.number(),
     integer: z.boolean(), choices: z.array(z.string()).optional(), perModel: z.boolean(), description: z.string(),

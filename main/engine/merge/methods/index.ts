@@ -7,9 +7,11 @@ import { dareTies } from './dare_ties';
 import { della } from './della';
 import { dellaLinear } from './della_linear';
 import { ema } from './ema';
+import { fisher } from './fisher';
 import { mean } from './mean';
 import { modelStock } from './model_stock';
 import { multislerp } from './multislerp';
+import { regmean } from './regmean';
 import { slerp } from './slerp';
 import { sum } from './sum';
 import { taskArithmetic } from './task_arithmetic';
@@ -34,6 +36,8 @@ export const METHODS: readonly MergeMethod[] = [
   slerp,
   multislerp,
   ema,
+  fisher,
+  regmean,
 ];
 
 export function findMethod(id: string): MergeMethod | undefined {
@@ -59,6 +63,8 @@ export interface MethodInfo {
   maxModels?: number;
   usesWeights: boolean;
   normalizesWeights: boolean;
+  /** Data-aware: the recipe needs a `data:` block (a sample each model is measured on). */
+  needsData: boolean;
   params: ParamSpec[];
 }
 
@@ -74,9 +80,10 @@ export function describeMethods(): MethodInfo[] {
     maxModels: m.maxModels,
     usesWeights: m.usesWeights,
     normalizesWeights: m.normalizesWeights,
+    needsData: m.data !== undefined,
     params: describeParams(m),
   }));
 }
 
-export type { MergeMethod, KernelInput, ParamSpec, LinearForm, ParamValue, Params } from './types';
+export type { MergeMethod, KernelInput, ParamSpec, LinearForm, ParamValue, Params, TensorStatistics } from './types';
 export { describeParams };
