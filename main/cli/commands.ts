@@ -9,6 +9,7 @@ import { evalCommand } from './eval';
 import { inspectCommand } from './inspect';
 import { mergeCommand } from './merge';
 import { mergekitCommand } from './mergekit';
+import { planeCommand } from './plane';
 import { runsCommand } from './runs';
 import { searchCommand } from './search';
 import { serveCommand } from './serve';
@@ -18,3 +19,4 @@ import { trainCommand } from './train';
 export const commands: CliCommand[] = [serveCommand, inspectCommand, convertCommand, mergeCommand, mergekitCommand, evalCommand, trainCommand, alignCommand, curveCommand, runsCommand];
 // Evaluation and comparison (engine/compare): one line each, kept apart so the list above merges cleanly.
 commands.push(compareCommand, soupCommand, searchCommand, demoCommand);
+commands.push(planeCommand);

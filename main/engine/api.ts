@@ -5,11 +5,12 @@ import { CALL_NAMES as NAMES, type CallNameList } from './callNames';
 import { TrainPairRequestSchema, TrainRequestSchema } from './train/options-schema';
 import { AlignRequestSchema, CurveRequestSchema, LayerMatchRequestSchema } from './align/schema';
 import { Environment } from './environment-schema';
+import { PlaneRequestSchema } from './compare/plane';
 import { CompareRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
 
 export { Environment };
 
-export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'align', 'curve', 'compare', 'soup', 'search', 'demo']);
+export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'align', 'curve', 'compare', 'soup', 'search', 'demo', 'plane']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -146,6 +147,8 @@ export const calls = {
       z.object({ kind: z.literal('soup'), params: SoupRequestSchema }).strict(),
       z.object({ kind: z.literal('search'), params: SearchRequestSchema }).strict(),
       z.object({ kind: z.literal('demo'), params: DemoRequestSchema }).strict(),
+      // The loss plane through three models (compare/plane.ts): the result is a PlaneResult.
+      z.object({ kind: z.literal('plane'), params: PlaneRequestSchema }).strict(),
     ]),
     result: z.object({ jobId: z.string() }),
   },

@@ -28,6 +28,8 @@ import { runDemo } from './compare/demo';
 import { checkRunDir, deleteRun, listRuns, readRun } from './compare/history';
 import { runSearch } from './compare/search';
 import { runSoup } from './compare/soup';
+import { lossPlane } from './compare/plane';
+import { checkPlanePaths, planeTitle } from './jobs/kinds/plane';
 import type { CompareResult } from './compare/types';
 import { checkComparePaths, checkSearchPaths, checkSoupPaths, compareTitle, searchTitle, soupTitle } from './jobs/kinds/compare';
 import { checkJobDatasets } from './jobs/kinds/datasets';
@@ -116,6 +118,10 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
         case 'search': {
           const p = checkSearchPaths(args.params, args.params.baseDir ?? defaultWorkspace(), checkPath);
           return { jobId: runner.submit('search', searchTitle(p), (ctx) => runSearch(p, ctx, { workspace: defaultWorkspace() })) };
+        }
+        case 'plane': {
+          const p = checkPlanePaths(args.params, checkPath);
+          return { jobId: runner.submit('plane', planeTitle(p), (ctx) => lossPlane(p, ctx)) };
         }
         case 'demo': {
           const p = args.params;
