@@ -5,8 +5,7 @@ import { CALL_NAMES as NAMES, type CallNameList } from './callNames';
 import { TrainPairRequestSchema, TrainRequestSchema } from './train/options-schema';
 import { AlignRequestSchema, CurveRequestSchema, LayerMatchRequestSchema } from './align/schema';
 import { Environment } from './environment-schema';
-import { PlaneRequestSchema } from './compare/plane';
-import { CompareRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
+import { CompareRequestSchema, PlaneRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
 
 export { Environment };
 

@@ -4,31 +4,17 @@
 // any merges marked on it) with a margin, so a user sees the basin around them, not one line. Every float tensor
 // moves (parameters and BatchNorm running statistics alike; integer counters stay A's); a marked model off the
 // plane is shown at its projection, with its distance to the plane.
-import { z } from 'zod';
 import { loadDataset, type Dataset } from '../data';
 import { evaluateModel } from '../evaluate';
 import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { netModel, sameLayout, type Net } from '../models/load-net';
 import type { StateDict } from '../models/types';
 import { checkClasses, resolveModel, type ModelRef } from './models';
-import { ModelRefSchema } from './types';
+import type { PlaneRequest } from './types';
 
-export const PlaneRequestSchema = z.object({
-  /** A, B and C: the plane is the one through their weights. */
-  models: z.array(ModelRefSchema).length(3),
-  /** Other models of the same layout (merges) shown at their projections onto the plane. */
-  marks: z.array(ModelRefSchema).max(16).optional(),
-  dataset: z.string().min(1).max(4096),
-  /** Points per axis (default 11: 121 evaluations). */
-  grid: z.number().int().min(2).max(41).optional(),
-  /** Room around the models, as a fraction of their extent on each axis (default 0.2, as Garipov et al.'s plots). */
-  margin: z.number().min(0).max(2).optional(),
-  /** Examples evaluated at every point: the first N of the dataset (default: all). */
-  samples: z.number().int().min(1).optional(),
-  batchSize: z.number().int().min(1).max(65536).optional(),
-  threads: z.number().int().min(1).max(256).optional(),
-}).strict();
-export type PlaneRequest = z.infer<typeof PlaneRequestSchema>;
+export type { PlaneRequest } from './types';
+export { PlaneRequestSchema } from './types';
+
 
 export interface PlanePoint {
   label: string;
