@@ -10,6 +10,7 @@ import { evalCommand } from './eval';
 import { inspectCommand } from './inspect';
 import { mergeCommand } from './merge';
 import { mergekitCommand } from './mergekit';
+import { planeCommand } from './plane';
 import { runsCommand } from './runs';
 import { searchCommand } from './search';
 import { serveCommand } from './serve';
@@ -22,3 +23,4 @@ export const commands: CliCommand[] = [serveCommand, inspectCommand, convertComm
 commands.push(compareCommand, soupCommand, searchCommand, demoCommand);
 // Checks of a merge before and after (docs/doctor.md).
 commands.push(doctorCommand, verifyCommand);
+commands.push(planeCommand);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadDataset, type Dataset } from '../engine/data';
 import { checkClasses, resolveModel, type ResolvedModel } from '../engine/compare/models';
 import { ENSEMBLE_NOTE } from '../engine/compare/note';
-import { evaluateEnsemble, evaluateModel, type EvalResult } from '../engine/evaluate';
+import { COMBINE_TEXT, ENSEMBLE_COMBINES, evaluateEnsemble, evaluateModel, type EnsembleCombine, type EvalResult } from '../engine/evaluate';
 import { openModel } from '../engine/formats/registry';
 import type { ModelSource } from '../engine/formats/types';
 import { archWeightsFrom, inferenceModel, listArchitectures, recordedShape, writeWeightsIntoGraph, type SizeOptions } from '../engine/models';
@@ -31,7 +31,7 @@ async function archModel(file: string, src: ModelSource, arch: string, given: Si
 
 export const evalCommand: CliCommand = {
   name: 'eval',
-  usage: 'eval MODEL --dataset SPEC [--ensemble A,B,…] [--json]',
+  usage: 'eval MODEL --dataset SPEC [--ensemble A,B,… [--combine probs|logits]] [--json]',
   summary: 'accuracy and loss of a model on a dataset (e.g. mnist:test)',
   help: `
 MODEL is one of:
@@ -46,13 +46,18 @@ Options:
   --ensemble A,B,…                 also (or only: MODEL may be left out) score the ensemble of these models —
                                    the average of their predicted probabilities — and each member; --arch and
                                    --graph apply to the members that need them
+  --combine probs|logits           how --ensemble combines its members: the mean of their predicted
+                                   probabilities (probs, the default), or the softmax of the mean of their
+                                   logits (logits: what a merge of linear models computes exactly)
   --json                           print {accuracy, loss, n, per_class} (with --ensemble: {model?, ensemble, members, agreement})`,
   options: {
     dataset: { type: 'string' }, 'batch-size': { type: 'string' }, json: { type: 'boolean' },
     arch: { type: 'string' }, graph: { type: 'string' }, hidden: { type: 'string' }, width: { type: 'string' }, ensemble: { type: 'string' },
+    combine: { type: 'string' },
   },
   async run(values, positionals) {
     if (values.ensemble !== undefined) return evalEnsemble(values, positionals);
+    if (values.combine !== undefined) throw new CliError('--combine goes with --ensemble');
     if (positionals.length !== 1) throw new CliError('give exactly one model');
     const file = positionals[0];
     const spec = (values.dataset as string | undefined) ?? 'mnist:test';
@@ -116,10 +121,12 @@ Options:
   },
 };
 
+const LOGITS_NOTE = 'The ensemble of logits is the softmax of the mean of the members\' logits: for a linear model (softmax regression) exactly what the merge of their weights computes; once there is a nonlinearity (an MLP\'s ReLUs) the merge\'s logits are no longer the mean of the logits.';
+
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const brief = (r: EvalResult) => ({ accuracy: r.accuracy, loss: r.loss, n: r.n, per_class: r.per_class });
 
-/** `eval [MODEL] --ensemble A,B,…`: the members, their ensemble (mean of probabilities) and MODEL beside it. */
+/** `eval [MODEL] --ensemble A,B,… [--combine probs|logits]`: the members, their ensemble and MODEL beside it. */
 async function evalEnsemble(values: Record<string, unknown>, positionals: string[]): Promise<number> {
   const members = String(values.ensemble).split(',').map((x) => x.trim()).filter(Boolean);
   if (members.length < 2) throw new CliError('--ensemble needs two or more models, separated by commas');
@@ -128,6 +135,9 @@ async function evalEnsemble(values: Record<string, unknown>, positionals: string
   const spec = (values.dataset as string | undefined) ?? 'mnist:test';
   const arch = values.arch as string | undefined, graph = values.graph as string | undefined;
   if (arch && graph) throw new CliError('give either --arch or --graph, not both');
+  const combine = (values.combine as string | undefined) ?? 'probs';
+  if (!(ENSEMBLE_COMBINES as readonly string[]).includes(combine)) throw new CliError(`--combine must be one of ${ENSEMBLE_COMBINES.join(', ')}, got "${combine}"`);
+  const how = COMBINE_TEXT[combine as EnsembleCombine];
   return inTerminal('evaluating', values.json === true, 'cancelled', async (ctx) => {
     let dataset: Dataset;
     try { dataset = await loadDataset(spec, ctx); } catch (e) {
@@ -137,22 +147,22 @@ async function evalEnsemble(values: Record<string, unknown>, positionals: string
     const ref = (p: string) => ({ path: p, ...(arch ? { arch } : {}), ...(graph ? { graph } : {}) });
     const resolved: ResolvedModel[] = [];
     for (const p of members) resolved.push(await resolveModel(ref(p), dataset));
-    const r = await evaluateEnsemble(resolved.map((m) => m.model), dataset, {}, ctx);
+    const r = await evaluateEnsemble(resolved.map((m) => m.model), dataset, { combine: combine as EnsembleCombine }, ctx);
     // confusion is K×K with K = max(classes, outputs): a bigger K means more outputs than the data has classes
     r.members.forEach((m, i) => checkClasses(resolved[i].label, m.confusion.length, dataset));
     const single = positionals[0] ? await evaluateModel((await resolveModel(ref(positionals[0]), dataset)).model, dataset, {}, ctx) : undefined;
     if (values.json) {
       console.log(JSON.stringify({
         ...(single ? { model: { path: positionals[0], ...brief(single) } } : {}),
-        ensemble: { members, combine: 'mean of probabilities', ...brief(r.ensemble) },
+        ensemble: { members, combine: how, ...brief(r.ensemble) },
         members: r.members.map((m, i) => ({ path: members[i], ...brief(m) })),
         agreement: r.agreement,
       }, null, 2));
     } else {
       r.members.forEach((m, i) => console.log(`${resolved[i].label}: accuracy ${pct(m.accuracy)}, loss ${m.loss.toFixed(4)}`));
-      console.log(`ensemble (mean of probabilities): accuracy ${pct(r.ensemble.accuracy)}, loss ${r.ensemble.loss.toFixed(4)} on ${r.ensemble.n} examples of ${spec}`);
+      console.log(`ensemble (${how}): accuracy ${pct(r.ensemble.accuracy)}, loss ${r.ensemble.loss.toFixed(4)} on ${r.ensemble.n} examples of ${spec}`);
       if (single) console.log(`${positionals[0]}: accuracy ${pct(single.accuracy)}, loss ${single.loss.toFixed(4)}`);
-      console.log(`note: ${ENSEMBLE_NOTE}`);
+      console.log(`note: ${combine === 'probs' ? ENSEMBLE_NOTE : LOGITS_NOTE}`);
     }
     return 0;
   });

@@ -47,6 +47,7 @@ function mergeHelp(): string {
   const width = Math.max(...methods.map((m) => m.id.length));
   const needs = (m: (typeof methods)[number]) => [
     m.needsBase ? 'needs base' : m.acceptsBase ? 'base optional' : '',
+    m.needsData ? 'needs a data sample (data: {dataset, samples})' : '',
     m.minModels > 1 ? `${m.minModels}${m.maxModels === m.minModels ? '' : '+'} models` : '',
     m.params.length ? `parameters: ${m.params.map((p) => `${p.name} (${p.default})`).join(', ')}` : '',
   ].filter(Boolean).join('; ');

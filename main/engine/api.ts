@@ -5,13 +5,13 @@ import { CALL_NAMES as NAMES, type CallNameList } from './callNames';
 import { TrainPairRequestSchema, TrainRequestSchema } from './train/options-schema';
 import { AlignRequestSchema, CurveRequestSchema, LayerMatchRequestSchema } from './align/schema';
 import { Environment } from './environment-schema';
-import { CompareRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
+import { CompareRequestSchema, PlaneRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
 import { DoctorRequestSchema } from './doctor/types';
 import { VerifyRequestSchema } from './merge/verify-request';
 
 export { Environment };
 
-export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'align', 'curve', 'compare', 'soup', 'search', 'demo', 'doctor', 'verify']);
+export const JobKind = z.enum(['selftest', 'convert', 'merge', 'train', 'train-pair', 'eval', 'align', 'curve', 'compare', 'soup', 'search', 'demo', 'doctor', 'verify', 'plane']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -95,7 +95,7 @@ const ParamValue = z.union([z.number(), z.boolean(), z.string()]);
 export const MethodInfoSchema = z.object({
   id: z.string(), label: z.string(), formula: z.string(), whenToUse: z.string(),
   needsBase: z.boolean(), acceptsBase: z.boolean(), minModels: z.number(), maxModels: z.number().optional(),
-  usesWeights: z.boolean(), normalizesWeights: z.boolean(),
+  usesWeights: z.boolean(), normalizesWeights: z.boolean(), needsData: z.boolean().optional(),
   params: z.array(z.object({
     name: z.string(), kind: z.enum(['number', 'boolean', 'choice']), default: ParamValue, min: z.number(), max: z.number(), step: z.number(),
     integer: z.boolean(), choices: z.array(z.string()).optional(), perModel: z.boolean(), description: z.string(),
@@ -151,6 +151,8 @@ export const calls = {
       // Checks before and after a merge (docs/doctor.md): results are DoctorResult and VerifyResult.
       z.object({ kind: z.literal('doctor'), params: DoctorRequestSchema }).strict(),
       z.object({ kind: z.literal('verify'), params: VerifyRequestSchema }).strict(),
+      // The loss plane through three models (compare/plane.ts): the result is a PlaneResult.
+      z.object({ kind: z.literal('plane'), params: PlaneRequestSchema }).strict(),
     ]),
     result: z.object({ jobId: z.string() }),
   },

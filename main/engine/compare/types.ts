@@ -163,3 +163,21 @@ export const DemoRequestSchema = z.object({
   seed: z.number().int().min(0).optional(),
   threads: z.number().int().min(1).max(256).optional(),
 }).strict();
+
+/** The loss plane through three models (compare/plane.ts); here, beside the other requests, so the contract stays free of engine code. */
+export const PlaneRequestSchema = z.object({
+  /** A, B and C: the plane is the one through their weights. */
+  models: z.array(ModelRefSchema).length(3),
+  /** Other models of the same layout (merges) shown at their projections onto the plane. */
+  marks: z.array(ModelRefSchema).max(16).optional(),
+  dataset: z.string().min(1).max(4096),
+  /** Points per axis (default 11: 121 evaluations). */
+  grid: z.number().int().min(2).max(41).optional(),
+  /** Room around the models, as a fraction of their extent on each axis (default 0.2, as Garipov et al.'s plots). */
+  margin: z.number().min(0).max(2).optional(),
+  /** Examples evaluated at every point: the first N of the dataset (default: all). */
+  samples: z.number().int().min(1).optional(),
+  batchSize: z.number().int().min(1).max(65536).optional(),
+  threads: z.number().int().min(1).max(256).optional(),
+}).strict();
+export type PlaneRequest = z.infer<typeof PlaneRequestSchema>;

@@ -1,5 +1,6 @@
-// Ensembles: the average of several models' softmaxes, scored like one model. Averaging happens in
-// log space (log-mean-exp of log-softmaxes), which is exact and never underflows.
+// Ensembles: the average of several models' softmaxes, scored like one model (`probs`, the default). Averaging
+// happens in log space (log-mean-exp of log-softmaxes), which is exact and never underflows. Or the softmax of the
+// average of their logits (`logits`): what a merge of linear models computes exactly.
 import { silentContext, type JobContext } from '../job-context';
 import type { Dataset } from '../data/types';
 import { agreementMatrix } from './agreement';
@@ -41,6 +42,13 @@ export function meanLogits(members: Predictions[]): Float32Array {
   return out;
 }
 
+/** How the members' outputs are combined: the mean of their probabilities, or the mean of their logits. */
+export const ENSEMBLE_COMBINES = ['probs', 'logits'] as const;
+export type EnsembleCombine = (typeof ENSEMBLE_COMBINES)[number];
+
+/** The words each combination is reported with. */
+export const COMBINE_TEXT: Record<EnsembleCombine, string> = { probs: 'mean of probabilities', logits: 'mean of logits' };
+
 export interface EnsembleResult {
   ensemble: EvalResult;
   members: EvalResult[];
@@ -48,7 +56,7 @@ export interface EnsembleResult {
   agreement: number[][];
 }
 
-export async function evaluateEnsemble(models: ModelInput[], d: Dataset, opts: PredictOptions = {}, ctx: JobContext = silentContext()): Promise<EnsembleResult> {
+export async function evaluateEnsemble(models: ModelInput[], d: Dataset, opts: PredictOptions & { combine?: EnsembleCombine } = {}, ctx: JobContext = silentContext()): Promise<EnsembleResult> {
   const preds: Predictions[] = [];
   for (let m = 0; m < models.length; m++) {
     // Progress over all members as one bar.
@@ -57,7 +65,7 @@ export async function evaluateEnsemble(models: ModelInput[], d: Dataset, opts: P
   }
   const k = preds[0]?.numOutputs ?? 0;
   return {
-    ensemble: scoreLogProbs(ensembleLogProbs(preds), k, d.labels, d.classNames),
+    ensemble: opts.combine === 'logits' ? scoreLogits(meanLogits(preds), k, d.labels, d.classNames) : scoreLogProbs(ensembleLogProbs(preds), k, d.labels, d.classNames),
     members: preds.map((p) => scoreLogits(p.logits, p.numOutputs, d.labels, d.classNames)),
     agreement: agreementMatrix(preds.map((p) => p.predictions)),
   };

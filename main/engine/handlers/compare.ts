@@ -1,13 +1,15 @@
-// The comparison jobs: compare, soup, search and the demo.
+// The comparison jobs: compare, soup, search, the loss plane and the demo.
 import { defaultWorkspace } from '../environment';
 import { runComparison } from '../compare/compare';
 import { runDemo } from '../compare/demo';
 import { runSearch } from '../compare/search';
 import { runSoup } from '../compare/soup';
+import { lossPlane } from '../compare/plane';
+import { checkPlanePaths, planeTitle } from '../jobs/kinds/plane';
 import { checkComparePaths, checkSearchPaths, checkSoupPaths, compareTitle, searchTitle, soupTitle } from '../jobs/kinds/compare';
 import type { HandlerContext, JobStarters } from './types';
 
-export function compareJobs(ctx: HandlerContext): Pick<JobStarters, 'compare' | 'soup' | 'search' | 'demo'> {
+export function compareJobs(ctx: HandlerContext): Pick<JobStarters, 'compare' | 'soup' | 'search' | 'plane' | 'demo'> {
   const { runner, checkPath } = ctx;
   return {
     compare: (params) => {
@@ -21,6 +23,10 @@ export function compareJobs(ctx: HandlerContext): Pick<JobStarters, 'compare' | 
     search: (params) => {
       const p = checkSearchPaths(params, params.baseDir ?? defaultWorkspace(), checkPath);
       return runner.submit('search', searchTitle(p), (job) => runSearch(p, job, { workspace: defaultWorkspace() }));
+    },
+    plane: (params) => {
+      const p = checkPlanePaths(params, checkPath);
+      return runner.submit('plane', planeTitle(p), (job) => lossPlane(p, job));
     },
     demo: (p) => runner.submit('demo', 'Demo: train SmallCNN on MNIST and average its checkpoints', async (job) => {
       const { comparison: _c, ...r } = await runDemo({ workspace: defaultWorkspace(), ...p }, job);

@@ -10,6 +10,7 @@ import type { WrittenFile } from '../formats/types';
 import type { MergeIO } from '../formats/model-io';
 import { WriteFailedError } from '../files/disk-errors';
 import { CancelledError, type JobContext } from '../job-context';
+import { measureStatistics, withStatistics } from './data-aware';
 import { hashFiles } from './hashing';
 import { linearPool } from './kernels/pool';
 import { MergeOutput, outputTarget } from './merge-output';
@@ -112,6 +113,8 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   let reader: TensorReader | undefined;
   try {
     const { sources, report, plan } = checkedPlan(resolved, opened, io, log);
+    // data-aware methods: each model measured on its data sample first (merge/data-aware/)
+    if (plan.method.data) plan.method = withStatistics(plan.method, await measureStatistics(plan.method, resolved.models.map((m) => m.path), plan.method.params.parse(resolved.parameters), resolved.data!, io, { ...ctx, log }));
     const queueMax = options.hashOverlapBytes ?? QUEUE_MAX_BYTES;
     const hashers = await hashes.streamFrom([...sources.models, ...(sources.base ? [sources.base] : [])]);
     hashes.logPlan(log, queueMax > 0);

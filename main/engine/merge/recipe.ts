@@ -87,6 +87,20 @@ const Align = z.object({
 });
 export type AlignSpec = z.infer<typeof Align>;
 
+/** The data sample a data-aware method (fisher, regmean) measures each model on (docs/recipes.md, "Data-aware methods"). */
+const Data = z.object({
+  /** One dataset spec for every model, or one per model in recipe order (each model's own task). */
+  dataset: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Examples per model: the first N of its dataset (default 1,000). */
+  samples: z.number().int().positive().optional(),
+  /** For bare weights: a built-in architecture or an ONNX graph. */
+  arch: z.string().min(1).optional(),
+  graph: z.string().min(1).optional(),
+}).strict().superRefine((d, ctx) => {
+  if (d.arch && d.graph) ctx.addIssue({ code: 'custom', path: ['graph'], message: 'give either arch or graph, not both' });
+});
+export type DataSpec = z.infer<typeof Data>;
+
 /** The recipe's shape (method-specific parameters are checked by parseRecipe/checkRecipe on top). */
 export const RecipeSchema = z.object({
   name: z.string().optional(),
@@ -97,8 +111,14 @@ export const RecipeSchema = z.object({
   parameters: z.record(z.string(), ParamScalar).optional(),
   layers: z.array(LayerRule).optional(),
   align: Align.optional(),
+  data: Data.optional(),
   output: Output,
 }).strict().superRefine((r, ctx) => {
+  if (r.data && Array.isArray(r.data.dataset)) {
+    const n = r.models?.length;
+    if (r.checkpoints) ctx.addIssue({ code: 'custom', path: ['data', 'dataset'], message: 'checkpoints take one dataset for all (a spec, not a list)' });
+    else if (n !== undefined && r.data.dataset.length !== n) ctx.addIssue({ code: 'custom', path: ['data', 'dataset'], message: `lists ${r.data.dataset.length} datasets for ${n} models (give one spec for all, or one per model in recipe order)` });
+  }
   if (r.align && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['align'], message: 'checkpoints of one run share a basin: align models (a list of files), not checkpoints' });
   if (!r.models && !r.checkpoints) ctx.addIssue({ code: 'custom', message: 'the recipe needs models (a list of files) or checkpoints (a folder)' });
   if (r.models && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['checkpoints'], message: 'use either models or checkpoints, not both' });
@@ -120,6 +140,8 @@ export interface ResolvedRecipe {
   base?: string;
   parameters: Record<string, ParamScalar>;
   layers: LayerRule[];
+  /** The data sample of a data-aware method, its graph path made absolute. */
+  data?: DataSpec;
   output: { path: string; dtype?: OutputDType };
 }
 
@@ -188,6 +210,18 @@ function methodIssues(doc: Document, lc: LineCounter, r: Recipe): RecipeIssue[] 
     return [{ key: 'method', line: lineOf(doc, lc, ['method']), message: `unknown method "${r.method}"; known methods: ${METHODS.map((m) => m.id).join(', ')}` }];
   }
   const issues: RecipeIssue[] = [];
+  if (method.data && !r.data) {
+    issues.push({ key: 'data', line: lineOf(doc, lc, ['method']), message: `${method.label} measures each model on a data sample: add a data block (e.g. data: {dataset: mnist:train, samples: 1000}, or one dataset per model)` });
+  }
+  if (!method.data && r.data) issues.push({ key: 'data', line: lineOf(doc, lc, ['data']), message: `${method.label} does not use data; remove the data block (fisher and regmean use it)` });
+  const once = method.statisticsParams ?? [];
+  const onceOnly = (values: Record<string, unknown> | undefined, at: PropertyKey[]) => {
+    for (const k of Object.keys(values ?? {})) {
+      if (once.includes(k)) issues.push({ key: keyPath([...at, k]), line: lineOf(doc, lc, at, k), message: `${k} chooses what is measured for the whole model: set it in the top-level parameters only` });
+    }
+  };
+  // (per model they are refused already: no data-aware method has per-model parameters)
+  (r.layers ?? []).forEach((rule, li) => onceOnly(rule.parameters, ['layers', li, 'parameters']));
   const topParams = r.parameters ?? {};
   const top = method.params.safeParse(topParams);
   if (!top.success) issues.push(...zodIssues(doc, lc, top.error.issues, ['parameters']));
@@ -283,7 +317,7 @@ function recipeShape(text: string): 'recipe' | 'other' | number {
 
 /** The YAML the GUI shows and saves for a recipe (round-trips through parseRecipe). */
 export function recipeToYaml(recipe: Recipe): string {
-  const order = ['name', 'method', 'models', 'checkpoints', 'base', 'align', 'parameters', 'layers', 'output'] as const;
+  const order = ['name', 'method', 'models', 'checkpoints', 'base', 'align', 'data', 'parameters', 'layers', 'output'] as const;
   const plain: Record<string, unknown> = {};
   for (const k of order) if (recipe[k] !== undefined) plain[k] = recipe[k];
   return flowNumberLists(plain, { flowCollectionPadding: false, lineWidth: 0 });
@@ -355,6 +389,7 @@ export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<Re
     parameters: recipe.parameters ?? {},
     // align.exclude: those tensors are copied from the first model (rules first, so they win)
     layers: [...(recipe.align?.exclude ?? []).map((n) => ({ match: n, from: 0 })), ...(recipe.layers ?? [])],
+    ...(recipe.data ? { data: { ...recipe.data, ...(recipe.data.graph ? { graph: path.resolve(baseDir, recipe.data.graph) } : {}) } } : {}),
     output: { path: path.resolve(baseDir, recipe.output.path), dtype: recipe.output.dtype },
   };
 }

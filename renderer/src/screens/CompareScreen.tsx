@@ -11,13 +11,15 @@ import { useStudio } from '../state/store';
 import { CompareResults } from './compare/CompareResults';
 import { HistoryPanel } from './compare/HistoryPanel';
 import { ModelPicker } from './compare/ModelPicker';
+import { PlanePanel } from './compare/PlanePanel';
 import { SoupsPanel } from './compare/SoupsPanel';
 import { baseName, card, input, primary } from './compare/ui';
 
-type Tab = 'compare' | 'soups' | 'history';
+type Tab = 'compare' | 'soups' | 'plane' | 'history';
 const TABS: { id: Tab; label: string }[] = [
   { id: 'compare', label: 'Compare models' },
   { id: 'soups', label: 'Soups & search' },
+  { id: 'plane', label: 'Loss plane' },
   { id: 'history', label: 'Run history' },
 ];
 
@@ -104,6 +106,7 @@ export function CompareScreen() {
       <div role="tabpanel">
         {tab === 'compare' && <ComparePanel />}
         {tab === 'soups' && <SoupsPanel onCompare={() => setTab('compare')} />}
+        {tab === 'plane' && <PlanePanel />}
         {tab === 'history' && <HistoryPanel onCompare={() => setTab('compare')} />}
       </div>
     </Screen>

@@ -9,7 +9,8 @@ import { useStudio } from '../state/store';
 import { BaseModelField } from './scheme/BaseModelField';
 import { CheckPanel } from './scheme/CheckPanel';
 import { withAlignment } from './alignRecipe';
-import { formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
+import { DataSampleField } from './scheme/DataSampleField';
+import { DEFAULT_DATA, formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
 
 const input = 'rounded border border-slate-300 px-2 py-1 text-sm';
 const card = 'rounded-lg border border-slate-200 bg-white p-4';
@@ -59,7 +60,8 @@ export function SchemeScreen() {
 
   const method = methods.find((m) => m.id === form.method);
   const alignment = useStudio((s) => s.alignment);
-  const recipe = useMemo(() => withAlignment(formToRecipe(form), alignment), [form, alignment]);
+  // a data-aware method's sample goes into the recipe only while such a method is chosen
+  const recipe = useMemo(() => withAlignment(formToRecipe({ ...form, data: method?.needsData ? (form.data ?? DEFAULT_DATA) : undefined }), alignment), [form, alignment, method]);
 
   // YAML and pre-flight follow every change, a moment after the user stops typing.
   useEffect(() => {
@@ -192,6 +194,9 @@ export function SchemeScreen() {
             </label>
           ))}
         </div>
+        {method?.needsData && (
+          <DataSampleField value={form.data} models={form.models.filter((m) => m.use).map((m) => m.path)} onChange={(data) => setForm((f) => ({ ...f, data }))} />
+        )}
         {method && method.params.length > 0 && (
           <div className="mt-4 grid gap-3 md:grid-cols-2" aria-label="Parameters">
             {method.params.map((p) => {

@@ -239,7 +239,7 @@ describe('hand-computed cases', () => {
 describe('the registry', () => {
   it('has every method once, each with text, a strict parameter schema and slider ranges', () => {
     const ids = METHODS.map((m) => m.id);
-    expect(ids).toEqual(['mean', 'weighted', 'sum', 'linear', 'add_difference', 'task_arithmetic', 'ties', 'dare_linear', 'dare_ties', 'breadcrumbs', 'breadcrumbs_ties', 'della', 'della_linear', 'sce', 'ram', 'ramplus_tl', 'model_stock', 'slerp', 'nuslerp', 'multislerp', 'karcher', 'nearswap', 'arcee_fusion', 'ema']);
+    expect(ids).toEqual(['mean', 'weighted', 'sum', 'linear', 'add_difference', 'task_arithmetic', 'ties', 'dare_linear', 'dare_ties', 'breadcrumbs', 'breadcrumbs_ties', 'della', 'della_linear', 'sce', 'ram', 'ramplus_tl', 'model_stock', 'slerp', 'nuslerp', 'multislerp', 'karcher', 'nearswap', 'arcee_fusion', 'ema', 'fisher', 'regmean']);
     for (const m of METHODS) {
       expect(m.formula.length).toBeGreaterThan(5);
       expect(m.whenToUse).toMatch(/^Use it .*\.$/);

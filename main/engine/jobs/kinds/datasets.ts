@@ -25,7 +25,8 @@ export function datasetsOf(args: JobArgs): [string, string][] {
         ['b.dataset', args.params.b.dataset], ['b.evalDataset', args.params.b.evalDataset]];
       case 'align': return [['dataset', args.params.dataset]];
       case 'curve': return [['dataset', args.params.dataset], ['sampleDataset', args.params.sampleDataset]];
-      case 'compare': return [['dataset', args.params.dataset]];
+      case 'compare':
+      case 'plane': return [['dataset', args.params.dataset]];
       case 'doctor': return [['dataset', args.params.dataset]];
       case 'soup':
       case 'search': return [['heldout', args.params.heldout], ['test', args.params.test]];

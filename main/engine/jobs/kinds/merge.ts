@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { runMerge, type MergeResult, type RunMergeOptions } from '../../merge/executor';
 import { findMethod } from '../../merge/methods';
-import { checkRecipe, resolveRecipe, type AlignSpec, type Recipe } from '../../merge/recipe';
+import { checkRecipe, resolveRecipe, type AlignSpec, type DataSpec, type Recipe } from '../../merge/recipe';
 import { checkDataset } from './datasets';
 import type { JobContext } from '../../job-context';
 
@@ -17,6 +17,7 @@ export function checkRecipePaths(value: unknown, baseDir: string, checkPath: (p:
     ...(recipe.checkpoints ? { checkpoints: { ...recipe.checkpoints, dir: abs(recipe.checkpoints.dir) } } : {}),
     ...(recipe.base ? { base: abs(recipe.base) } : {}),
     ...(recipe.align ? { align: checkAlignPaths(recipe.align, abs, checkPath) } : {}),
+    ...(recipe.data ? { data: checkDataPaths(recipe.data, abs, checkPath) } : {}),
     output: { ...recipe.output, path: abs(recipe.output.path) },
   };
 }
@@ -25,6 +26,12 @@ export function checkRecipePaths(value: unknown, baseDir: string, checkPath: (p:
 function checkAlignPaths(a: AlignSpec, abs: (p: string) => string, checkPath: (p: string) => string): AlignSpec {
   if (a.dataset) checkDataset('align.dataset', a.dataset, checkPath);
   return { ...a, ...(a.graph ? { graph: abs(a.graph) } : {}) };
+}
+
+/** The data block's samples (judged as the loader reads them) and graph (made absolute like the models). */
+function checkDataPaths(d: DataSpec, abs: (p: string) => string, checkPath: (p: string) => string): DataSpec {
+  for (const spec of Array.isArray(d.dataset) ? d.dataset : [d.dataset]) checkDataset('data.dataset', spec, checkPath);
+  return { ...d, ...(d.graph ? { graph: abs(d.graph) } : {}) };
 }
 
 export function mergeTitle(r: Recipe): string {

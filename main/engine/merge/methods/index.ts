@@ -8,6 +8,7 @@ import { dareTies } from './dare_ties';
 import { della } from './della';
 import { dellaLinear } from './della_linear';
 import { ema } from './ema';
+import { fisher } from './fisher';
 import { karcher } from './karcher';
 import { linear } from './linear';
 import { mean } from './mean';
@@ -17,6 +18,7 @@ import { nearswap } from './nearswap';
 import { nuslerp } from './nuslerp';
 import { ram } from './ram';
 import { ramplusTl } from './ramplus_tl';
+import { regmean } from './regmean';
 import { sce } from './sce';
 import { slerp } from './slerp';
 import { sum } from './sum';
@@ -50,6 +52,8 @@ export const METHODS: readonly MergeMethod[] = [
   nearswap,
   arceeFusion,
   ema,
+  fisher,
+  regmean,
 ];
 
 export function findMethod(id: string): MergeMethod | undefined {
@@ -75,6 +79,8 @@ export interface MethodInfo {
   maxModels?: number;
   usesWeights: boolean;
   normalizesWeights: boolean;
+  /** Data-aware: the recipe needs a `data:` block (a sample each model is measured on). */
+  needsData: boolean;
   params: ParamSpec[];
 }
 
@@ -90,9 +96,10 @@ export function describeMethods(): MethodInfo[] {
     maxModels: m.maxModels,
     usesWeights: m.usesWeights,
     normalizesWeights: m.normalizesWeights,
+    needsData: m.data !== undefined,
     params: describeParams(m),
   }));
 }
 
-export type { MergeMethod, KernelInput, ParamSpec, LinearForm, ParamValue, Params } from './types';
+export type { MergeMethod, KernelInput, ParamSpec, LinearForm, ParamValue, Params, TensorStatistics } from './types';
 export { describeParams };

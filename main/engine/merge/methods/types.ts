@@ -29,7 +29,28 @@ export interface KernelInput<P = Record<string, number>> {
   shape?: readonly number[];
   /** Says, for the run's log, that a documented difference from the reference applied to this tensor. */
   note?: (message: string) => void;
+  /**
+   * For data-aware methods (`data` set): what was measured on each model's data sample for this tensor
+   * (merge/data-aware/); absent for a tensor nothing was measured for (a buffer, a layer RegMean skips).
+   */
+  statistics?: TensorStatistics;
 }
+
+/** Per-tensor statistics of a data-aware merge, one entry per model in recipe order. */
+export interface TensorStatistics {
+  /** Diagonal Fisher information of this tensor, per model (same length as the tensor). */
+  fisher?: Float32Array[];
+  /** Per model, the L2 norm of its whole Fisher (all parameters together), for fisher's `normalize`. */
+  fisherNorms?: number[];
+  /**
+   * For the weight of a linear layer: per model, the Gram matrix XᵀX / rows of the layer's input on its sample
+   * (d × d, row-major), and how the weight is laid out: 'out-in' (PyTorch Linear, Gemm transB=1) or 'in-out'.
+   */
+  gram?: { matrices: Float64Array[]; dim: number; layout: 'out-in' | 'in-out' };
+}
+
+/** What a data-aware method measures on each model's data sample before merging. */
+export type DataStatistic = 'fisher' | 'gram';
 
 export interface MergeMethod<P extends Params = Params> {
   id: string;
@@ -51,6 +72,13 @@ export interface MergeMethod<P extends Params = Params> {
   normalizesWeights: boolean;
   /** True when model weights change the result (the Scheme screen shows weight inputs only then). */
   usesWeights: boolean;
+  /**
+   * Data-aware methods: the statistic measured on a data sample (the recipe's `data:` block) before the merge;
+   * the kernel then gets it in `statistics`. `statisticsParams` are read once for the whole model (they choose
+   * what is measured), so layer rules and models cannot set them.
+   */
+  data?: DataStatistic;
+  statisticsParams?: readonly string[];
   kernel(input: KernelInput<P>): Float32Array;
   /**
    * For methods whose result is a fixed linear combination Σcᵢxᵢ of their inputs: the inputs and the

@@ -21,7 +21,25 @@ export interface SchemeForm {
    * the table's rules.
    */
   extraLayers?: Record<string, unknown>[];
+  /**
+   * The data sample of a data-aware method (fisher, regmean): one dataset for every model, or one per model
+   * (by path); written into the recipe only while such a method is chosen (the screen passes it then).
+   */
+  data?: DataSample;
   output: { path: string; dtype: 'f32' | 'f16' | 'bf16' | 'f64' };
+}
+
+export interface DataSample { perModel: boolean; dataset: string; datasets: Record<string, string>; samples: number; arch: string }
+
+export const DEFAULT_DATA: DataSample = { perModel: false, dataset: 'mnist:train', datasets: {}, samples: 1000, arch: '' };
+
+/** The recipe's `data:` block for the models in use. */
+export function dataBlock(d: DataSample, models: string[]): Record<string, unknown> {
+  return {
+    dataset: d.perModel ? models.map((p) => d.datasets[p] || d.dataset) : d.dataset,
+    ...(d.samples > 0 ? { samples: d.samples } : {}),
+    ...(d.arch ? { arch: d.arch } : {}),
+  };
 }
 
 /** "1" → 1, "1, 0.5" → [1, 0.5] (a gradient over the group's layers); null when not numbers. */
@@ -51,6 +69,7 @@ export function formToRecipe(f: SchemeForm): Record<string, unknown> {
     ...(f.base ? { base: f.base } : {}),
     ...(Object.keys(f.params).length ? { parameters: f.params } : {}),
     ...(allLayers.length ? { layers: allLayers } : {}),
+    ...(f.data ? { data: dataBlock(f.data, used.map((m) => m.path)) } : {}),
     output: { path: f.output.path, dtype: f.output.dtype },
   };
 }
@@ -70,6 +89,8 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
   const layers = all.filter(isTableRule);
   const extra = all.filter((l) => !isTableRule(l));
   const out = r.output as { path: string; dtype?: SchemeForm['output']['dtype'] };
+  const data = r.data as { dataset: string | string[]; samples?: number; arch?: string } | undefined;
+  const perModel = Array.isArray(data?.dataset);
   return {
     ...current,
     source: ck ? 'checkpoints' : 'models',
@@ -85,6 +106,13 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
       from: l.from ?? 0,
       weights: (l.weights ?? []).map((w) => (Array.isArray(w) ? w.join(', ') : String(w))),
     })),
+    ...(data ? {
+      data: {
+        perModel, dataset: perModel ? (data.dataset as string[])[0] ?? '' : (data.dataset as string),
+        datasets: perModel ? Object.fromEntries(models.map((m, i) => [m.path, (data.dataset as string[])[i] ?? ''])) : {},
+        samples: data.samples ?? 0, arch: data.arch ?? '',
+      },
+    } : {}),
     output: { path: out.path, dtype: out.dtype ?? 'f32' },
   };
 }
