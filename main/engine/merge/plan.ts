@@ -1,5 +1,6 @@
 // The merge plan: for every output tensor, what happens to it (merge, copy from one model, leave out),
 // with which parameters and weights. Per-layer rules are tried in order and the first match wins.
+import { sourceName } from '../formats/model-folder';
 import type { ModelSource, TensorInfo } from '../formats/types';
 import { isFloatDType, numElements, type DType } from '../tensor/dtypes';
 import { tensorSeed } from './kernels/random';
@@ -124,10 +125,6 @@ export function shapeText(shape: readonly number[]): string {
   return shape.length ? shape.join('×') : 'a scalar';
 }
 
-function fileName(p: string): string {
-  return p.split(/[\\/]/).pop() ?? p;
-}
-
 /**
  * Tensors by name for each source, O(1) on models with thousands of tensors; a lookup falls back to
  * another name of the tensor's tied group (some files store a tied tensor under one name only).
@@ -190,7 +187,7 @@ function startPlanning(recipe: ResolvedRecipe, method: MergeMethod, { models, ba
     method,
     models,
     base,
-    names: models.map((m) => fileName(m.path)),
+    names: models.map(sourceName),
     index: new TensorIndex(models),
     baseIndex: base ? new TensorIndex([base]) : undefined,
     defaults: (checked.success ? checked.data : method.params.parse({})) as Params,
@@ -311,7 +308,7 @@ function checkMergeInputs(p: Planning, t: PlannedTensor, group: string[] | undef
   }
   if ((p.method.needsBase || p.method.acceptsBase) && p.base && p.baseIndex) {
     const b = p.baseIndex.get(0, t.name, group);
-    const baseName = fileName(p.base.path);
+    const baseName = sourceName(p.base);
     if (!b) p.blocking.push(`${t.name} is missing in the base ${baseName}`);
     else if (!sameShape(b.shape, t.shape)) p.blocking.push(`${t.name} is ${shapeText(t.shape)} in ${names[0]} but ${shapeText(b.shape)} in the base ${baseName}`);
   }

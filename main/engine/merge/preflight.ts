@@ -2,6 +2,7 @@
 // which are missing or differ in shape, tied groups, output size, peak memory and time, and what blocks.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { sourceName } from '../formats/model-folder';
 import type { ModelSource } from '../formats/types';
 import { DTYPE_SIZE, numElements } from '../tensor/dtypes';
 import { registryIO, type MergeIO } from '../formats/model-io';
@@ -58,7 +59,7 @@ function fileName(p: string): string {
 function describe(source: ModelSource): PreflightModel {
   return {
     path: source.path,
-    name: fileName(source.path),
+    name: sourceName(source),
     format: source.format,
     tensors: source.tensors.length,
     bytes: source.tensors.reduce((a, t) => a + t.byteLength, 0),
@@ -174,18 +175,20 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
 export async function openSources(recipe: ResolvedRecipe, io: MergeIO): Promise<{ sources?: PlanSources; blocking: string[]; close: () => Promise<void> }> {
   const opened: ModelSource[] = [];
   const blocking: string[] = [];
-  const open = async (p: string) => {
+  const open = async (p: string, folder?: string) => {
     try {
       const s = await io.openModel(p);
       opened.push(s);
+      // A model folder resolved to its weights file (resolveRecipe) is still named by the folder.
+      if (folder) s.folder ??= folder;
       return s;
     } catch (e) {
       blocking.push((e as Error).message.startsWith(p) || (e as Error).message.includes(fileName(p)) ? (e as Error).message : `${p}: ${(e as Error).message}`);
       return undefined;
     }
   };
-  const models = await Promise.all(recipe.models.map((m) => open(m.path)));
-  const base = recipe.base ? await open(recipe.base) : undefined;
+  const models = await Promise.all(recipe.models.map((m) => open(m.path, m.folder)));
+  const base = recipe.base ? await open(recipe.base, recipe.baseFolder) : undefined;
   const close = async () => { await Promise.all(opened.map((s) => s.close().catch(() => {}))); };
   if (blocking.length) return { blocking, close };
   return { sources: { models: models as ModelSource[], base }, blocking, close };

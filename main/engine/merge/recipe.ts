@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
+import { modelFileOf } from '../formats/model-folder';
 import { getMethod, METHODS } from './methods';
 import { ALIGN_METHODS, REPAIR_METHODS } from '../align/methods';
 
@@ -116,8 +117,11 @@ export interface ResolvedRecipe {
   /** Folder relative paths were resolved against. */
   baseDir: string;
   method: string;
-  models: { path: string; weight: number; parameters?: Record<string, ParamScalar> }[];
+  /** `path` is the file opened: a model folder's weights file, its folder in `folder`. */
+  models: { path: string; weight: number; parameters?: Record<string, ParamScalar>; folder?: string }[];
   base?: string;
+  /** The base's model folder, when it was given as one. */
+  baseFolder?: string;
   parameters: Record<string, ParamScalar>;
   layers: LayerRule[];
   output: { path: string; dtype?: OutputDType };
@@ -340,18 +344,33 @@ export async function expandCheckpoints(spec: CheckpointsSpec, baseDir: string):
   return epochs.map((e) => path.join(dir, byEpoch.get(e)!));
 }
 
-/** Makes paths absolute (against baseDir) and expands checkpoints. */
+/**
+ * A model path made absolute (against baseDir), a model folder (or HF cache folder) made its weights file; a
+ * path that names nothing here and reads as a Hugging Face id ("org/name") is looked up in the HF cache.
+ */
+export async function resolveModelPath(p: string, baseDir: string): Promise<{ file: string; folder?: string }> {
+  const abs = path.resolve(baseDir, p);
+  // A folder that holds no model stays a path: opening it says what is wrong, among the pre-flight's problems.
+  return modelFileOf(abs, { hfId: p }).catch(() => ({ file: abs }));
+}
+
+/** Makes paths absolute (against baseDir), model folders their weights files, and expands checkpoints. */
 export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<ResolvedRecipe> {
   getMethod(recipe.method);
   const models = recipe.checkpoints
     ? (await expandCheckpoints(recipe.checkpoints, baseDir)).map((p) => ({ path: p, weight: 1 }))
-    : (recipe.models ?? []).map((m) => ({ path: path.resolve(baseDir, m.path), weight: m.weight ?? 1, ...(m.parameters ? { parameters: m.parameters } : {}) }));
+    : await Promise.all((recipe.models ?? []).map(async (m) => {
+      const { file, folder } = await resolveModelPath(m.path, baseDir);
+      return { path: file, weight: m.weight ?? 1, ...(m.parameters ? { parameters: m.parameters } : {}), ...(folder ? { folder } : {}) };
+    }));
+  const base = recipe.base ? await resolveModelPath(recipe.base, baseDir) : undefined;
   return {
     recipe,
     baseDir,
     method: recipe.method,
     models,
-    base: recipe.base ? path.resolve(baseDir, recipe.base) : undefined,
+    base: base?.file,
+    ...(base?.folder ? { baseFolder: base.folder } : {}),
     parameters: recipe.parameters ?? {},
     // align.exclude: those tensors are copied from the first model (rules first, so they win)
     layers: [...(recipe.align?.exclude ?? []).map((n) => ({ match: n, from: 0 })), ...(recipe.layers ?? [])],
