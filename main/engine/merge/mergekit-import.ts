@@ -5,7 +5,7 @@
 import { parse } from 'yaml';
 import { getMethod } from './methods';
 import { CONFIG_KEYS, MkConfig, filterToGlob, filtersOf, isGradient, same, show, unreachable, valueAt, type MkParams, type Setting, type Value } from './mergekit-config';
-import { DTYPES, IGNORED, MAPPINGS, rescaleFrom, type Mapping } from './mergekit-methods';
+import { asBoolean, BOOLEAN_PARAMS, DTYPES, IGNORED, MAPPINGS, rescaleFrom, type Mapping } from './mergekit-methods';
 import { parseRecipe, recipeToYaml, type LayerRule, type ModelRef, type ParamScalar, type Recipe } from './recipe';
 
 export interface MergekitImport {
@@ -26,6 +26,8 @@ interface Scope {
   /** The parameters carried: global ones (mergekit name = ours), and per model (weight among them). */
   carriedGlobal: string[];
   carriedPerModel: string[];
+  /** Our method's defaults (an optional global equal to it is not written). */
+  ours: Record<string, ParamScalar>;
 }
 
 /** The value each tensor of a slot gets, everything resolved (mergekit's defaults where nothing is set). */
@@ -41,8 +43,9 @@ export function importMergekit(text: string, options: { output?: string } = {}):
   const entries = mergedEntries(cfg.merge_method, map, sources, base, notCarried);
   const scope: Scope = {
     map, entries, base, slice, top: cfg.parameters ?? {},
-    carriedGlobal: Object.keys(map.globals),
+    carriedGlobal: [...Object.keys(map.globals), ...(map.optional ?? [])],
     carriedPerModel: [...Object.keys(map.perModel), ...(map.weight ? ['weight'] : [])],
+    ours: getMethod(map.ours).params.parse({}) as Record<string, ParamScalar>,
   };
   listUncarried(scope, notCarried);
   const { rest, slots } = resolveSlots(scope, notCarried);
@@ -67,6 +70,11 @@ function readConfig(text: string, notCarried: string[]): { cfg: MkConfig; map: M
   const cfg = MkConfig.parse(parse(text));
   const map = MAPPINGS[cfg.merge_method];
   if (!map) throw new Error(`mergekit method "${cfg.merge_method}" has no equivalent here; supported: ${Object.keys(MAPPINGS).join(', ')}`);
+  // mergekit's per-module form (`modules: {name: {models|slices}}`) is for models of several modules (a vision
+  // tower beside a language model); it is not read here, and an empty import must never pass for one.
+  if ((cfg as { modules?: unknown }).modules != null) throw new Error('the config uses modules: (one merge per module of a multi-module model), which is not read here; write it with models: or slices: for a single-module model');
+  const inputs = [cfg.models?.length, cfg.slices?.length].filter(Boolean).length;
+  if (inputs !== 1) throw new Error(`the config needs exactly one of models: or slices: (as mergekit requires); it has ${inputs ? 'both' : 'neither'}`);
   for (const k of Object.keys(cfg)) if (!CONFIG_KEYS.includes(k)) notCarried.push(`${k}: not used here`);
   return { cfg, map };
 }
@@ -96,12 +104,10 @@ function mergedEntries(method: string, map: Mapping, sources: Entry[], base: str
 /** Settings nobody here reads, and conditions that never apply. */
 function listUncarried(s: Scope, notCarried: string[]): void {
   const levels: [string, MkParams][] = [['parameters', s.top], ['slices[0].parameters', s.slice], ...s.entries.map((m): [string, MkParams] => [`models[${m.model}].parameters`, m.parameters ?? {}])];
-  const known = new Set([...s.carriedGlobal, ...s.carriedPerModel]);
+  const known = new Set([...s.carriedGlobal, ...s.carriedPerModel, ...(s.map.inert ?? [])]);
   for (const [where, params] of levels) {
     for (const k of Object.keys(params)) {
       if (known.has(k)) continue;
-      if (k === 'filter_wise' && s.map.ours === 'model_stock' && valueAt(params[k], undefined) === false) continue;
-      if (k === 'normalize_weights' && s.map.ours === 'multislerp' && valueAt(params[k], undefined) === true) continue;
       notCarried.push(`${where}.${k}: ${IGNORED[k] ?? 'not used here'}`);
     }
   }
@@ -136,9 +142,12 @@ function resolveAt(s: Scope, slot: string | undefined, missing: Set<string>): Re
   const where = slot === undefined ? '' : ` (for names containing "${slot}")`;
   return {
     globals: Object.fromEntries(s.carriedGlobal.map((k) => {
-      const v = firstOf(globalChain(s, k), slot) ?? s.map.globals[k];
-      if (v === undefined) missing.add(`${k}${where}`);
-      return [k, k === 'rescale' && v !== undefined ? rescaleFrom(v) : v];
+      const raw = firstOf(globalChain(s, k), slot) ?? s.map.globals[k];
+      const optional = s.map.optional?.includes(k);
+      if (raw === undefined && !optional) missing.add(`${k}${where}`);
+      let v = raw !== undefined && BOOLEAN_PARAMS.has(k) ? asBoolean(raw) : raw;
+      if (k === 'rescale' && v !== undefined) v = rescaleFrom(v);
+      return [k, v ?? (optional ? s.ours[k] : undefined)];
     })),
     perModel: s.entries.map((_, m) => Object.fromEntries(Object.keys(s.map.perModel).map((k) => [k, firstOf(modelChain(s, m, k), slot) ?? s.map.perModel[k]]))),
     weights: s.entries.map((e, m) => {
@@ -186,7 +195,7 @@ function flattenChoices(s: Scope, rest: Resolved, slots: Slot[], notCarried: str
 /** Recipe level: the values of tensors no filter matches, where they are scalars. */
 function recipeLevel(s: Scope, rest: Resolved): RecipeLevel {
   const parameters: Record<string, ParamScalar> = {};
-  for (const [k, v] of Object.entries(rest.globals)) if (v !== undefined && !isGradient(v)) parameters[k] = v;
+  for (const [k, v] of Object.entries(rest.globals)) if (v !== undefined && !isGradient(v) && !(s.map.optional?.includes(k) && same(v, s.ours[k]))) parameters[k] = v;
   const models: ModelRef[] = s.entries.map((e, m) => ({ path: e.model, ...(s.map.weight && !isGradient(rest.weights[m]) ? { weight: rest.weights[m] as number } : {}) }));
   for (const k of Object.keys(s.map.perModel)) {
     const vals = rest.perModel.map((p) => p[k]);
@@ -201,7 +210,7 @@ function recipeLevel(s: Scope, rest: Resolved): RecipeLevel {
 function ruleFor(s: Scope, level: RecipeLevel, match: string, values: Resolved): LayerRule | undefined {
   const rule: LayerRule = { match };
   const params: Record<string, Value> = {};
-  for (const [k, v] of Object.entries(values.globals)) if (v !== undefined && !same(v, level.parameters[k])) params[k] = v;
+  for (const [k, v] of Object.entries(values.globals)) if (v !== undefined && !same(v, level.parameters[k] ?? (s.map.optional?.includes(k) ? s.ours[k] : undefined))) params[k] = v;
   const own: Record<string, Value>[] = s.entries.map(() => ({}));
   for (const k of Object.keys(s.map.perModel)) {
     const vals = values.perModel.map((p) => p[k]);

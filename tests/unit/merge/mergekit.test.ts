@@ -100,8 +100,8 @@ describe('importMergekit: mergekit\'s defaults and what does not map', () => {
     expect(b.some((n) => n.includes('never applies'))).toBe(true);
     const c = importMergekit('merge_method: slerp\nbase_model: a\nslices:\n  - sources: [{model: a, layer_range: [0, 8]}, {model: b, layer_range: [0, 8]}]\n  - sources: [{model: a, layer_range: [8, 16]}, {model: b, layer_range: [8, 16]}]\nparameters: {t: 0.5}\n').notCarried;
     expect(c.some((n) => n.startsWith('slices: 2 slices'))).toBe(true);
-    const d = importMergekit('merge_method: model_stock\nbase_model: base\nmodels: [{model: a}, {model: b}]\nparameters: {filter_wise: true}\ntokenizer_source: union\n').notCarried;
-    expect(d).toContain('parameters.filter_wise: not used here');
+    const d = importMergekit('merge_method: model_stock\nbase_model: base\nmodels: [{model: a}, {model: b}]\nparameters: {filter_wise: true, smoothing: 2}\ntokenizer_source: union\n').notCarried;
+    expect(d).toContain('parameters.smoothing: not used here');
     expect(d).toContain('tokenizer_source: not used here');
   });
 });
