@@ -30,6 +30,13 @@ export interface PlannedTensor {
   seed: number;
   /** Other names tied to this tensor (written once, kept tied). */
   aliases: string[];
+  /**
+   * With slices: the tensor each merged input is read from, by model index (−1: the base) and name, in the
+   * method's order; absent: `name` from every model.
+   */
+  inputs?: { model: number; name: string }[];
+  /** With slices: the base's tensor, when the method takes one (absent: `name`). */
+  baseName?: string;
 }
 
 export interface MergePlan {
@@ -42,6 +49,8 @@ export interface MergePlan {
   /** Problems that stop the merge, in words. */
   blocking: string[];
   warnings: string[];
+  /** With slices: the output's layer stack (its prefix and layer count); the output is written in plan order. */
+  stack?: { prefix: string; layers: number };
 }
 
 export interface PlanSources {
@@ -142,7 +151,7 @@ export class TensorIndex {
   }
 }
 
-function outputDTypeFor(inDType: DType, wanted: OutputDType | undefined): DType {
+export function outputDTypeFor(inDType: DType, wanted: OutputDType | undefined): DType {
   if (wanted) return wanted;
   return inDType === 'f32' || inDType === 'f16' || inDType === 'bf16' || inDType === 'f64' ? inDType : 'f32';
 }
@@ -275,7 +284,7 @@ function tensorParams(p: Planning, rule: LayerRule | undefined, at: number): Pic
 }
 
 /** Copied when a rule says `from:`, or when not a float tensor (never averaged); merged otherwise. */
-function tensorAction(rule: LayerRule | undefined, dtype: DType): TensorAction {
+export function tensorAction(rule: LayerRule | undefined, dtype: DType): TensorAction {
   if (rule?.from !== undefined) return { kind: 'copy', from: rule.from, reason: 'rule' };
   if (!isFloatDType(dtype)) return { kind: 'copy', from: 0, reason: 'non-float' };
   return { kind: 'merge' };
@@ -384,6 +393,6 @@ export function buildPlan(recipe: ResolvedRecipe, sources: PlanSources): MergePl
   return { method, tensors, excluded, tied, blocking: p.blocking, warnings: p.warnings };
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -9,6 +9,7 @@ import { registryIO, type MergeIO } from '../formats/model-io';
 import { renamedSource } from '../align/align';
 import { getMethod, type MergeMethod } from './methods';
 import { buildPlan, type MergePlan, type PlannedTensor, type PlanSources } from './plan';
+import { buildSlicePlan } from './slice-plan';
 import { resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
 
 export interface PreflightModel {
@@ -75,17 +76,18 @@ function samePath(a: string, b: string): boolean {
 /** Checks that need only the recipe and the method, not the files' contents. */
 export function recipeProblems(recipe: ResolvedRecipe, method: MergeMethod = getMethod(recipe.method)): string[] {
   const blocking: string[] = [];
-  const n = recipe.models.length;
+  // With slices, each slice's sources are the models of its merges: the plan counts them there.
+  const n = recipe.slices ? method.minModels : recipe.models.length;
   if (n < method.minModels) {
     blocking.push(`${method.label} needs at least ${method.minModels} model${method.minModels === 1 ? '' : 's'}; the recipe has ${n}${n === 1 ? ' — add another model or use it directly' : ''}`);
   }
-  if (method.maxModels !== undefined && n > method.maxModels) {
+  if (!recipe.slices && method.maxModels !== undefined && n > method.maxModels) {
     blocking.push(`${method.label} takes at most ${method.maxModels} models; the recipe has ${n}${method.id === 'slerp' ? ' — use multislerp for more than two' : ''}`);
   }
   if (method.needsBase && !recipe.base) {
     blocking.push(`${method.label} works on task vectors (θᵢ − θ_b) and needs a base model: choose one in the Base model field (in a recipe file, the key base)`);
   }
-  if (method.normalizesWeights && n > 0 && recipe.models.reduce((a, m) => a + m.weight, 0) === 0) {
+  if (!recipe.slices && method.normalizesWeights && n > 0 && recipe.models.reduce((a, m) => a + m.weight, 0) === 0) {
     blocking.push(`the model weights sum to 0 (${recipe.models.map((m) => m.weight).join(' + ')}), and ${method.label} divides by their sum; change a weight`);
   }
   const inputs = [...recipe.models.map((m) => m.path), ...(recipe.base ? [recipe.base] : [])];
@@ -108,7 +110,7 @@ export function preflight(recipe: ResolvedRecipe, sources: PlanSources, io?: Pic
 /** The report and the plan it was made from (the executor runs the plan). */
 export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, io?: Pick<MergeIO, 'writerFor'>): { report: PreflightReport; plan: MergePlan } {
   const method = getMethod(recipe.method);
-  const plan = buildPlan(recipe, sources);
+  const plan = recipe.slices ? buildSlicePlan(recipe, sources) : buildPlan(recipe, sources);
   const blocking = [...recipeProblems(recipe, method), ...plan.blocking];
   if (io) {
     try {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { modelFileOf } from '../formats/model-folder';
-import { getMethod, METHODS } from './methods';
+import { getMethod, METHODS, type MergeMethod } from './methods';
 import { ALIGN_METHODS, REPAIR_METHODS } from '../align/methods';
 
 const OUTPUT_DTYPES = ['f32', 'f16', 'bf16', 'f64'] as const;
@@ -60,6 +60,32 @@ const LayerRule = z.object({
   }
 });
 
+/**
+ * One source of a slice: model `model` (an index into `models`, or `base`), its layers [start, end) of the
+ * numbered stack (`model.layers.N`), and its own weight and per-model parameters there (values or gradients
+ * over the slice's layers).
+ */
+const SliceSource = z.object({
+  model: z.union([z.number().int().min(0), z.literal('base')]),
+  layers: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+  weight: z.union([z.number(), z.array(z.number()).min(1)]).optional(),
+  parameters: z.record(z.string(), LayerValue).optional(),
+}).strict().refine((s) => s.layers[1] >= s.layers[0], { message: 'layers [start, end): end must not be below start', path: ['layers'] });
+
+/**
+ * A slice of the output's layer stack (mergekit's `slices:`): its layers are its sources' layers merged by the
+ * recipe's method, one output layer per source layer. Its parameters and rules apply to its tensors before the
+ * recipe's; their gradients (and `over: blocks` rules') run over the slice's own layers, as in mergekit.
+ */
+const Slice = z.object({
+  sources: z.array(SliceSource).min(1),
+  parameters: z.record(z.string(), LayerValue).optional(),
+  layers: z.array(LayerRule).optional(),
+}).strict().superRefine((s, ctx) => {
+  const lengths = s.sources.map((x) => x.layers[1] - x.layers[0]);
+  if (lengths.some((n) => n !== lengths[0])) ctx.addIssue({ code: 'custom', path: ['sources'], message: `every source of a slice takes as many layers (as mergekit requires); these take ${lengths.join(', ')}` });
+});
+
 const Output = z.object({
   path: z.string().min(1),
   dtype: z.enum(OUTPUT_DTYPES).optional(),
@@ -97,9 +123,20 @@ export const RecipeSchema = z.object({
   base: z.string().min(1).optional(),
   parameters: z.record(z.string(), ParamScalar).optional(),
   layers: z.array(LayerRule).optional(),
+  /** The output's layer stack, slice by slice (mergekit's frankenmerges); without it, every layer of the models. */
+  slices: z.array(Slice).min(1).optional(),
   align: Align.optional(),
   output: Output,
 }).strict().superRefine((r, ctx) => {
+  if (r.slices) {
+    if (!r.models) ctx.addIssue({ code: 'custom', path: ['slices'], message: 'slices take their layers from models: list the models (checkpoints cannot be sliced)' });
+    if (r.align) ctx.addIssue({ code: 'custom', path: ['align'], message: 'alignment and slices do not go together: align the models first, then slice the aligned files' });
+    r.slices.forEach((s, si) => s.sources.forEach((src, i) => {
+      if (src.model === 'base' ? !r.base : src.model >= (r.models?.length ?? 0)) {
+        ctx.addIssue({ code: 'custom', path: ['slices', si, 'sources', i, 'model'], message: src.model === 'base' ? 'names the base, but the recipe has no base' : `names model ${src.model}, but the recipe lists ${r.models?.length ?? 0} (numbered from 0)` });
+      }
+    }));
+  }
   if (r.align && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['align'], message: 'checkpoints of one run share a basin: align models (a list of files), not checkpoints' });
   if (!r.models && !r.checkpoints) ctx.addIssue({ code: 'custom', message: 'the recipe needs models (a list of files) or checkpoints (a folder)' });
   if (r.models && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['checkpoints'], message: 'use either models or checkpoints, not both' });
@@ -108,6 +145,8 @@ export const RecipeSchema = z.object({
 export type ParamScalar = z.infer<typeof ParamScalar>;
 export type ModelRef = { path: string; weight?: number; parameters?: Record<string, ParamScalar> };
 export type LayerRule = z.infer<typeof LayerRule>;
+export type SliceSpec = z.infer<typeof Slice>;
+export type SliceSourceSpec = z.infer<typeof SliceSource>;
 export type CheckpointsSpec = z.infer<typeof Checkpoints>;
 export type Recipe = z.infer<typeof RecipeSchema>;
 
@@ -124,6 +163,8 @@ export interface ResolvedRecipe {
   baseFolder?: string;
   parameters: Record<string, ParamScalar>;
   layers: LayerRule[];
+  /** The recipe's slices as written (their model indexes refer to `models`). */
+  slices?: SliceSpec[];
   output: { path: string; dtype?: OutputDType };
 }
 
@@ -216,19 +257,30 @@ function methodIssues(doc: Document, lc: LineCounter, r: Recipe): RecipeIssue[] 
       } else checkValue(k, v, at);
     }
   };
-  (r.models ?? []).forEach((m, mi) => { if (m.parameters) checkPerModel(m.parameters, ['models', mi, 'parameters']); });
-  (r.layers ?? []).forEach((rule, li) => {
+  /** `n`: the models a rule's lists run over (the recipe's, or a slice's merged sources); undefined: checked by the plan. */
+  const checkRules = (rules: LayerRule[], at: PropertyKey[], n: number | undefined, what: string) => rules.forEach((rule, li) => {
     for (const [k, v] of Object.entries(rule.parameters ?? {})) {
       // `weight` is the layer's merge strength, handled by the plan (0 = first model, 1 = full merge).
-      if (k !== 'weight') checkValue(k, v, ['layers', li, 'parameters']);
+      if (k !== 'weight') checkValue(k, v, [...at, li, 'parameters']);
     }
-    const n = r.models?.length;
     if (rule.model_parameters && n !== undefined && rule.model_parameters.length !== n) {
-      issues.push({ key: keyPath(['layers', li, 'model_parameters']), line: lineOf(doc, lc, ['layers', li, 'model_parameters']), message: `gives ${rule.model_parameters.length} entries for ${n} models (one per model, in recipe order; {} for none)` });
+      issues.push({ key: keyPath([...at, li, 'model_parameters']), line: lineOf(doc, lc, [...at, li, 'model_parameters']), message: `gives ${rule.model_parameters.length} entries for ${n} ${what} (one per model, in ${what === 'models' ? 'recipe' : 'slice'} order; {} for none)` });
     }
-    (rule.model_parameters ?? []).forEach((values, mi) => checkPerModel(values, ['layers', li, 'model_parameters', mi]));
+    (rule.model_parameters ?? []).forEach((values, mi) => checkPerModel(values, [...at, li, 'model_parameters', mi]));
+  });
+  (r.models ?? []).forEach((m, mi) => { if (m.parameters) checkPerModel(m.parameters, ['models', mi, 'parameters']); });
+  checkRules(r.layers ?? [], ['layers'], r.slices ? undefined : r.models?.length, 'models');
+  (r.slices ?? []).forEach((s, si) => {
+    for (const [k, v] of Object.entries(s.parameters ?? {})) checkValue(k, v, ['slices', si, 'parameters']);
+    s.sources.forEach((src, i) => { if (src.parameters) checkPerModel(src.parameters, ['slices', si, 'sources', i, 'parameters']); });
+    checkRules(s.layers ?? [], ['slices', si, 'layers'], mergedSources(s, method).length, 'sources');
   });
   return issues;
+}
+
+/** A slice's sources the method merges: all of them, but the base apart for a method that takes one. */
+export function mergedSources(slice: SliceSpec, method: Pick<MergeMethod, 'needsBase' | 'acceptsBase'>): SliceSourceSpec[] {
+  return method.needsBase || method.acceptsBase ? slice.sources.filter((s) => s.model !== 'base') : slice.sources;
 }
 
 /** Parses recipe YAML. Throws RecipeError listing every problem with its key and line. */
@@ -287,7 +339,7 @@ function recipeShape(text: string): 'recipe' | 'other' | number {
 
 /** The YAML the GUI shows and saves for a recipe (round-trips through parseRecipe). */
 export function recipeToYaml(recipe: Recipe): string {
-  const order = ['name', 'method', 'models', 'checkpoints', 'base', 'align', 'parameters', 'layers', 'output'] as const;
+  const order = ['name', 'method', 'models', 'checkpoints', 'base', 'align', 'parameters', 'layers', 'slices', 'output'] as const;
   const plain: Record<string, unknown> = {};
   for (const k of order) if (recipe[k] !== undefined) plain[k] = recipe[k];
   return flowNumberLists(plain, { flowCollectionPadding: false, lineWidth: 0 });
@@ -374,6 +426,7 @@ export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<Re
     parameters: recipe.parameters ?? {},
     // align.exclude: those tensors are copied from the first model (rules first, so they win)
     layers: [...(recipe.align?.exclude ?? []).map((n) => ({ match: n, from: 0 })), ...(recipe.layers ?? [])],
+    ...(recipe.slices ? { slices: recipe.slices } : {}),
     output: { path: path.resolve(baseDir, recipe.output.path), dtype: recipe.output.dtype },
   };
 }

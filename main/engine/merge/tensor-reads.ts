@@ -79,12 +79,22 @@ export class TensorReader {
     this.arena = new SharedArena(PREFETCH_MAX_BYTES, 5 * this.sizes.reduce((m, b) => (b <= PREFETCH_MAX_BYTES && b > m ? b : m), 0));
   }
 
+  /** The inputs a planned tensor reads (the base apart): model index (−1: the base) and name. */
+  private wanted(t: PlannedTensor): { model: number; name: string }[] {
+    const all = t.inputs ?? this.sources.models.map((_, model) => ({ model, name: t.name }));
+    return t.action.kind === 'copy' ? [all[t.action.from]] : all;
+  }
+
+  private infoOf(input: { model: number; name: string }, group: string[] | undefined): TensorInfo | undefined {
+    return input.model < 0 ? this.baseIndex?.get(0, input.name, group) : this.index.get(input.model, input.name, group);
+  }
+
   private inputBytes(t: PlannedTensor): number {
     const group = this.groups.get(t.name);
-    if (t.action.kind === 'copy') return this.index.get(t.action.from, t.name, group)?.byteLength ?? 0;
+    const wanted = this.wanted(t);
     let b = 0;
-    for (let i = 0; i < this.sources.models.length; i++) b += this.index.get(i, t.name, group)?.byteLength ?? 0;
-    if (this.sources.base && this.readsBase) b += b / this.sources.models.length;
+    for (const input of wanted) b += this.infoOf(input, group)?.byteLength ?? 0;
+    if (t.action.kind === 'merge' && this.sources.base && this.readsBase) b += b / wanted.length;
     return b;
   }
 
@@ -93,11 +103,13 @@ export class TensorReader {
     const t = this.plan.tensors[i];
     const group = this.groups.get(t.name);
     const { models, base } = this.sources;
-    const wanted = t.action.kind === 'copy' ? [t.action.from] : models.map((_, k) => k);
-    const infos = wanted.map((m) => this.index.get(m, t.name, group)!);
-    const baseInfo = t.action.kind === 'merge' && this.readsBase && this.baseIndex ? this.baseIndex.get(0, t.name, group) : undefined;
+    const wanted = this.wanted(t);
+    const infos = wanted.map((input) => this.infoOf(input, group)!);
+    const baseInfo = t.action.kind === 'merge' && this.readsBase && this.baseIndex ? this.baseIndex.get(0, t.baseName ?? t.name, group) : undefined;
+    // The hasher of a model is at its index; the base's after the models'.
+    const fileOf = (m: number) => (m < 0 ? { path: base!.path, hasher: this.hashers[models.length] } : { path: models[m].path, hasher: this.hashers[m] });
     return Promise.all([
-      Promise.all(infos.map((info, k) => readChecked(info, models[wanted[k]].path, this.hashers[wanted[k]], this.arena))),
+      Promise.all(infos.map((info, k) => readChecked(info, fileOf(wanted[k].model).path, fileOf(wanted[k].model).hasher, this.arena))),
       baseInfo ? readChecked(baseInfo, base!.path, this.hashers[models.length], this.arena) : Promise.resolve(undefined),
     ]).then(([reads, b]) => {
       const all = b ? [...reads, b] : reads;

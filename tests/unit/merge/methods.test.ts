@@ -239,7 +239,7 @@ describe('hand-computed cases', () => {
 describe('the registry', () => {
   it('has every method once, each with text, a strict parameter schema and slider ranges', () => {
     const ids = METHODS.map((m) => m.id);
-    expect(ids).toEqual(['mean', 'weighted', 'sum', 'add_difference', 'task_arithmetic', 'ties', 'dare_linear', 'dare_ties', 'breadcrumbs', 'breadcrumbs_ties', 'della', 'della_linear', 'model_stock', 'slerp', 'multislerp', 'ema']);
+    expect(ids).toEqual(['mean', 'weighted', 'sum', 'add_difference', 'task_arithmetic', 'ties', 'dare_linear', 'dare_ties', 'breadcrumbs', 'breadcrumbs_ties', 'della', 'della_linear', 'model_stock', 'slerp', 'multislerp', 'ema', 'passthrough']);
     for (const m of METHODS) {
       expect(m.formula.length).toBeGreaterThan(5);
       expect(m.whenToUse).toMatch(/^Use it .*\.$/);

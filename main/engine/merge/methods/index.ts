@@ -10,6 +10,7 @@ import { ema } from './ema';
 import { mean } from './mean';
 import { modelStock } from './model_stock';
 import { multislerp } from './multislerp';
+import { passthrough } from './passthrough';
 import { slerp } from './slerp';
 import { sum } from './sum';
 import { taskArithmetic } from './task_arithmetic';
@@ -34,6 +35,7 @@ export const METHODS: readonly MergeMethod[] = [
   slerp,
   multislerp,
   ema,
+  passthrough,
 ];
 
 export function findMethod(id: string): MergeMethod | undefined {
