@@ -18,7 +18,7 @@ const MkSetting = z.union([MkValue, z.array(MkCond), MkCond]).transform((v): Set
 });
 const MkParams = z.record(z.string(), MkSetting);
 const MkModel = z.object({ model: z.string(), parameters: MkParams.nullish() }).passthrough();
-const MkSource = z.object({ model: z.string(), layer_range: z.tuple([z.number(), z.number()]).optional(), parameters: MkParams.nullish() }).passthrough();
+const MkSource = z.object({ model: z.string(), layer_range: z.tuple([z.number().int().min(0), z.number().int().min(0)]), parameters: MkParams.nullish() }).passthrough();
 const MkSlice = z.object({ sources: z.array(MkSource), base_model: z.string().optional(), parameters: MkParams.nullish() }).passthrough();
 export const MkConfig = z.object({
   merge_method: z.string(),

@@ -1,12 +1,14 @@
 // A mergekit config → our recipe. Its settings (per model, then the slice's, then the config's; each a value, a
 // gradient or filter conditions) become recipe parameters, per-model parameters and layer rules with
 // `over: blocks`; mergekit's defaults are written out where ours differ, and whatever does not map exactly is
-// said in `notCarried`.
+// said in `notCarried`. A config with slices becomes a recipe with slices: each slice's settings resolved on
+// their own (their gradients run over the slice's layers, as in mergekit), lifted to the recipe where every
+// slice has the same.
 import { parse } from 'yaml';
 import { getMethod } from './methods';
 import { CONFIG_KEYS, MkConfig, filterToGlob, filtersOf, isGradient, same, show, unreachable, valueAt, type MkParams, type Setting, type Value } from './mergekit-config';
 import { asBoolean, BOOLEAN_PARAMS, DTYPES, IGNORED, MAPPINGS, rescaleFrom, type Mapping } from './mergekit-methods';
-import { parseRecipe, recipeToYaml, type LayerRule, type ModelRef, type ParamScalar, type Recipe } from './recipe';
+import { parseRecipe, recipeToYaml, type LayerRule, type ModelRef, type ParamScalar, type Recipe, type SliceSpec } from './recipe';
 
 export interface MergekitImport {
   recipe: Recipe;
@@ -28,6 +30,8 @@ interface Scope {
   carriedPerModel: string[];
   /** Our method's defaults (an optional global equal to it is not written). */
   ours: Record<string, ParamScalar>;
+  /** Where the levels' settings are, for messages: the slice's and each entry's. */
+  where: { slice: string; entry: (e: Entry) => string };
 }
 
 /** The value each tensor of a slot gets, everything resolved (mergekit's defaults where nothing is set). */
@@ -39,31 +43,104 @@ interface RecipeLevel { parameters: Record<string, ParamScalar>; models: ModelRe
 export function importMergekit(text: string, options: { output?: string } = {}): MergekitImport {
   const notCarried: string[] = [];
   const { cfg, map } = readConfig(text, notCarried);
-  const { sources, slice, base } = sourcesOf(cfg, notCarried);
-  const entries = mergedEntries(cfg.merge_method, map, sources, base, notCarried);
-  const scope: Scope = {
-    map, entries, base, slice, top: cfg.parameters ?? {},
+  const body = cfg.slices ? slicedRecipe(cfg, map, notCarried) : plainRecipe(cfg, map, notCarried);
+  const recipe: Recipe = { ...body, output: outputOf(cfg, options.output, notCarried) };
+  // Validate through the normal recipe parser so an import is exactly as strict as a hand-written recipe.
+  return { recipe: parseRecipe(recipeToYaml(recipe), 'imported mergekit config'), notCarried };
+}
+
+function scopeOf(map: Mapping, entries: Entry[], slice: MkParams, top: MkParams, where: Scope['where'], base?: string): Scope {
+  return {
+    map, entries, base, slice, top, where,
     carriedGlobal: [...Object.keys(map.globals), ...(map.optional ?? [])],
     carriedPerModel: [...Object.keys(map.perModel), ...(map.weight ? ['weight'] : [])],
     ours: getMethod(map.ours).params.parse({}) as Record<string, ParamScalar>,
   };
+}
+
+/** One scope's settings as our method, recipe-level values (scalars) and layer rules. */
+function resolveScope(scope: Scope, notCarried: string[]): { method: string; level: RecipeLevel; layers: LayerRule[] } {
   listUncarried(scope, notCarried);
   const { rest, slots } = resolveSlots(scope, notCarried);
-  const method = settleLinear(map.ours, rest, slots, notCarried);
+  const method = settleLinear(scope.map.ours, rest, slots, notCarried);
   flattenChoices(scope, rest, slots, notCarried);
   const level = recipeLevel(scope, rest);
-  const layers = layerRules(scope, level, rest, slots);
-  const output = outputOf(cfg, options.output, notCarried);
-  const recipe: Recipe = {
+  return { method, level, layers: layerRules(scope, level, rest, slots) };
+}
+
+/** `models:` — every layer of every model, one scope. */
+function plainRecipe(cfg: MkConfig, map: Mapping, notCarried: string[]): Omit<Recipe, 'output'> {
+  const base = cfg.base_model;
+  const entries = mergedEntries(cfg.merge_method, map, cfg.models ?? [], base, notCarried);
+  const scope = scopeOf(map, entries, {}, cfg.parameters ?? {}, { slice: 'slices[0].parameters', entry: (e) => `models[${e.model}].parameters` }, base);
+  const { method, level, layers } = resolveScope(scope, notCarried);
+  return {
     method,
     models: level.models.map((m) => (method === 'weighted' || method === 'sum' || (m.weight !== undefined && m.weight !== 1) || m.parameters ? m : { path: m.path })),
     ...(base && (map.taskVectors || method === 'multislerp') ? { base } : {}),
     ...(Object.keys(level.parameters).length ? { parameters: level.parameters } : {}),
     ...(layers.length ? { layers } : {}),
-    output,
   };
-  // Validate through the normal recipe parser so an import is exactly as strict as a hand-written recipe.
-  return { recipe: parseRecipe(recipeToYaml(recipe), 'imported mergekit config'), notCarried };
+}
+
+/**
+ * `slices:` — each slice a scope of its own (its sources, its settings, the config's), written as a slice of
+ * the recipe; parameters and rules every slice shares are lifted to the recipe.
+ */
+function slicedRecipe(cfg: MkConfig, map: Mapping, notCarried: string[]): Omit<Recipe, 'output'> {
+  const base = cfg.base_model;
+  const usesBase = map.taskVectors || map.ours === 'multislerp';
+  const models: string[] = [];
+  const indexOf = (model: string) => { if (!models.includes(model)) models.push(model); return models.indexOf(model); };
+  let method: string | undefined;
+  const slices = cfg.slices!.map((sl, si): SliceSpec => {
+    if (sl.base_model && sl.base_model !== base) notCarried.push(`slices[${si}].base_model ${sl.base_model}: a base per slice is not carried; ${base ?? 'none'} (the config's) is used`);
+    // What each slice says about the config's own settings is the same sentence: said once.
+    const said: string[] = [];
+    const entries = mergedEntries(cfg.merge_method, map, sl.sources, base, said);
+    const scope = scopeOf(map, entries, sl.parameters ?? {}, cfg.parameters ?? {}, { slice: `slices[${si}].parameters`, entry: (e) => `slices[${si}].sources[${e.model}].parameters` }, base);
+    const resolved = resolveScope(scope, said);
+    for (const n of said) if (!notCarried.includes(n)) notCarried.push(n);
+    if (method !== undefined && resolved.method !== method) notCarried.push(`slices[${si}]: normalize differs between slices; ${method} is used for all`);
+    method ??= resolved.method;
+    const rangeOf = (model: string) => sl.sources.find((x) => x.model === model)!.layer_range!;
+    const baseSource = usesBase && base && sl.sources.some((x) => x.model === base) ? [{ model: 'base' as const, layers: rangeOf(base) }] : [];
+    if (usesBase && base && !baseSource.length) notCarried.push(`slices[${si}]: the base ${base} is not among its sources (mergekit stops with an error there); the merge will refuse it`);
+    // The catch-all rule holds the gradients (over the slice's layers, as a slice's own values run): they go
+    // into the slice and its sources, which take gradients themselves.
+    const layers = [...resolved.layers];
+    const catchAll = layers[layers.length - 1]?.match === '*' ? layers.pop() : undefined;
+    const parameters: Record<string, Value> = { ...resolved.level.parameters, ...catchAll?.parameters };
+    return {
+      sources: [...baseSource, ...entries.map((e, j) => {
+        const lm = resolved.level.models[j];
+        const weight = catchAll?.weights?.[j] ?? lm.weight;
+        const own = { ...lm.parameters, ...catchAll?.model_parameters?.[j] };
+        return { model: indexOf(e.model), layers: rangeOf(e.model), ...(weight !== undefined ? { weight } : {}), ...(Object.keys(own).length ? { parameters: own } : {}) };
+      })],
+      ...(Object.keys(parameters).length ? { parameters } : {}),
+      ...(layers.length ? { layers } : {}),
+    };
+  });
+  return { method: method!, models: models.map((path) => ({ path })), ...(base && usesBase ? { base } : {}), ...liftShared(slices) };
+}
+
+/** Parameters and rules that every slice has alike go to the recipe (what a single slice has, always). */
+function liftShared(slices: SliceSpec[]): Pick<Recipe, 'parameters' | 'layers' | 'slices'> {
+  const lifted: Pick<Recipe, 'parameters' | 'layers'> = {};
+  const first = slices[0];
+  if (first.parameters && slices.every((s) => same(s.parameters, first.parameters)) && Object.values(first.parameters).every((v) => !Array.isArray(v))) {
+    lifted.parameters = first.parameters as Record<string, ParamScalar>;
+  }
+  if (first.layers && slices.every((s) => same(s.layers, first.layers))) lifted.layers = first.layers;
+  return {
+    ...lifted,
+    slices: slices.map(({ parameters, layers, ...rest }) => ({
+      ...rest,
+      ...(parameters && !lifted.parameters ? { parameters } : {}),
+      ...(layers && !lifted.layers ? { layers } : {}),
+    })),
+  };
 }
 
 function readConfig(text: string, notCarried: string[]): { cfg: MkConfig; map: Mapping } {
@@ -79,23 +156,12 @@ function readConfig(text: string, notCarried: string[]): { cfg: MkConfig; map: M
   return { cfg, map };
 }
 
-/** The models listed (the first slice's sources when there are slices), the slice's settings and the base. */
-function sourcesOf(cfg: MkConfig, notCarried: string[]): { sources: Entry[]; slice: MkParams; base?: string } {
-  if (!cfg.slices?.length) return { sources: cfg.models ?? [], slice: {}, base: cfg.base_model };
-  if (cfg.models) notCarried.push('models: ignored, the config also has slices (mergekit refuses both)');
-  const first = cfg.slices[0];
-  if (cfg.slices.length > 1) notCarried.push(`slices: ${cfg.slices.length} slices stack layer ranges of the models (passthrough-style); only the first slice's models and parameters are used, and every layer is merged`);
-  const ranges = first.sources.map((s) => s.layer_range);
-  if (ranges.some((r) => r && !same(r, ranges[0]))) notCarried.push(`slices[0].layer_range: the sources take different layers (${ranges.map(show).join(', ')}); every layer of each model is merged with the same layer of the others`);
-  else if (ranges[0]) notCarried.push(`slices[0].layer_range ${show(ranges[0])}: taken as all the models' layers${ranges[0][0] !== 0 ? ' (mergekit would take only these)' : ''}; gradients run over all the numbered blocks of the models`);
-  return { sources: first.sources, slice: first.parameters ?? {}, base: first.base_model || cfg.base_model };
-}
-
 /** slerp: the base is the t = 0 end; task-vector methods: the base is apart, not merged. */
 function mergedEntries(method: string, map: Mapping, sources: Entry[], base: string | undefined, notCarried: string[]): Entry[] {
   let entries = sources;
   if (map.ours === 'slerp' && base) entries = [...entries.filter((m) => m.model === base), ...entries.filter((m) => m.model !== base)];
-  if (map.taskVectors && base) entries = entries.filter((m) => m.model !== base);
+  // The base is apart from the merged models for the task-vector methods and for multislerp (its base_tensor).
+  if ((map.taskVectors || map.ours === 'multislerp') && base) entries = entries.filter((m) => m.model !== base);
   if (map.taskVectors && !base) notCarried.push(`base_model: missing; ${method} works on task vectors and needs one (mergekit stops too) — set base in the recipe`);
   if (base && !map.taskVectors && map.ours !== 'slerp' && map.ours !== 'multislerp') notCarried.push(`base_model: ${map.ours} does not use a base`);
   return entries;
@@ -103,7 +169,7 @@ function mergedEntries(method: string, map: Mapping, sources: Entry[], base: str
 
 /** Settings nobody here reads, and conditions that never apply. */
 function listUncarried(s: Scope, notCarried: string[]): void {
-  const levels: [string, MkParams][] = [['parameters', s.top], ['slices[0].parameters', s.slice], ...s.entries.map((m): [string, MkParams] => [`models[${m.model}].parameters`, m.parameters ?? {}])];
+  const levels: [string, MkParams][] = [['parameters', s.top], [s.where.slice, s.slice], ...s.entries.map((m): [string, MkParams] => [s.where.entry(m), m.parameters ?? {}])];
   const known = new Set([...s.carriedGlobal, ...s.carriedPerModel, ...(s.map.inert ?? [])]);
   for (const [where, params] of levels) {
     for (const k of Object.keys(params)) {

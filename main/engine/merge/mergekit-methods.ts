@@ -41,6 +41,8 @@ export const MAPPINGS: Record<string, Mapping> = {
   slerp: { ours: 'slerp', globals: { t: undefined }, perModel: {}, weight: false, taskVectors: false },
   multislerp: { ours: 'multislerp', globals: {}, optional: ['normalize_weights'], perModel: {}, weight: true, taskVectors: false },
   model_stock: { ours: 'model_stock', globals: {}, optional: ['filter_wise'], perModel: {}, weight: false, taskVectors: true },
+  // mergekit's scale defaults to none (no scaling), which is ours of 1
+  passthrough: { ours: 'passthrough', globals: {}, perModel: { scale: 1 }, weight: false, taskVectors: false },
   task_arithmetic: gta('task_arithmetic', false, 'inert', {}),
   ties: gta('ties', true, false, { density: 1 }),
   dare_linear: gta('dare_linear', false, true, { density: 1 }),
@@ -60,6 +62,7 @@ export const IGNORED: Record<string, string> = {
 export const TO_MERGEKIT: Record<string, string> = {
   task_arithmetic: 'task_arithmetic', ties: 'ties', dare_linear: 'dare_linear', dare_ties: 'dare_ties', breadcrumbs: 'breadcrumbs',
   breadcrumbs_ties: 'breadcrumbs_ties', della: 'della', della_linear: 'della_linear', model_stock: 'model_stock', slerp: 'slerp', multislerp: 'multislerp',
+  passthrough: 'passthrough',
 };
 
 export const DTYPES: Record<string, 'f32' | 'f16' | 'bf16'> = { float32: 'f32', float16: 'f16', bfloat16: 'bf16', fp16: 'f16', bf16: 'bf16' };

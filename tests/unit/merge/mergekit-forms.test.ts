@@ -81,6 +81,12 @@ describe('importMergekit reads the forms as mergekit does', () => {
     expect(importMergekit(`merge_method: multislerp\n${models}parameters: {normalize_weights: false}\n`).recipe.parameters).toEqual({ normalize_weights: false });
   });
 
+  it('multislerp\'s base is apart from the merged models (its base_tensor), also when listed among them', () => {
+    const { recipe } = importMergekit('merge_method: multislerp\nbase_model: base\nmodels: [{model: base}, {model: a, parameters: {weight: 1}}, {model: b, parameters: {weight: 2}}]\n');
+    expect(recipe.base).toBe('base');
+    expect(recipe.models).toEqual([{ path: 'a' }, { path: 'b', weight: 2 }]);
+  });
+
   it('takes λ and weights outside [0, 2] (negation)', () => {
     const { recipe } = importMergekit('merge_method: task_arithmetic\nbase_model: base\nmodels: [{model: a, parameters: {weight: -1}}, {model: b, parameters: {weight: 2.5}}]\nparameters: {lambda: -3}\n');
     expect(recipe.parameters).toEqual({ normalize: false, lambda: -3 });
