@@ -57,7 +57,7 @@ export function exportMergekit(recipe: Recipe | ResolvedRecipe): MergekitExport 
   }
   if (Object.keys(params).length) cfg.parameters = params;
   writeDType(r.output, cfg, notCarried);
-  notCarried.push(`output path ${r.output.path}: give it to mergekit on the command line`);
+  writeOutput(r, modelList, cfg, notCarried);
   return { yaml: flowNumberLists(cfg, { flowCollectionPadding: false, lineWidth: 0 }), notCarried };
 }
 
@@ -110,8 +110,17 @@ function slicedConfig(r: Recipe, modelList: ModelEntry[], base: string | undefin
     for (const s of cfg.slices as Record<string, unknown>[]) delete s.parameters;
   }
   writeDType(r.output, cfg, notCarried);
-  notCarried.push(`output path ${r.output.path}: give it to mergekit on the command line`);
+  writeOutput(r, modelList, cfg, notCarried);
   return { yaml: flowNumberLists(cfg, { flowCollectionPadding: false, lineWidth: 0 }), notCarried };
+}
+
+/** A model folder's tokenizer and chat template as mergekit's keys; the path and shard size go on its command line. */
+function writeOutput(r: Recipe, modelList: ModelEntry[], cfg: Record<string, unknown>, notCarried: string[]): void {
+  const { tokenizer, chat_template: chatTemplate, shard_size: shardSize } = r.output;
+  if (tokenizer !== undefined) cfg.tokenizer_source = typeof tokenizer === 'number' ? modelList[tokenizer]?.path : typeof tokenizer === 'object' ? tokenizer.path : tokenizer;
+  if (chatTemplate !== undefined) cfg.chat_template = chatTemplate;
+  const flags = shardSize !== undefined ? ` (with --out-shard-size ${shardSize})` : '';
+  notCarried.push(`output path ${r.output.path}: give it to mergekit on the command line${flags}${r.output.folder ? '' : '; mergekit writes a model folder there'}`);
 }
 
 /** The linear methods as mergekit's linear with explicit weights; the others by name. */

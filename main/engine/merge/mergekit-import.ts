@@ -44,7 +44,7 @@ export function importMergekit(text: string, options: { output?: string } = {}):
   const notCarried: string[] = [];
   const { cfg, map } = readConfig(text, notCarried);
   const body = cfg.slices ? slicedRecipe(cfg, map, notCarried) : plainRecipe(cfg, map, notCarried);
-  const recipe: Recipe = { ...body, output: outputOf(cfg, options.output, notCarried) };
+  const recipe: Recipe = { ...body, output: outputOf(cfg, body, options.output, notCarried) };
   // Validate through the normal recipe parser so an import is exactly as strict as a hand-written recipe.
   return { recipe: parseRecipe(recipeToYaml(recipe), 'imported mergekit config'), notCarried };
 }
@@ -307,11 +307,32 @@ function layerRules(s: Scope, level: RecipeLevel, rest: Resolved, slots: Slot[])
   return layers;
 }
 
-function outputOf(cfg: MkConfig, path: string | undefined, notCarried: string[]): Recipe['output'] {
+/** A path named like a model file is written as that file; anything else as a model folder, mergekit's output. */
+const MODEL_FILE = /\.(safetensors|pt|pth|bin|ckpt|onnx)$/i;
+
+function outputOf(cfg: MkConfig, body: Omit<Recipe, 'output'>, path: string | undefined, notCarried: string[]): Recipe['output'] {
   const computeDType = cfg.dtype;
   const outDType = cfg.out_dtype ?? cfg.dtype;
   if (computeDType && computeDType !== 'float32') notCarried.push(`dtype ${computeDType}: mergekit computes in it; here every tensor is computed in float32 and written as ${outDType} (the last bits may differ)`);
   if (outDType && !DTYPES[outDType]) notCarried.push(`dtype ${outDType}: not an output dtype here (f32, f16, bf16)`);
-  if (!path) notCarried.push('output: mergekit takes it on the command line; set output.path (merged.safetensors for now)');
-  return { path: path ?? 'merged.safetensors', ...(outDType && DTYPES[outDType] ? { dtype: DTYPES[outDType] } : {}) };
+  if (!path) notCarried.push('output: mergekit takes it on the command line; set output.path (a model folder "merged" for now)');
+  const dtype = outDType && DTYPES[outDType] ? { dtype: DTYPES[outDType] } : {};
+  const tokenizer = tokenizerOf(cfg, body, notCarried);
+  if (path && MODEL_FILE.test(path)) {
+    for (const k of ['tokenizer_source', 'tokenizer', 'chat_template'] as const) if (cfg[k] !== undefined) notCarried.push(`${k}: the output ${path} is one file, with no tokenizer beside it; write a model folder (a path without an extension) to carry it`);
+    return { path, ...dtype };
+  }
+  return { path: path ?? 'merged', ...dtype, folder: true, ...(tokenizer !== undefined ? { tokenizer } : {}), ...(cfg.chat_template ? { chat_template: cfg.chat_template } : {}) };
+}
+
+/** mergekit's tokenizer_source (or tokenizer.source): base, union, or a model — one of the recipe's, else its path. */
+function tokenizerOf(cfg: MkConfig, body: Omit<Recipe, 'output'>, notCarried: string[]): NonNullable<Recipe['output']['tokenizer']> | undefined {
+  if (cfg.tokenizer_source !== undefined && cfg.tokenizer !== undefined) throw new Error('the config gives both tokenizer_source and tokenizer (mergekit refuses both)');
+  if (cfg.tokenizer?.tokens) notCarried.push('tokenizer.tokens: embeddings chosen per token are not carried; the tokenizer is written as its source has it');
+  if (cfg.tokenizer?.pad_to_multiple_of) notCarried.push('tokenizer.pad_to_multiple_of: padding the vocabulary is not carried');
+  const source = cfg.tokenizer_source ?? (cfg.tokenizer ? cfg.tokenizer.source ?? 'union' : undefined);
+  if (source === undefined || source === 'base' || source === 'union') return source;
+  if (source === body.base) return 'base';
+  const i = (body.models ?? []).findIndex((m) => m.path === source);
+  return i >= 0 ? i : { path: source };
 }

@@ -10,7 +10,8 @@ import { renamedSource } from '../align/align';
 import { getMethod, type MergeMethod } from './methods';
 import { buildPlan, type MergePlan, type PlannedTensor, type PlanSources } from './plan';
 import { buildSlicePlan } from './slice-plan';
-import { resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
+import { folderHoldsInput, outputWriter, planOutputFolder } from './output-folder';
+import { recipeToYaml, resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
 
 export interface PreflightModel {
   path: string;
@@ -97,6 +98,8 @@ export function recipeProblems(recipe: ResolvedRecipe, method: MergeMethod = get
       break;
     }
   }
+  const held = folderHoldsInput(recipe);
+  if (held) blocking.push(`the output folder ${recipe.output.path} holds the input ${held}; inputs are never overwritten — choose another output folder`);
   const outDir = path.dirname(recipe.output.path);
   if (!existsSync(outDir) || !statSync(outDir).isDirectory()) blocking.push(`the output folder ${outDir} does not exist; create it or choose another output path`);
   return blocking;
@@ -114,7 +117,7 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
   const blocking = [...recipeProblems(recipe, method), ...plan.blocking];
   if (io) {
     try {
-      const writer = io.writerFor(recipe.output.path);
+      const writer = outputWriter(io, recipe.output);
       if (writer.id === 'onnx' && sources.models[0]?.format !== 'onnx') {
         blocking.push(`an ONNX output keeps the first model's graph, but ${fileName(sources.models[0]?.path ?? '')} is not an ONNX file; write .safetensors or .pt, or put an ONNX model first`);
       }
@@ -229,7 +232,13 @@ export async function runPreflight(recipe: Recipe, options: { baseDir: string; i
   const opened = await openSources(resolved, io);
   try {
     if (!opened.sources) return unopenedReport(resolved, [...recipeProblems(resolved), ...opened.blocking]);
-    return preflight(resolved, opened.sources, io);
+    const { report, plan } = preflightWithPlan(resolved, opened.sources, io);
+    if (resolved.output.folder) {
+      const folder = await planOutputFolder(resolved, opened.sources, plan, recipeToYaml(recipe));
+      report.blocking.push(...folder.blocking);
+      report.warnings.push(...folder.notes);
+    }
+    return report;
   } finally {
     await opened.close();
   }

@@ -86,10 +86,28 @@ const Slice = z.object({
   if (lengths.some((n) => n !== lengths[0])) ctx.addIssue({ code: 'custom', path: ['sources'], message: `every source of a slice takes as many layers (as mergekit requires); these take ${lengths.join(', ')}` });
 });
 
+/** Where a model folder's tokenizer comes from (mergekit's tokenizer_source): the base's, the union of all, a model's, a folder's. */
+const TokenizerSource = z.union([z.enum(['base', 'union']), z.number().int().min(0), z.object({ path: z.string().min(1) }).strict()]);
+
 const Output = z.object({
   path: z.string().min(1),
   dtype: z.enum(OUTPUT_DTYPES).optional(),
-}).strict();
+  /**
+   * Write a Hugging Face model folder at `path`, as mergekit does: the weights (sharded above shard_size),
+   * config.json, the tokenizer files, a README.md model card with the recipe.
+   */
+  folder: z.boolean().optional(),
+  /** A folder's largest weights shard, in bytes ("5B", "500M"; mergekit's --out-shard-size, default 5B). */
+  shard_size: z.union([z.number().int().positive(), z.string().regex(/^\d+[kKmMbB]?$/, 'a number of bytes, like 5000000000, 500M or 5B')]).optional(),
+  /** A folder's tokenizer (mergekit's tokenizer_source); absent: copied from the base (else the first model), as mergekit does. */
+  tokenizer: TokenizerSource.optional(),
+  /** A folder's chat template (mergekit's chat_template): a Jinja template, or `auto` (the one most models have). */
+  chat_template: z.string().min(1).optional(),
+}).strict().superRefine((o, ctx) => {
+  if (o.folder) return;
+  for (const k of ['shard_size', 'tokenizer', 'chat_template'] as const) if (o[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `${k} is for a model folder output (folder: true)` });
+});
+export type OutputSpec = z.infer<typeof Output>;
 
 /** Alignment before the merge (docs/alignment.md): the other models are permuted onto the first. */
 const Align = z.object({
@@ -165,7 +183,7 @@ export interface ResolvedRecipe {
   layers: LayerRule[];
   /** The recipe's slices as written (their model indexes refer to `models`). */
   slices?: SliceSpec[];
-  output: { path: string; dtype?: OutputDType };
+  output: OutputSpec;
 }
 
 export interface RecipeIssue {
@@ -427,6 +445,6 @@ export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<Re
     // align.exclude: those tensors are copied from the first model (rules first, so they win)
     layers: [...(recipe.align?.exclude ?? []).map((n) => ({ match: n, from: 0 })), ...(recipe.layers ?? [])],
     ...(recipe.slices ? { slices: recipe.slices } : {}),
-    output: { path: path.resolve(baseDir, recipe.output.path), dtype: recipe.output.dtype },
+    output: { ...recipe.output, path: path.resolve(baseDir, recipe.output.path), ...(typeof recipe.output.tokenizer === 'object' ? { tokenizer: { path: path.resolve(baseDir, recipe.output.tokenizer.path) } } : {}) },
   };
 }
