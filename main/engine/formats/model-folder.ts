@@ -76,7 +76,12 @@ export async function findInHfCache(id: string, env: NodeJS.ProcessEnv = process
 export async function modelFileOf(p: string, options: { hfId?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ file: string; folder?: string }> {
   let target = p;
   if (!existsSync(target) && options.hfId) target = (await findInHfCache(options.hfId, options.env)) ?? target;
-  if (!(await isDir(target))) return { file: target };
+  if (!(await isDir(target))) {
+    // A folder's own weights file named directly (its model.safetensors beside config.json) is that folder's model.
+    const dir = path.dirname(target);
+    const own = (WEIGHT_FILES as readonly string[]).includes(path.basename(target)) && existsSync(path.join(dir, 'config.json'));
+    return own ? { file: target, folder: dir } : { file: target };
+  }
   const { dir, weights } = await resolveModelFolder(target);
   return { file: weights, folder: dir };
 }

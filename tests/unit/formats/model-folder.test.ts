@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findInHfCache, hfHubCache, modelFileOf, resolveModelFolder } from '../../../main/engine/formats/model-folder';
 import { openModel, writerFor } from '../../../main/engine/formats/registry';
+import { OpenModels } from '../../../main/engine/loaded/openModels';
 import { ModelFileError } from '../../../main/engine/formats/types';
 import { toFloat32 } from '../../../main/engine/tensor/dtypes';
 import { tempDir } from './format-fixtures';
@@ -48,6 +49,17 @@ describe('model folders', () => {
     expect(v.names).toEqual(TENSORS.map((t) => t.name));
     expect(v.folder).toBe(dir);
     expect(v.notes[0]).toBe(`model folder ${dir}: weights model.safetensors`);
+  });
+
+  it('the Load screen names a folder by its folder (a recipe of it names the folder); its own weights file named directly is the folder\'s', async () => {
+    const dir = folder('loaded');
+    await write(path.join(dir, 'model.safetensors'));
+    const open = new OpenModels();
+    const loaded = await open.open(dir);
+    expect([loaded.path, loaded.fileName]).toEqual([dir, 'loaded']);
+    await open.close(loaded.modelId);
+    expect(await modelFileOf(path.join(dir, 'model.safetensors'))).toEqual({ file: path.join(dir, 'model.safetensors'), folder: dir });
+    expect(await modelFileOf(tmp.file('elsewhere.safetensors'))).toEqual({ file: tmp.file('elsewhere.safetensors') });
   });
 
   it('opens a two-shard index, and prefers it to a single file beside it (as mergekit does)', async () => {
