@@ -21,7 +21,11 @@ export interface SchemeForm {
    * the table's rules.
    */
   extraLayers?: Record<string, unknown>[];
+  /** A loaded recipe's slices (a frankenmerge's layer stack), kept as they are: the form has no table for them. */
+  slices?: Record<string, unknown>[];
   output: { path: string; dtype: 'f32' | 'f16' | 'bf16' | 'f64' };
+  /** A loaded recipe's model folder output (folder, shard_size, tokenizer, chat_template), kept as it is. */
+  outputExtras?: Record<string, unknown>;
 }
 
 /** "1" → 1, "1, 0.5" → [1, 0.5] (a gradient over the group's layers); null when not numbers. */
@@ -51,7 +55,8 @@ export function formToRecipe(f: SchemeForm): Record<string, unknown> {
     ...(f.base ? { base: f.base } : {}),
     ...(Object.keys(f.params).length ? { parameters: f.params } : {}),
     ...(allLayers.length ? { layers: allLayers } : {}),
-    output: { path: f.output.path, dtype: f.output.dtype },
+    ...(f.slices?.length ? { slices: f.slices } : {}),
+    output: { path: f.output.path, dtype: f.output.dtype, ...f.outputExtras },
   };
 }
 
@@ -69,7 +74,7 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
   const all = (r.layers as LayerValue[] | undefined) ?? [];
   const layers = all.filter(isTableRule);
   const extra = all.filter((l) => !isTableRule(l));
-  const out = r.output as { path: string; dtype?: SchemeForm['output']['dtype'] };
+  const { path: outPath, dtype: outDType, ...outputExtras } = r.output as { path: string; dtype?: SchemeForm['output']['dtype'] } & Record<string, unknown>;
   return {
     ...current,
     source: ck ? 'checkpoints' : 'models',
@@ -85,7 +90,9 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
       from: l.from ?? 0,
       weights: (l.weights ?? []).map((w) => (Array.isArray(w) ? w.join(', ') : String(w))),
     })),
-    output: { path: out.path, dtype: out.dtype ?? 'f32' },
+    slices: r.slices as Record<string, unknown>[] | undefined,
+    output: { path: outPath, dtype: outDType ?? 'f32' },
+    outputExtras,
   };
 }
 
