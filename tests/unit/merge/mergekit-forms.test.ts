@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getMethod, type Params } from '../../../main/engine/merge/methods';
-import { importMergekit } from '../../../main/engine/merge/mergekit';
+import { exportMergekit, importMergekit } from '../../../main/engine/merge/mergekit';
 
 const FIX = path.resolve(__dirname, '../../fixtures/merge/mergekit');
 
@@ -97,4 +97,26 @@ describe('importMergekit reads the forms as mergekit does', () => {
     expect(() => importMergekit('merge_method: linear\nmodules:\n  text_decoder:\n    models: [{model: a, parameters: {weight: 1}}]\n')).toThrow(/modules: .*not read here/);
     expect(() => importMergekit('merge_method: linear\nparameters: {normalize: true}\n')).toThrow(/exactly one of models: or slices:/);
   });
+});
+
+describe('the forms export back to configs that import to the same recipe', () => {
+  const configs: Record<string, string> = {
+    'normalize: 0 (linear → sum)': 'merge_method: linear\nmodels: [{model: a, parameters: {weight: 1}}, {model: b, parameters: {weight: 2}}]\nparameters: {normalize: 0}\n',
+    'rescale: true on ties': 'merge_method: ties\nbase_model: base\nmodels: [{model: a, parameters: {weight: 1, density: 0.4}}, {model: b, parameters: {weight: 0.5, density: 0.6}}]\nparameters: {rescale: true}\n',
+    'rescale: true on breadcrumbs_ties': 'merge_method: breadcrumbs_ties\nbase_model: base\nmodels: [{model: a, parameters: {weight: 1}}, {model: b, parameters: {weight: 0.5}}]\nparameters: {rescale: true, density: 0.7, gamma: 0.02}\n',
+    'filter_wise on model_stock': 'merge_method: model_stock\nbase_model: base\nmodels: [{model: base}, {model: a}, {model: b}]\nparameters: {filter_wise: true}\n',
+    'normalize_weights: false on multislerp': 'merge_method: multislerp\nmodels: [{model: a, parameters: {weight: 2}}, {model: b, parameters: {weight: 0.5}}]\nparameters: {normalize_weights: false}\n',
+    'negation': 'merge_method: task_arithmetic\nbase_model: base\nmodels: [{model: a, parameters: {weight: -1}}, {model: b, parameters: {weight: 2.5}}]\nparameters: {lambda: -3}\n',
+    'tokenizer_source and chat_template': 'merge_method: linear\nmodels: [{model: a, parameters: {weight: 1}}, {model: b, parameters: {weight: 1}}]\ntokenizer_source: b\nchat_template: auto\n',
+  };
+  for (const [name, config] of Object.entries(configs)) {
+    it(name, () => {
+      const text = `${config}dtype: float32\n`;
+      const first = importMergekit(text, { output: 'out' });
+      expect(first.notCarried).toEqual([]);
+      const exported = exportMergekit(first.recipe);
+      expect(exported.notCarried).toEqual(['output path out: give it to mergekit on the command line']);
+      expect(importMergekit(exported.yaml, { output: 'out' }).recipe).toEqual(first.recipe);
+    });
+  }
 });
