@@ -57,9 +57,9 @@ export function hfHubCache(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(home, 'hub');
 }
 
-/** A Hugging Face repo id as mergekit configs name models ("org/name"), not a path. */
+/** A Hugging Face repo id as mergekit configs name models ("org/name"), not a path (nor a file named like a model: run/epoch-3.pt). */
 export function isHfRepoId(p: string): boolean {
-  return /^[\w.-]+\/[\w.-]+$/.test(p) && !p.startsWith('.') && !p.includes('..');
+  return /^[\w.-]+\/[\w.-]+$/.test(p) && !p.startsWith('.') && !p.includes('..') && !/\.(safetensors|pt|pth|bin|ckpt|onnx|json|ya?ml)$/i.test(p);
 }
 
 /** The cache repo folder of a downloaded repo id ("org/name" → <cache>/models--org--name), when it is there. */

@@ -2,7 +2,7 @@
 // which are missing or differ in shape, tied groups, output size, peak memory and time, and what blocks.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { sourceName } from '../formats/model-folder';
+import { hfHubCache, isHfRepoId, sourceName } from '../formats/model-folder';
 import type { ModelSource } from '../formats/types';
 import { DTYPE_SIZE, numElements } from '../tensor/dtypes';
 import { registryIO, type MergeIO } from '../formats/model-io';
@@ -180,7 +180,12 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
 export async function openSources(recipe: ResolvedRecipe, io: MergeIO): Promise<{ sources?: PlanSources; blocking: string[]; close: () => Promise<void> }> {
   const opened: ModelSource[] = [];
   const blocking: string[] = [];
-  const open = async (p: string, folder?: string) => {
+  const open = async (p: string, folder?: string, written?: string) => {
+    // A Hugging Face id (as mergekit configs name models) that is neither here nor in the cache: say where it was looked for.
+    if (written && isHfRepoId(written) && !existsSync(p)) {
+      blocking.push(`${written}: not found as ${p}, nor in the Hugging Face cache (${hfHubCache()}); download it first (for example \`huggingface-cli download ${written}\`), or give its folder`);
+      return undefined;
+    }
     try {
       const s = await io.openModel(p);
       opened.push(s);
@@ -192,8 +197,9 @@ export async function openSources(recipe: ResolvedRecipe, io: MergeIO): Promise<
       return undefined;
     }
   };
-  const models = await Promise.all(recipe.models.map((m) => open(m.path, m.folder)));
-  const base = recipe.base ? await open(recipe.base, recipe.baseFolder) : undefined;
+  const written = recipe.recipe.checkpoints ? [] : (recipe.recipe.models ?? []).map((m) => m.path);
+  const models = await Promise.all(recipe.models.map((m, i) => open(m.path, m.folder, written[i])));
+  const base = recipe.base ? await open(recipe.base, recipe.baseFolder, recipe.recipe.base) : undefined;
   const close = async () => { await Promise.all(opened.map((s) => s.close().catch(() => {}))); };
   if (blocking.length) return { blocking, close };
   return { sources: { models: models as ModelSource[], base }, blocking, close };

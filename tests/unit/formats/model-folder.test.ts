@@ -3,7 +3,7 @@
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findInHfCache, hfHubCache, modelFileOf, resolveModelFolder } from '../../../main/engine/formats/model-folder';
+import { findInHfCache, hfHubCache, isHfRepoId, modelFileOf, resolveModelFolder } from '../../../main/engine/formats/model-folder';
 import { openModel, writerFor } from '../../../main/engine/formats/registry';
 import { OpenModels } from '../../../main/engine/loaded/openModels';
 import { ModelFileError } from '../../../main/engine/formats/types';
@@ -131,6 +131,9 @@ describe('the Hugging Face cache', () => {
     expect(await findInHfCache('org/tiny', { HF_HUB_CACHE: hub })).toBe(repo);
     expect(await findInHfCache('org/absent', { HF_HUB_CACHE: hub })).toBeUndefined();
     expect(await findInHfCache('../escape', { HF_HUB_CACHE: hub })).toBeUndefined();
+    expect(isHfRepoId('Qwen/Qwen2.5-7B')).toBe(true);
+    expect(isHfRepoId('run/epoch-3.safetensors')).toBe(false);
+    expect(isHfRepoId('a/b/c')).toBe(false);
     const resolved = await modelFileOf(tmp.file('no/such'), { hfId: 'org/tiny', env: { HF_HUB_CACHE: hub } });
     expect(resolved).toEqual({ file: path.join(repo, 'snapshots', 'a1b2c3', 'model.safetensors'), folder: path.join(repo, 'snapshots', 'a1b2c3') });
   });

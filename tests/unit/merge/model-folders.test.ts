@@ -50,6 +50,13 @@ describe('model folders in recipes', () => {
     expect(result.parents[0]).toMatchObject({ path: path.join(dir, 'a', 'model.safetensors'), sha256: sha });
   });
 
+  it('a Hugging Face id neither here nor in the cache says where it was looked for', async () => {
+    const dir = tempDir('mf-hf');
+    await modelFolder(path.join(dir, 'b'), 2, false);
+    const report = await runPreflight(parseRecipe('method: mean\nmodels: [nobody/absent-model, b]\noutput: {path: o.safetensors}\n'), { baseDir: dir });
+    expect(report.blocking.join('\n')).toMatch(/^nobody\/absent-model: not found as .*, nor in the Hugging Face cache \(.*\); download it first/m);
+  });
+
   it('a folder with no weights is a pre-flight problem, not a crash', async () => {
     const dir = tempDir('mf-empty');
     mkdirSync(path.join(dir, 'empty'));
