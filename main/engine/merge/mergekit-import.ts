@@ -97,7 +97,7 @@ function slicedRecipe(cfg: MkConfig, map: Mapping, notCarried: string[]): Omit<R
     if (sl.base_model && sl.base_model !== base) notCarried.push(`slices[${si}].base_model ${sl.base_model}: a base per slice is not carried; ${base ?? 'none'} (the config's) is used`);
     // What each slice says about the config's own settings is the same sentence: said once.
     const said: string[] = [];
-    const entries = mergedEntries(cfg.merge_method, map, sl.sources, base, said);
+    const entries = mergedEntries(cfg.merge_method, map, sl.sources, base, said, true);
     const scope = scopeOf(map, entries, sl.parameters ?? {}, cfg.parameters ?? {}, { slice: `slices[${si}].parameters`, entry: (e) => `slices[${si}].sources[${e.model}].parameters` }, base);
     const resolved = resolveScope(scope, said);
     for (const n of said) if (!notCarried.includes(n)) notCarried.push(n);
@@ -122,7 +122,10 @@ function slicedRecipe(cfg: MkConfig, map: Mapping, notCarried: string[]): Omit<R
       ...(layers.length ? { layers } : {}),
     };
   });
-  return { method: method!, models: models.map((path) => ({ path })), ...(base && usesBase ? { base } : {}), ...liftShared(slices) };
+  // With slices mergekit adds no base to the merge, so a base_model there is the donor of config.json and the
+  // tokenizer (passthrough frankenmerges name one): kept as the recipe's base, which only a method that takes one merges.
+  const keepBase = base && (usesBase || map.ours !== 'slerp');
+  return { method: method!, models: models.map((path) => ({ path })), ...(keepBase ? { base } : {}), ...liftShared(slices) };
 }
 
 /** Parameters and rules that every slice has alike go to the recipe (what a single slice has, always). */
@@ -156,14 +159,17 @@ function readConfig(text: string, notCarried: string[]): { cfg: MkConfig; map: M
   return { cfg, map };
 }
 
-/** slerp: the base is the t = 0 end; task-vector methods: the base is apart, not merged. */
-function mergedEntries(method: string, map: Mapping, sources: Entry[], base: string | undefined, notCarried: string[]): Entry[] {
+/**
+ * slerp: the base is the t = 0 end; task-vector methods: the base is apart, not merged. `sliced`: a slice's
+ * sources, where a base_model the method does not merge is the donor of config.json (kept, nothing to say).
+ */
+function mergedEntries(method: string, map: Mapping, sources: Entry[], base: string | undefined, notCarried: string[], sliced = false): Entry[] {
   let entries = sources;
   if (map.ours === 'slerp' && base) entries = [...entries.filter((m) => m.model === base), ...entries.filter((m) => m.model !== base)];
   // The base is apart from the merged models for the task-vector methods and for multislerp (its base_tensor).
   if ((map.taskVectors || map.ours === 'multislerp') && base) entries = entries.filter((m) => m.model !== base);
   if (map.taskVectors && !base) notCarried.push(`base_model: missing; ${method} works on task vectors and needs one (mergekit stops too) — set base in the recipe`);
-  if (base && !map.taskVectors && map.ours !== 'slerp' && map.ours !== 'multislerp') notCarried.push(`base_model: ${map.ours} does not use a base`);
+  if (base && !sliced && !map.taskVectors && map.ours !== 'slerp' && map.ours !== 'multislerp') notCarried.push(`base_model: ${map.ours} does not use a base`);
   return entries;
 }
 

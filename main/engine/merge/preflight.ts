@@ -126,7 +126,11 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
     }
   }
   const warnings = [...plan.warnings];
-  if (sources.base && !method.needsBase && !method.acceptsBase) warnings.push(`${method.label} does not use a base model; ${fileName(sources.base.path)} is ignored`);
+  if (sources.base && !method.needsBase && !method.acceptsBase) {
+    warnings.push(recipe.output.folder
+      ? `${method.label} does not merge a base model; ${sourceName(sources.base)} gives the output folder its config.json and tokenizer only`
+      : `${method.label} does not use a base model; ${fileName(sources.base.path)} is ignored`);
+  }
 
   const nModels = sources.models.length;
   const inputsPerTensor = nModels + (sources.base && (method.needsBase || method.acceptsBase) ? 1 : 0);

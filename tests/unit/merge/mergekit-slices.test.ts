@@ -56,6 +56,17 @@ describe('mergekit slices configs, imported and run on model folders: mergekit\'
     expect(ties.slices![0].sources[0]).toEqual({ model: 'base', layers: [1, 4] });
     expect(ties.slices![0].sources[2]).toEqual({ model: 1, layers: [1, 4], weight: 0.5, parameters: { density: [0.3, 0.9] } });
   });
+
+  it('a frankenmerge\'s base_model is the donor of config.json and the tokenizer: kept as the base, merged by nobody', async () => {
+    const text2 = text('passthrough').replace('merge_method: passthrough', 'merge_method: passthrough\nbase_model: base');
+    const { recipe, notCarried } = importMergekit(text2, { output: path.join(tempDir('mks-donor'), 'o.safetensors') });
+    expect(notCarried).toEqual([]);
+    expect(recipe.base).toBe('base');
+    await runMerge(recipe, silentContext(), { baseDir: FOLDERS });
+    const [ours, ref] = await Promise.all([readModel(recipe.output.path), readModel(path.join(FOLDERS, 'passthrough_ref.pt'))]);
+    for (const [name, v] of ref.values) expect(maxDiff(ours.values.get(name)!, v), name).toBeLessThan(1e-6);
+    expect(importMergekit(exportMergekit(recipe).yaml, { output: recipe.output.path }).recipe).toEqual(recipe);
+  });
 });
 
 describe('export of recipes with slices', () => {
