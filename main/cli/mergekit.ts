@@ -27,14 +27,18 @@ export const mergekitCommand: CliCommand = {
   summary: 'turn a mergekit config into a recipe, or a recipe into a mergekit config (what is not carried is listed)',
   help: [
     '',
-    '  import CONFIG.yml [-o recipe.yaml] [--merged OUT.safetensors]   the recipe (stdout without -o)',
-    '  export RECIPE.yaml [-o config.yml]                               the mergekit config (stdout without -o)',
+    '  import CONFIG.yml [-o recipe.yaml] [--merged OUT] [--shard-size 5B]   the recipe (stdout without -o)',
+    '  export RECIPE.yaml [-o config.yml]                                     the mergekit config (stdout without -o)',
+    '',
+    'The recipe writes a model folder, as mergekit does (weights sharded above --shard-size, config.json, the',
+    'tokenizer, a README model card): OUT (default: merged); an OUT named .safetensors or .pt writes one file.',
+    'Model folders, sharded indexes and the Hugging Face cache (an org/name id) are read as mergekit reads them.',
     '',
     'Options: --force to replace an existing -o file, --json for {recipe|yaml, notCarried} on stdout.',
     'Model paths that name files are rewritten relative to the written file; Hugging Face ids are kept.',
     'Everything that does not map exactly is printed on stderr as "not carried: …" (see docs/recipes.md).',
   ].join('\n'),
-  options: { out: { type: 'string', short: 'o' }, merged: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+  options: { out: { type: 'string', short: 'o' }, merged: { type: 'string' }, 'shard-size': { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     const [action, file, ...extra] = positionals;
     if (!file || extra.length || (action !== 'import' && action !== 'export')) throw new CliError('usage: mergekit import CONFIG.yml [-o recipe.yaml] | mergekit export RECIPE.yaml [-o config.yml]');
@@ -52,7 +56,10 @@ export const mergekitCommand: CliCommand = {
         if (e instanceof CliError) throw e;
         throw new CliError(`${file}: ${(e as Error).message.split('\n').join('; ')}`);
       }
-      const recipe = rebaseRecipe(imported.recipe, from, to);
+      const shardSize = values['shard-size'] as string | undefined;
+      if (shardSize !== undefined && !imported.recipe.output.folder) throw new CliError('--shard-size is for a model folder output; --merged names one file');
+      if (shardSize !== undefined && !/^\d+[kKmMbB]?$/.test(shardSize)) throw new CliError(`--shard-size ${shardSize}: give a number of bytes, like 5000000000, 500M or 5B`);
+      const recipe = rebaseRecipe(shardSize === undefined ? imported.recipe : { ...imported.recipe, output: { ...imported.recipe.output, shard_size: shardSize } }, from, to);
       notCarried = imported.notCarried;
       text = recipeToYaml(recipe);
       json = { recipe, notCarried };

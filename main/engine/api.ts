@@ -98,7 +98,7 @@ export const MethodInfoSchema = z.object({
   usesWeights: z.boolean(), normalizesWeights: z.boolean(), needsData: z.boolean().optional(),
   params: z.array(z.object({
     name: z.string(), kind: z.enum(['number', 'boolean', 'choice']), default: ParamValue, min: z.number(), max: z.number(), step: z.number(),
-    integer: z.boolean(), choices: z.array(z.string()).optional(), perModel: z.boolean(), description: z.string(),
+    bounded: z.boolean(), integer: z.boolean(), choices: z.array(z.string()).optional(), perModel: z.boolean(), description: z.string(),
   })),
 });
 export type MethodInfo = z.infer<typeof MethodInfoSchema>;

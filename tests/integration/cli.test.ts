@@ -178,4 +178,23 @@ describe('merge-studio mergekit', () => {
     const bad = cli('mergekit', 'import', path.join(FIX, 'merge/cnn_0.pt'));
     expect(bad.code).toBe(2);
   });
+
+  it('a frankenmerge of model folders: imported, merged into a sharded model folder with its config; modules: refused', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-cli-mkf-'));
+    const recipe = path.join(dir, 'franken.yaml');
+    const out = path.join(dir, 'franken');
+    const imp = cli('mergekit', 'import', path.join(FIX, 'merge/mergekit/folders/passthrough.yml'), '-o', recipe, '--merged', out, '--shard-size', '20k');
+    expect(imp.code).toBe(0);
+    expect(imp.err).not.toMatch(/not carried/);
+    expect(cli('merge', recipe, '--workspace-dir', dir).code).toBe(0);
+    const names = fs.readdirSync(out).sort();
+    expect(names).toEqual(expect.arrayContaining(['README.md', 'config.json', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer_config.json']));
+    expect(names.filter((n) => /^model-\d{5}-of-\d{5}\.safetensors$/.test(n)).length).toBeGreaterThan(1);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).num_hidden_layers).toBe(5);
+    const modules = path.join(dir, 'modules.yml');
+    fs.writeFileSync(modules, 'merge_method: linear\nmodules:\n  text:\n    models: [{model: a, parameters: {weight: 1}}]\n');
+    const refused = cli('mergekit', 'import', modules);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/modules: .*not read here/);
+  });
 });

@@ -7,14 +7,15 @@ import { onnxReader, onnxWriter } from './onnx';
 import { pytorchReader, pytorchWriter } from './pytorch';
 import { openRegularFile } from './regular-file';
 import { safetensorsReader, safetensorsWriter } from './safetensors';
-import { safetensorsIndexReader } from './safetensors-index';
+import { resolveModelFolder } from './model-folder';
+import { pytorchIndexReader, safetensorsIndexReader } from './safetensors-index';
 import { ModelFileError, type FormatId, type FormatReader, type FormatWriter, type ModelSource, type OpenOptions } from './types';
 
-export const READERS: readonly FormatReader[] = [safetensorsReader, safetensorsIndexReader, onnxReader, pytorchReader];
+export const READERS: readonly FormatReader[] = [safetensorsReader, safetensorsIndexReader, pytorchIndexReader, onnxReader, pytorchReader];
 export const WRITERS: readonly FormatWriter[] = [safetensorsWriter, onnxWriter, pytorchWriter];
 
 const SNIFF_BYTES = 4096;
-const SUPPORTED = 'safetensors (.safetensors, sharded .safetensors.index.json), ONNX (.onnx), PyTorch (.pt, .pth, .bin, .ckpt)';
+const SUPPORTED = 'safetensors (.safetensors, sharded .safetensors.index.json), ONNX (.onnx), PyTorch (.pt, .pth, .bin, .ckpt, sharded .bin.index.json), a Hugging Face model folder';
 
 export interface FormatDescription {
   id: FormatId;
@@ -83,6 +84,7 @@ async function readHead(file: string): Promise<Uint8Array> {
  * and what to do; a reader's internal error is wrapped so no stack trace reaches the user.
  */
 export async function openModel(file: string, options?: OpenOptions): Promise<ModelSource> {
+  if (await fs.stat(file).then((s) => s.isDirectory(), () => false)) return openModelFolder(file, options);
   const head = await readHead(file);
   const reader = pickReader(head, file);
   if (!reader) {
@@ -102,6 +104,15 @@ export async function openModel(file: string, options?: OpenOptions): Promise<Mo
     throw new ModelFileError(file, `could not be read as ${reader.label} (${(e as Error).message})`,
       'the file is damaged or truncated; export or download it again');
   }
+}
+
+/** A Hugging Face model folder (or HF cache repo folder) opens as its weights file; the source names the folder. */
+async function openModelFolder(dir: string, options?: OpenOptions): Promise<ModelSource> {
+  const { dir: folder, weights } = await resolveModelFolder(dir);
+  const source = await openModel(weights, options);
+  source.folder = folder;
+  source.notes.unshift(`model folder ${folder}: weights ${path.basename(weights)}`);
+  return source;
 }
 
 /** The writer for an output path, chosen by its extension. */

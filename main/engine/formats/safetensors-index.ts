@@ -1,9 +1,11 @@
-// Sharded safetensors: `*.safetensors.index.json` = {metadata?, weight_map: {tensor: shard file}}.
-// Each shard is opened with the single-file reader; the model is their union in weight_map order.
+// Sharded models: `*.safetensors.index.json` (or transformers' `pytorch_model.bin.index.json`) =
+// {metadata?, weight_map: {tensor: shard file}}. Each shard is opened with the single-file reader of its
+// format; the model is their union in weight_map order.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { realPathInModelFolder } from './linked-files';
 import { assertRegularFile } from './regular-file';
+import { pytorchReader } from './pytorch';
 import { safetensorsReader } from './safetensors';
 import { ModelFileError, type FormatReader, type ModelSource, type OpenOptions, type TensorInfo } from './types';
 import { checkTiedGroups, summarizeTieProblems } from './tied-groups';
@@ -11,6 +13,7 @@ import { checkTiedGroups, summarizeTieProblems } from './tied-groups';
 /** An index lists names and file names only; anything bigger is not an index. */
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 const INDEX_SUFFIX = '.safetensors.index.json';
+const BIN_INDEX_SUFFIX = '.bin.index.json';
 
 export function looksLikeSafetensorsIndex(head: Uint8Array, file: string): boolean {
   const text = new TextDecoder().decode(head.subarray(0, 4096));
@@ -43,7 +46,7 @@ function parseIndex(file: string, text: string): { metadata: Record<string, stri
   return { metadata, weightMap };
 }
 
-async function openIndex(file: string, options?: OpenOptions): Promise<ModelSource> {
+async function openIndex(file: string, shardReader: FormatReader, options?: OpenOptions): Promise<ModelSource> {
   const size = (await assertRegularFile(file, 'safetensors index')).size;
   if (size > MAX_INDEX_BYTES) throw new ModelFileError(file, `is ${size} bytes, too big for a safetensors index`, 'open the .safetensors shards instead');
   const { metadata, weightMap } = parseIndex(file, await fs.readFile(file, 'utf8'));
@@ -57,7 +60,7 @@ async function openIndex(file: string, options?: OpenOptions): Promise<ModelSour
         // a shard may be a link (the Hugging Face cache's are) but must really lie in the index's folder
         await realPathInModelFolder(file, shardPath, `shard "${shard}"`);
         await assertRegularFile(shardPath, 'shard');
-        shards.set(shard, await safetensorsReader.open(shardPath, options));
+        shards.set(shard, await shardReader.open(shardPath, options));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
           throw new ModelFileError(file, `lists shard "${shard}", which does not exist in ${dir}`, 'download every shard into the same folder');
@@ -81,7 +84,7 @@ async function openIndex(file: string, options?: OpenOptions): Promise<ModelSour
     const byName = new Map(tensors.map((t) => [t.name, t]));
     const { groups: tied, problems } = checkTiedGroups([...shards.values()].flatMap((s) => s.tied), (n) => byName.get(n));
     if (problems.length) notes.push(`ignored ${problems.length} tied group(s) of the shards (each tensor is loaded on its own): ${summarizeTieProblems(problems)}`);
-    return { path: file, format: 'safetensors', metadata, tensors, tied, notes, close: closeAll };
+    return { path: file, format: shardReader.id, metadata, tensors, tied, notes, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;
@@ -93,5 +96,14 @@ export const safetensorsIndexReader: FormatReader = {
   label: 'sharded safetensors (index.json)',
   extensions: [INDEX_SUFFIX],
   sniff: looksLikeSafetensorsIndex,
-  open: openIndex,
+  open: (file, options) => openIndex(file, safetensorsReader, options),
+};
+
+/** transformers' sharded pickles (`pytorch_model.bin.index.json`): the same index, shards read as PyTorch files. */
+export const pytorchIndexReader: FormatReader = {
+  id: 'pytorch',
+  label: 'sharded PyTorch (bin.index.json)',
+  extensions: [BIN_INDEX_SUFFIX],
+  sniff: (head, file) => file.toLowerCase().endsWith(BIN_INDEX_SUFFIX) && looksLikeSafetensorsIndex(head, file),
+  open: (file, options) => openIndex(file, pytorchReader, options),
 };

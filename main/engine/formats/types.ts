@@ -43,6 +43,8 @@ export interface ModelSource {
   /** Groups of names that share one storage (tied weights), each group of two or more. */
   tied: string[][];
   graph?: GraphInfo;
+  /** The model folder it was opened from (config.json, tokenizer files beside `path`), when it was one. */
+  folder?: string;
   /** Things done while opening that the user should know (unwrapped a checkpoint, stripped `module.`, …). */
   notes: string[];
   /**

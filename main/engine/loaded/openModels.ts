@@ -1,5 +1,5 @@
 // Models the Load screen has open: kept open so per-tensor statistics read just that tensor on demand.
-import path from 'node:path';
+import { sourceName } from '../formats/model-folder';
 import { openModel } from '../formats/registry';
 import type { ModelSource } from '../formats/types';
 import { describeSource, type ModelInspection } from '../inspect';
@@ -17,7 +17,8 @@ export class OpenModels {
       const inspection = await describeSource(source);
       const modelId = `model-${this.next++}`;
       this.sources.set(modelId, source);
-      return { modelId, path: source.path, fileName: path.basename(source.path), inspection };
+      // A model folder is named by the folder: a recipe made of it merges into a folder with its config and tokenizer.
+      return { modelId, path: source.folder ?? source.path, fileName: sourceName(source), inspection };
     } catch (err) {
       await source.close();
       throw err;

@@ -14,11 +14,12 @@ import { measureStatistics, withStatistics } from './data-aware';
 import { hashFiles } from './hashing';
 import { linearPool } from './kernels/pool';
 import { MergeOutput, outputTarget } from './merge-output';
+import { outputWriter, planOutputFolder, writeFolderFiles } from './output-folder';
 import { ParentHashes } from './parent-hashes';
 import type { MergePlan, PlanSources } from './plan';
 import { openSources, preflightWithPlan, type PreflightReport } from './preflight';
 import { Provenance, rerunRecord, type ParentRecord } from './provenance';
-import type { Recipe, ResolvedRecipe } from './recipe';
+import type { OutputSpec, Recipe, ResolvedRecipe } from './recipe';
 import type { RunFolder } from './runs';
 import { startRun, type StartedRun } from './run-start';
 import { TensorReader } from './tensor-reads';
@@ -78,9 +79,9 @@ export class MergeBlockedError extends Error {
  * in worker threads from the start; the output begins once the hashes are known, and merged tensors wait
  * in a bounded queue meanwhile.
  */
-function takesMetadataLate(io: MergeIO, outputPath: string): boolean {
+function takesMetadataLate(io: MergeIO, output: OutputSpec): boolean {
   try {
-    return io.writerFor(outputPath).lateMetadata === true;
+    return outputWriter(io, output).lateMetadata === true;
   } catch {
     return false; // the pre-flight says why
   }
@@ -105,7 +106,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   const { resolved, io, run, log } = start;
   const parentFiles = [...resolved.models.map((m) => m.path), ...(resolved.base ? [resolved.base] : [])];
   const provenance = new Provenance(resolved.method, start.recipeYaml, parentFiles, resolved.models.length, rerunRecord(resolved));
-  const lateMetadata = takesMetadataLate(io, resolved.output.path);
+  const lateMetadata = takesMetadataLate(io, resolved.output);
   // Parents whose hash the workspace remembers (unchanged since) are not hashed again; the others are.
   const hashes = await ParentHashes.start(parentFiles, options.workspace, lateMetadata, ctx);
   const opened = await openSources(resolved, io);
@@ -113,6 +114,10 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   let reader: TensorReader | undefined;
   try {
     const { sources, report, plan } = checkedPlan(resolved, opened, io, log);
+    // A model folder's config, tokenizer and card are planned now: what cannot be written stops the merge here.
+    const folder = resolved.output.folder ? await planOutputFolder(resolved, sources, plan, start.recipeYaml) : undefined;
+    if (folder?.blocking.length) throw new MergeBlockedError(folder.blocking);
+    for (const n of folder?.notes ?? []) log(`note: ${n}`);
     // data-aware methods: each model measured on its data sample first (merge/data-aware/)
     if (plan.method.data) plan.method = withStatistics(plan.method, await measureStatistics(plan.method, resolved.models.map((m) => m.path), plan.method.params.parse(resolved.parameters), resolved.data!, io, { ...ctx, log }));
     const queueMax = options.hashOverlapBytes ?? QUEUE_MAX_BYTES;
@@ -120,7 +125,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     hashes.logPlan(log, queueMax > 0);
     ctx.progress({ done: 0, total: 1, message: 'hashing parents', unit: 'bytes' });
     if (ctx.signal.aborted) throw new CancelledError();
-    const writer = io.writerFor(resolved.output.path);
+    const writer = outputWriter(io, resolved.output);
     output = new MergeOutput(writer, outputTarget(resolved.output.path, plan, sources.models[0], writer, report.output.bytes), queueMax, ctx, log);
     let parents: ParentRecord[] = [];
     // Streamed hashes: the output begins now with placeholder hashes of the same length; finish() gets the real ones.
@@ -137,6 +142,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
       if (ctx.signal.aborted) throw new CancelledError();
     }
     const written = await output.finish(lateMetadata ? provenance.metadata(parents) : undefined);
+    if (folder) await writeFolderFiles(resolved.output.path, folder.files);
     return await recordSuccess({ written, parents, report, started }, start, hashes, ctx);
   } catch (e) {
     throw await failedRun(e, output, run, ctx);

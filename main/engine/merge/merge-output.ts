@@ -28,9 +28,13 @@ export function outputTarget(outputPath: string, plan: MergePlan, first: ModelSo
     for (const a of t.aliases) planned.set(a, t);
   }
   const specs: TensorSpec[] = [];
-  for (const info of first.tensors) {
-    const t = planned.get(info.name);
-    if (t) specs.push({ name: info.name, dtype: t.outputDType, shape: t.shape });
+  // A sliced output (a new layer stack) is written in plan order; any other in the first model's order.
+  if (plan.stack) for (const t of plan.tensors) specs.push({ name: t.name, dtype: t.outputDType, shape: t.shape });
+  else {
+    for (const info of first.tensors) {
+      const t = planned.get(info.name);
+      if (t) specs.push({ name: info.name, dtype: t.outputDType, shape: t.shape });
+    }
   }
   const tied = plan.tensors.filter((t) => t.aliases.length).map((t) => [t.name, ...t.aliases]);
   const graphFrom = writer.id === 'onnx' && first.format === 'onnx' ? first.path : undefined;

@@ -18,7 +18,7 @@ const MkSetting = z.union([MkValue, z.array(MkCond), MkCond]).transform((v): Set
 });
 const MkParams = z.record(z.string(), MkSetting);
 const MkModel = z.object({ model: z.string(), parameters: MkParams.nullish() }).passthrough();
-const MkSource = z.object({ model: z.string(), layer_range: z.tuple([z.number(), z.number()]).optional(), parameters: MkParams.nullish() }).passthrough();
+const MkSource = z.object({ model: z.string(), layer_range: z.tuple([z.number().int().min(0), z.number().int().min(0)]), parameters: MkParams.nullish() }).passthrough();
 const MkSlice = z.object({ sources: z.array(MkSource), base_model: z.string().optional(), parameters: MkParams.nullish() }).passthrough();
 export const MkConfig = z.object({
   merge_method: z.string(),
@@ -28,11 +28,14 @@ export const MkConfig = z.object({
   parameters: MkParams.nullish(),
   dtype: z.string().optional(),
   out_dtype: z.string().optional(),
+  tokenizer_source: z.string().optional(),
+  tokenizer: z.object({ source: z.string().optional(), tokens: z.record(z.string(), z.unknown()).nullish(), pad_to_multiple_of: z.number().nullish() }).passthrough().optional(),
+  chat_template: z.string().optional(),
 }).passthrough();
 export type MkConfig = z.infer<typeof MkConfig>;
 export type MkParams = z.infer<typeof MkParams>;
 /** The config's top-level keys that are read here. */
-export const CONFIG_KEYS = ['merge_method', 'base_model', 'models', 'slices', 'parameters', 'dtype', 'out_dtype'];
+export const CONFIG_KEYS = ['merge_method', 'base_model', 'models', 'slices', 'parameters', 'dtype', 'out_dtype', 'tokenizer_source', 'tokenizer', 'chat_template'];
 
 export const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 export const isGradient = (v: Value | undefined): v is number[] => Array.isArray(v);

@@ -3,13 +3,14 @@
 import { getMethod } from './methods';
 import { globToFilter, same, settingOf, type Setting, type Value } from './mergekit-config';
 import { MK_DTYPES, TO_MERGEKIT } from './mergekit-methods';
-import { flowNumberLists, type LayerRule, type ParamScalar, type Recipe, type ResolvedRecipe } from './recipe';
+import { flowNumberLists, mergedSources, type LayerRule, type ParamScalar, type Recipe, type ResolvedRecipe, type SliceSpec } from './recipe';
 
 export interface MergekitExport {
   yaml: string;
   notCarried: string[];
 }
 
+/** A merged model: its path, weight (a gradient over a slice's layers, in a slice) and own parameters. */
 type ModelEntry = { path: string; weight: number; parameters?: Record<string, ParamScalar> };
 /** mergekit's method for ours, and the per-model weights it takes ours with. */
 interface MethodForm { mkMethod: string; weights: number[]; linear: boolean; params: Record<string, unknown> }
@@ -20,9 +21,15 @@ export function exportMergekit(recipe: Recipe | ResolvedRecipe): MergekitExport 
   const notCarried: string[] = [];
   const resolved = 'recipe' in recipe && 'baseDir' in recipe ? recipe : undefined;
   const r: Recipe = resolved ? resolved.recipe : (recipe as Recipe);
+  // mergekit reads model folders: a resolved recipe's model folders are named, not their weights files.
   const modelList: ModelEntry[] = resolved
-    ? resolved.models
+    ? resolved.models.map((m) => ({ path: m.folder ?? m.path, weight: m.weight, ...(m.parameters ? { parameters: m.parameters } : {}) }))
     : (r.models ?? []).map((m) => ({ path: m.path, weight: m.weight ?? 1, ...(m.parameters ? { parameters: m.parameters } : {}) }));
+  const base = resolved ? resolved.baseFolder ?? resolved.base : r.base;
+  for (const p of [...modelList.map((m) => m.path), ...(base ? [base] : [])]) {
+    if (/\.(safetensors|pt|pth|bin|ckpt|onnx|json)$/i.test(p)) notCarried.push(`${p}: mergekit reads model folders (config.json beside the weights) or Hugging Face ids, not a weights file; name its folder`);
+  }
+  if (r.slices) return slicedConfig(r, modelList, base, notCarried);
   if (r.align) notCarried.push('align: mergekit does not permute models; run merge-studio align first and export a recipe of the aligned files');
   if (r.checkpoints && !resolved) notCarried.push('checkpoints: mergekit needs the models listed; resolve the recipe first to expand the folder');
   const method = getMethod(r.method);
@@ -37,7 +44,6 @@ export function exportMergekit(recipe: Recipe | ResolvedRecipe): MergekitExport 
   const weightSettings = modelList.map((_, m) => (linear && slots.length === 0 ? weights[m] : ruleSetting(slots, (rule) => (rule?.weights?.[m] ?? weights[m]) as Value)));
 
   const cfg: Record<string, unknown> = { merge_method: mkMethod };
-  const base = resolved ? resolved.base : r.base;
   if (mkMethod === 'slerp') {
     cfg.base_model = modelList[0]?.path;
     cfg.models = modelList.map((m) => ({ model: m.path }));
@@ -51,8 +57,70 @@ export function exportMergekit(recipe: Recipe | ResolvedRecipe): MergekitExport 
   }
   if (Object.keys(params).length) cfg.parameters = params;
   writeDType(r.output, cfg, notCarried);
-  notCarried.push(`output path ${r.output.path}: give it to mergekit on the command line`);
+  writeOutput(r, modelList, cfg, notCarried);
   return { yaml: flowNumberLists(cfg, { flowCollectionPadding: false, lineWidth: 0 }), notCarried };
+}
+
+/** One slice as mergekit's: its sources with their layer ranges and settings, and its global settings. */
+function sliceConfig(r: Recipe, slice: SliceSpec, si: number, modelList: ModelEntry[], base: string | undefined, notCarried: string[]): { mkMethod: string; sources: Record<string, unknown>[]; params: Record<string, unknown>; firstModel?: string } {
+  const method = getMethod(r.method);
+  const merged = mergedSources(slice, method);
+  const pathOf = (model: number | 'base') => (model === 'base' ? base! : modelList[model].path);
+  const entries: ModelEntry[] = merged.map((src) => {
+    const own = src.model === 'base' ? undefined : modelList[src.model];
+    const parameters = { ...own?.parameters, ...src.parameters } as Record<string, ParamScalar>;
+    return { path: pathOf(src.model), weight: (src.weight ?? own?.weight ?? 1) as number, ...(Object.keys(parameters).length ? { parameters } : {}) };
+  });
+  // The slice's values (gradients over its layers, as mergekit's slice settings run) over the recipe's.
+  const ourParams = { ...(method.params.parse({}) as Record<string, ParamScalar>), ...(r.parameters ?? {}), ...(slice.parameters ?? {}) } as Record<string, ParamScalar>;
+  const perModelKeys = method.perModel ?? [];
+  const { mkMethod, weights, linear, params } = methodForm(r.method, ourParams, entries);
+  if (!linear) globalParams(r, ourParams, perModelKeys, params, notCarried);
+  const rules = [...(slice.layers ?? []), ...(r.layers ?? [])];
+  const slots = ruleSlots(rules, si === 0 ? notCarried : []);
+  if (!linear) globalConditions(params, slots, perModelKeys);
+  const perModel = perModelSettings(entries, perModelKeys, slots, ourParams, params);
+  const usesWeight = linear || method.usesWeights;
+  const sources = slice.sources.map((src) => {
+    const j = merged.indexOf(src);
+    const p: Record<string, unknown> = j < 0 ? {} : {
+      ...(usesWeight ? { weight: linear && slots.length === 0 ? weights[j] : ruleSetting(slots, (rule) => (rule?.weights?.[j] ?? weights[j]) as Value) } : {}),
+      ...Object.fromEntries(Object.entries(perModel[j]).filter(([, v]) => v !== undefined)),
+    };
+    return { model: pathOf(src.model), layer_range: src.layers, ...(Object.keys(p).length ? { parameters: p } : {}) };
+  });
+  return { mkMethod, sources, params, firstModel: merged[0] ? pathOf(merged[0].model) : undefined };
+}
+
+/** A recipe with slices as mergekit's `slices:`; the settings every slice has alike go to the config's parameters. */
+function slicedConfig(r: Recipe, modelList: ModelEntry[], base: string | undefined, notCarried: string[]): MergekitExport {
+  const slices = (r.slices ?? []).map((s, si) => sliceConfig(r, s, si, modelList, base, notCarried));
+  const cfg: Record<string, unknown> = {
+    slices: slices.map((s) => ({ sources: s.sources, ...(Object.keys(s.params).length ? { parameters: s.params } : {}) })),
+    merge_method: slices[0].mkMethod,
+  };
+  if (slices[0].mkMethod === 'slerp') {
+    // mergekit's slerp runs from its base_model (t = 0): the first source of every slice here.
+    cfg.base_model = slices[0].firstModel;
+    if (slices.some((s) => s.firstModel !== slices[0].firstModel)) notCarried.push(`slices: slerp's t = 0 end is the first source of each slice here, but mergekit takes one base_model (${slices[0].firstModel}) for all`);
+  } else if (base) cfg.base_model = base;
+  const shared = slices[0].params;
+  if (Object.keys(shared).length && slices.every((s) => same(s.params, shared))) {
+    cfg.parameters = shared;
+    for (const s of cfg.slices as Record<string, unknown>[]) delete s.parameters;
+  }
+  writeDType(r.output, cfg, notCarried);
+  writeOutput(r, modelList, cfg, notCarried);
+  return { yaml: flowNumberLists(cfg, { flowCollectionPadding: false, lineWidth: 0 }), notCarried };
+}
+
+/** A model folder's tokenizer and chat template as mergekit's keys; the path and shard size go on its command line. */
+function writeOutput(r: Recipe, modelList: ModelEntry[], cfg: Record<string, unknown>, notCarried: string[]): void {
+  const { tokenizer, chat_template: chatTemplate, shard_size: shardSize } = r.output;
+  if (tokenizer !== undefined) cfg.tokenizer_source = typeof tokenizer === 'number' ? modelList[tokenizer]?.path : typeof tokenizer === 'object' ? tokenizer.path : tokenizer;
+  if (chatTemplate !== undefined) cfg.chat_template = chatTemplate;
+  const flags = shardSize !== undefined ? ` (with --out-shard-size ${shardSize})` : '';
+  notCarried.push(`output path ${r.output.path}: give it to mergekit on the command line${flags}${r.output.folder ? '' : '; mergekit writes a model folder there'}`);
 }
 
 /** The linear methods as mergekit's linear with explicit weights; the others by name. */

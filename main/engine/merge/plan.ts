@@ -1,5 +1,6 @@
 // The merge plan: for every output tensor, what happens to it (merge, copy from one model, leave out),
 // with which parameters and weights. Per-layer rules are tried in order and the first match wins.
+import { sourceName } from '../formats/model-folder';
 import type { ModelSource, TensorInfo } from '../formats/types';
 import { isFloatDType, numElements, type DType } from '../tensor/dtypes';
 import { tensorSeed } from './kernels/random';
@@ -29,6 +30,13 @@ export interface PlannedTensor {
   seed: number;
   /** Other names tied to this tensor (written once, kept tied). */
   aliases: string[];
+  /**
+   * With slices: the tensor each merged input is read from, by model index (−1: the base) and name, in the
+   * method's order; absent: `name` from every model.
+   */
+  inputs?: { model: number; name: string }[];
+  /** With slices: the base's tensor, when the method takes one (absent: `name`). */
+  baseName?: string;
 }
 
 export interface MergePlan {
@@ -41,6 +49,8 @@ export interface MergePlan {
   /** Problems that stop the merge, in words. */
   blocking: string[];
   warnings: string[];
+  /** With slices: the output's layer stack (its prefix and layer count); the output is written in plan order. */
+  stack?: { prefix: string; layers: number };
 }
 
 export interface PlanSources {
@@ -124,10 +134,6 @@ export function shapeText(shape: readonly number[]): string {
   return shape.length ? shape.join('×') : 'a scalar';
 }
 
-function fileName(p: string): string {
-  return p.split(/[\\/]/).pop() ?? p;
-}
-
 /**
  * Tensors by name for each source, O(1) on models with thousands of tensors; a lookup falls back to
  * another name of the tensor's tied group (some files store a tied tensor under one name only).
@@ -145,7 +151,7 @@ export class TensorIndex {
   }
 }
 
-function outputDTypeFor(inDType: DType, wanted: OutputDType | undefined): DType {
+export function outputDTypeFor(inDType: DType, wanted: OutputDType | undefined): DType {
   if (wanted) return wanted;
   return inDType === 'f32' || inDType === 'f16' || inDType === 'bf16' || inDType === 'f64' ? inDType : 'f32';
 }
@@ -190,7 +196,7 @@ function startPlanning(recipe: ResolvedRecipe, method: MergeMethod, { models, ba
     method,
     models,
     base,
-    names: models.map((m) => fileName(m.path)),
+    names: models.map(sourceName),
     index: new TensorIndex(models),
     baseIndex: base ? new TensorIndex([base]) : undefined,
     defaults: (checked.success ? checked.data : method.params.parse({})) as Params,
@@ -278,7 +284,7 @@ function tensorParams(p: Planning, rule: LayerRule | undefined, at: number): Pic
 }
 
 /** Copied when a rule says `from:`, or when not a float tensor (never averaged); merged otherwise. */
-function tensorAction(rule: LayerRule | undefined, dtype: DType): TensorAction {
+export function tensorAction(rule: LayerRule | undefined, dtype: DType): TensorAction {
   if (rule?.from !== undefined) return { kind: 'copy', from: rule.from, reason: 'rule' };
   if (!isFloatDType(dtype)) return { kind: 'copy', from: 0, reason: 'non-float' };
   return { kind: 'merge' };
@@ -311,7 +317,7 @@ function checkMergeInputs(p: Planning, t: PlannedTensor, group: string[] | undef
   }
   if ((p.method.needsBase || p.method.acceptsBase) && p.base && p.baseIndex) {
     const b = p.baseIndex.get(0, t.name, group);
-    const baseName = fileName(p.base.path);
+    const baseName = sourceName(p.base);
     if (!b) p.blocking.push(`${t.name} is missing in the base ${baseName}`);
     else if (!sameShape(b.shape, t.shape)) p.blocking.push(`${t.name} is ${shapeText(t.shape)} in ${names[0]} but ${shapeText(b.shape)} in the base ${baseName}`);
   }
@@ -387,6 +393,6 @@ export function buildPlan(recipe: ResolvedRecipe, sources: PlanSources): MergePl
   return { method, tensors, excluded, tied, blocking: p.blocking, warnings: p.warnings };
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -2,6 +2,7 @@
 // which are missing or differ in shape, tied groups, output size, peak memory and time, and what blocks.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { hfHubCache, isHfRepoId, sourceName } from '../formats/model-folder';
 import type { ModelSource } from '../formats/types';
 import { DTYPE_SIZE, numElements } from '../tensor/dtypes';
 import { registryIO, type MergeIO } from '../formats/model-io';
@@ -9,7 +10,9 @@ import { renamedSource } from '../align/align';
 import { getMethod, type MergeMethod } from './methods';
 import { estimateMergeMemory } from './memory-estimate';
 import { buildPlan, type MergePlan, type PlannedTensor, type PlanSources } from './plan';
-import { resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
+import { buildSlicePlan } from './slice-plan';
+import { folderHoldsInput, outputWriter, planOutputFolder } from './output-folder';
+import { recipeToYaml, resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
 
 export interface PreflightModel {
   path: string;
@@ -60,7 +63,7 @@ function fileName(p: string): string {
 function describe(source: ModelSource): PreflightModel {
   return {
     path: source.path,
-    name: fileName(source.path),
+    name: sourceName(source),
     format: source.format,
     tensors: source.tensors.length,
     bytes: source.tensors.reduce((a, t) => a + t.byteLength, 0),
@@ -76,18 +79,19 @@ function samePath(a: string, b: string): boolean {
 /** Checks that need only the recipe and the method, not the files' contents. */
 export function recipeProblems(recipe: ResolvedRecipe, method: MergeMethod = getMethod(recipe.method)): string[] {
   const blocking: string[] = [];
-  const n = recipe.models.length;
+  // With slices, each slice's sources are the models of its merges: the plan counts them there.
+  const n = recipe.slices ? method.minModels : recipe.models.length;
   if (n < method.minModels) {
     blocking.push(`${method.label} needs at least ${method.minModels} model${method.minModels === 1 ? '' : 's'}; the recipe has ${n}${n === 1 ? ' — add another model or use it directly' : ''}`);
   }
-  if (method.maxModels !== undefined && n > method.maxModels) {
+  if (!recipe.slices && method.maxModels !== undefined && n > method.maxModels) {
     blocking.push(`${method.label} takes at most ${method.maxModels} models; the recipe has ${n}${method.id === 'slerp' ? ' — use multislerp for more than two' : ''}`);
   }
   if (method.needsBase && !recipe.base) {
     blocking.push(`${method.label} works on task vectors (θᵢ − θ_b) and needs a base model: choose one in the Base model field (in a recipe file, the key base)`);
   }
   // linear divides only with normalize (its default); the others always do.
-  if (method.normalizesWeights && recipe.parameters?.normalize !== false && n > 0 && recipe.models.reduce((a, m) => a + m.weight, 0) === 0) {
+  if (!recipe.slices && method.normalizesWeights && recipe.parameters?.normalize !== false && n > 0 && recipe.models.reduce((a, m) => a + m.weight, 0) === 0) {
     blocking.push(`the model weights sum to 0 (${recipe.models.map((m) => m.weight).join(' + ')}), and ${method.label} divides by their sum; change a weight`);
   }
   const inputs = [...recipe.models.map((m) => m.path), ...(recipe.base ? [recipe.base] : [])];
@@ -97,6 +101,8 @@ export function recipeProblems(recipe: ResolvedRecipe, method: MergeMethod = get
       break;
     }
   }
+  const held = folderHoldsInput(recipe);
+  if (held) blocking.push(`the output folder ${recipe.output.path} holds the input ${held}; inputs are never overwritten — choose another output folder`);
   const outDir = path.dirname(recipe.output.path);
   if (!existsSync(outDir) || !statSync(outDir).isDirectory()) blocking.push(`the output folder ${outDir} does not exist; create it or choose another output path`);
   return blocking;
@@ -110,11 +116,11 @@ export function preflight(recipe: ResolvedRecipe, sources: PlanSources, io?: Pic
 /** The report and the plan it was made from (the executor runs the plan). */
 export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, io?: Pick<MergeIO, 'writerFor'>): { report: PreflightReport; plan: MergePlan } {
   const method = getMethod(recipe.method);
-  const plan = buildPlan(recipe, sources);
+  const plan = recipe.slices ? buildSlicePlan(recipe, sources) : buildPlan(recipe, sources);
   const blocking = [...recipeProblems(recipe, method), ...plan.blocking];
   if (io) {
     try {
-      const writer = io.writerFor(recipe.output.path);
+      const writer = outputWriter(io, recipe.output);
       if (writer.id === 'onnx' && sources.models[0]?.format !== 'onnx') {
         blocking.push(`an ONNX output keeps the first model's graph, but ${fileName(sources.models[0]?.path ?? '')} is not an ONNX file; write .safetensors or .pt, or put an ONNX model first`);
       }
@@ -123,7 +129,11 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
     }
   }
   const warnings = [...plan.warnings];
-  if (sources.base && !method.needsBase && !method.acceptsBase) warnings.push(`${method.label} does not use a base model; ${fileName(sources.base.path)} is ignored`);
+  if (sources.base && !method.needsBase && !method.acceptsBase) {
+    warnings.push(recipe.output.folder
+      ? `${method.label} does not merge a base model; ${sourceName(sources.base)} gives the output folder its config.json and tokenizer only`
+      : `${method.label} does not use a base model; ${fileName(sources.base.path)} is ignored`);
+  }
 
   const nModels = sources.models.length;
   const inputsPerTensor = nModels + (sources.base && (method.needsBase || method.acceptsBase) ? 1 : 0);
@@ -179,18 +189,26 @@ function safeLateMetadata(io: Pick<MergeIO, 'writerFor'>, output: string): boole
 export async function openSources(recipe: ResolvedRecipe, io: MergeIO): Promise<{ sources?: PlanSources; blocking: string[]; close: () => Promise<void> }> {
   const opened: ModelSource[] = [];
   const blocking: string[] = [];
-  const open = async (p: string) => {
+  const open = async (p: string, folder?: string, written?: string) => {
+    // A Hugging Face id (as mergekit configs name models) that is neither here nor in the cache: say where it was looked for.
+    if (written && isHfRepoId(written) && !existsSync(p)) {
+      blocking.push(`${written}: not found as ${p}, nor in the Hugging Face cache (${hfHubCache()}); download it first (for example \`huggingface-cli download ${written}\`), or give its folder`);
+      return undefined;
+    }
     try {
       const s = await io.openModel(p);
       opened.push(s);
+      // A model folder resolved to its weights file (resolveRecipe) is still named by the folder.
+      if (folder) s.folder ??= folder;
       return s;
     } catch (e) {
       blocking.push((e as Error).message.startsWith(p) || (e as Error).message.includes(fileName(p)) ? (e as Error).message : `${p}: ${(e as Error).message}`);
       return undefined;
     }
   };
-  const models = await Promise.all(recipe.models.map((m) => open(m.path)));
-  const base = recipe.base ? await open(recipe.base) : undefined;
+  const written = recipe.recipe.checkpoints ? [] : (recipe.recipe.models ?? []).map((m) => m.path);
+  const models = await Promise.all(recipe.models.map((m, i) => open(m.path, m.folder, written[i])));
+  const base = recipe.base ? await open(recipe.base, recipe.baseFolder, recipe.recipe.base) : undefined;
   const close = async () => { await Promise.all(opened.map((s) => s.close().catch(() => {}))); };
   if (blocking.length) return { blocking, close };
   return { sources: { models: models as ModelSource[], base }, blocking, close };
@@ -229,7 +247,13 @@ export async function runPreflight(recipe: Recipe, options: { baseDir: string; i
   const opened = await openSources(resolved, io);
   try {
     if (!opened.sources) return unopenedReport(resolved, [...recipeProblems(resolved), ...opened.blocking]);
-    return preflight(resolved, opened.sources, io);
+    const { report, plan } = preflightWithPlan(resolved, opened.sources, io);
+    if (resolved.output.folder) {
+      const folder = await planOutputFolder(resolved, opened.sources, plan, recipeToYaml(recipe));
+      report.blocking.push(...folder.blocking);
+      report.warnings.push(...folder.notes);
+    }
+    return report;
   } finally {
     await opened.close();
   }

@@ -4,7 +4,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
-import { getMethod, METHODS } from './methods';
+import { modelFileOf } from '../formats/model-folder';
+import { getMethod, METHODS, type MergeMethod } from './methods';
 import { ALIGN_METHODS, REPAIR_METHODS } from '../align/methods';
 
 const OUTPUT_DTYPES = ['f32', 'f16', 'bf16', 'f64'] as const;
@@ -59,10 +60,54 @@ const LayerRule = z.object({
   }
 });
 
+/**
+ * One source of a slice: model `model` (an index into `models`, or `base`), its layers [start, end) of the
+ * numbered stack (`model.layers.N`), and its own weight and per-model parameters there (values or gradients
+ * over the slice's layers).
+ */
+const SliceSource = z.object({
+  model: z.union([z.number().int().min(0), z.literal('base')]),
+  layers: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+  weight: z.union([z.number(), z.array(z.number()).min(1)]).optional(),
+  parameters: z.record(z.string(), LayerValue).optional(),
+}).strict().refine((s) => s.layers[1] >= s.layers[0], { message: 'layers [start, end): end must not be below start', path: ['layers'] });
+
+/**
+ * A slice of the output's layer stack (mergekit's `slices:`): its layers are its sources' layers merged by the
+ * recipe's method, one output layer per source layer. Its parameters and rules apply to its tensors before the
+ * recipe's; their gradients (and `over: blocks` rules') run over the slice's own layers, as in mergekit.
+ */
+const Slice = z.object({
+  sources: z.array(SliceSource).min(1),
+  parameters: z.record(z.string(), LayerValue).optional(),
+  layers: z.array(LayerRule).optional(),
+}).strict().superRefine((s, ctx) => {
+  const lengths = s.sources.map((x) => x.layers[1] - x.layers[0]);
+  if (lengths.some((n) => n !== lengths[0])) ctx.addIssue({ code: 'custom', path: ['sources'], message: `every source of a slice takes as many layers (as mergekit requires); these take ${lengths.join(', ')}` });
+});
+
+/** Where a model folder's tokenizer comes from (mergekit's tokenizer_source): the base's, the union of all, a model's, a folder's. */
+const TokenizerSource = z.union([z.enum(['base', 'union']), z.number().int().min(0), z.object({ path: z.string().min(1) }).strict()]);
+
 const Output = z.object({
   path: z.string().min(1),
   dtype: z.enum(OUTPUT_DTYPES).optional(),
-}).strict();
+  /**
+   * Write a Hugging Face model folder at `path`, as mergekit does: the weights (sharded above shard_size),
+   * config.json, the tokenizer files, a README.md model card with the recipe.
+   */
+  folder: z.boolean().optional(),
+  /** A folder's largest weights shard, in bytes ("5B", "500M"; mergekit's --out-shard-size, default 5B). */
+  shard_size: z.union([z.number().int().positive(), z.string().regex(/^\d+[kKmMbB]?$/, 'a number of bytes, like 5000000000, 500M or 5B')]).optional(),
+  /** A folder's tokenizer (mergekit's tokenizer_source); absent: copied from the base (else the first model), as mergekit does. */
+  tokenizer: TokenizerSource.optional(),
+  /** A folder's chat template (mergekit's chat_template): a Jinja template, or `auto` (the one most models have). */
+  chat_template: z.string().min(1).optional(),
+}).strict().superRefine((o, ctx) => {
+  if (o.folder) return;
+  for (const k of ['shard_size', 'tokenizer', 'chat_template'] as const) if (o[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `${k} is for a model folder output (folder: true)` });
+});
+export type OutputSpec = z.infer<typeof Output>;
 
 /** Alignment before the merge (docs/alignment.md): the other models are permuted onto the first. */
 const Align = z.object({
@@ -110,6 +155,8 @@ export const RecipeSchema = z.object({
   base: z.string().min(1).optional(),
   parameters: z.record(z.string(), ParamScalar).optional(),
   layers: z.array(LayerRule).optional(),
+  /** The output's layer stack, slice by slice (mergekit's frankenmerges); without it, every layer of the models. */
+  slices: z.array(Slice).min(1).optional(),
   align: Align.optional(),
   data: Data.optional(),
   output: Output,
@@ -119,6 +166,16 @@ export const RecipeSchema = z.object({
     if (r.checkpoints) ctx.addIssue({ code: 'custom', path: ['data', 'dataset'], message: 'checkpoints take one dataset for all (a spec, not a list)' });
     else if (n !== undefined && r.data.dataset.length !== n) ctx.addIssue({ code: 'custom', path: ['data', 'dataset'], message: `lists ${r.data.dataset.length} datasets for ${n} models (give one spec for all, or one per model in recipe order)` });
   }
+  if (r.slices) {
+    if (!r.models) ctx.addIssue({ code: 'custom', path: ['slices'], message: 'slices take their layers from models: list the models (checkpoints cannot be sliced)' });
+    if (r.align) ctx.addIssue({ code: 'custom', path: ['align'], message: 'alignment and slices do not go together: align the models first, then slice the aligned files' });
+    if (r.data) ctx.addIssue({ code: 'custom', path: ['data'], message: 'data-aware merging (fisher, regmean) and slices do not go together: merge the models first, then slice the merged file' });
+    r.slices.forEach((s, si) => s.sources.forEach((src, i) => {
+      if (src.model === 'base' ? !r.base : src.model >= (r.models?.length ?? 0)) {
+        ctx.addIssue({ code: 'custom', path: ['slices', si, 'sources', i, 'model'], message: src.model === 'base' ? 'names the base, but the recipe has no base' : `names model ${src.model}, but the recipe lists ${r.models?.length ?? 0} (numbered from 0)` });
+      }
+    }));
+  }
   if (r.align && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['align'], message: 'checkpoints of one run share a basin: align models (a list of files), not checkpoints' });
   if (!r.models && !r.checkpoints) ctx.addIssue({ code: 'custom', message: 'the recipe needs models (a list of files) or checkpoints (a folder)' });
   if (r.models && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['checkpoints'], message: 'use either models or checkpoints, not both' });
@@ -127,6 +184,8 @@ export const RecipeSchema = z.object({
 export type ParamScalar = z.infer<typeof ParamScalar>;
 export type ModelRef = { path: string; weight?: number; parameters?: Record<string, ParamScalar> };
 export type LayerRule = z.infer<typeof LayerRule>;
+export type SliceSpec = z.infer<typeof Slice>;
+export type SliceSourceSpec = z.infer<typeof SliceSource>;
 export type CheckpointsSpec = z.infer<typeof Checkpoints>;
 export type Recipe = z.infer<typeof RecipeSchema>;
 
@@ -136,13 +195,18 @@ export interface ResolvedRecipe {
   /** Folder relative paths were resolved against. */
   baseDir: string;
   method: string;
-  models: { path: string; weight: number; parameters?: Record<string, ParamScalar> }[];
+  /** `path` is the file opened: a model folder's weights file, its folder in `folder`. */
+  models: { path: string; weight: number; parameters?: Record<string, ParamScalar>; folder?: string }[];
   base?: string;
+  /** The base's model folder, when it was given as one. */
+  baseFolder?: string;
   parameters: Record<string, ParamScalar>;
   layers: LayerRule[];
   /** The data sample of a data-aware method, its graph path made absolute. */
   data?: DataSpec;
-  output: { path: string; dtype?: OutputDType };
+  /** The recipe's slices as written (their model indexes refer to `models`). */
+  slices?: SliceSpec[];
+  output: OutputSpec;
 }
 
 export interface RecipeIssue {
@@ -246,19 +310,30 @@ function methodIssues(doc: Document, lc: LineCounter, r: Recipe): RecipeIssue[] 
       } else checkValue(k, v, at);
     }
   };
-  (r.models ?? []).forEach((m, mi) => { if (m.parameters) checkPerModel(m.parameters, ['models', mi, 'parameters']); });
-  (r.layers ?? []).forEach((rule, li) => {
+  /** `n`: the models a rule's lists run over (the recipe's, or a slice's merged sources); undefined: checked by the plan. */
+  const checkRules = (rules: LayerRule[], at: PropertyKey[], n: number | undefined, what: string) => rules.forEach((rule, li) => {
     for (const [k, v] of Object.entries(rule.parameters ?? {})) {
       // `weight` is the layer's merge strength, handled by the plan (0 = first model, 1 = full merge).
-      if (k !== 'weight') checkValue(k, v, ['layers', li, 'parameters']);
+      if (k !== 'weight') checkValue(k, v, [...at, li, 'parameters']);
     }
-    const n = r.models?.length;
     if (rule.model_parameters && n !== undefined && rule.model_parameters.length !== n) {
-      issues.push({ key: keyPath(['layers', li, 'model_parameters']), line: lineOf(doc, lc, ['layers', li, 'model_parameters']), message: `gives ${rule.model_parameters.length} entries for ${n} models (one per model, in recipe order; {} for none)` });
+      issues.push({ key: keyPath([...at, li, 'model_parameters']), line: lineOf(doc, lc, [...at, li, 'model_parameters']), message: `gives ${rule.model_parameters.length} entries for ${n} ${what} (one per model, in ${what === 'models' ? 'recipe' : 'slice'} order; {} for none)` });
     }
-    (rule.model_parameters ?? []).forEach((values, mi) => checkPerModel(values, ['layers', li, 'model_parameters', mi]));
+    (rule.model_parameters ?? []).forEach((values, mi) => checkPerModel(values, [...at, li, 'model_parameters', mi]));
+  });
+  (r.models ?? []).forEach((m, mi) => { if (m.parameters) checkPerModel(m.parameters, ['models', mi, 'parameters']); });
+  checkRules(r.layers ?? [], ['layers'], r.slices ? undefined : r.models?.length, 'models');
+  (r.slices ?? []).forEach((s, si) => {
+    for (const [k, v] of Object.entries(s.parameters ?? {})) checkValue(k, v, ['slices', si, 'parameters']);
+    s.sources.forEach((src, i) => { if (src.parameters) checkPerModel(src.parameters, ['slices', si, 'sources', i, 'parameters']); });
+    checkRules(s.layers ?? [], ['slices', si, 'layers'], mergedSources(s, method).length, 'sources');
   });
   return issues;
+}
+
+/** A slice's sources the method merges: all of them, but the base apart for a method that takes one. */
+export function mergedSources(slice: SliceSpec, method: Pick<MergeMethod, 'needsBase' | 'acceptsBase'>): SliceSourceSpec[] {
+  return method.needsBase || method.acceptsBase ? slice.sources.filter((s) => s.model !== 'base') : slice.sources;
 }
 
 /** Parses recipe YAML. Throws RecipeError listing every problem with its key and line. */
@@ -317,7 +392,7 @@ function recipeShape(text: string): 'recipe' | 'other' | number {
 
 /** The YAML the GUI shows and saves for a recipe (round-trips through parseRecipe). */
 export function recipeToYaml(recipe: Recipe): string {
-  const order = ['name', 'method', 'models', 'checkpoints', 'base', 'align', 'data', 'parameters', 'layers', 'output'] as const;
+  const order = ['name', 'method', 'models', 'checkpoints', 'base', 'align', 'data', 'parameters', 'layers', 'slices', 'output'] as const;
   const plain: Record<string, unknown> = {};
   for (const k of order) if (recipe[k] !== undefined) plain[k] = recipe[k];
   return flowNumberLists(plain, { flowCollectionPadding: false, lineWidth: 0 });
@@ -374,22 +449,38 @@ export async function expandCheckpoints(spec: CheckpointsSpec, baseDir: string):
   return epochs.map((e) => path.join(dir, byEpoch.get(e)!));
 }
 
-/** Makes paths absolute (against baseDir) and expands checkpoints. */
+/**
+ * A model path made absolute (against baseDir), a model folder (or HF cache folder) made its weights file; a
+ * path that names nothing here and reads as a Hugging Face id ("org/name") is looked up in the HF cache.
+ */
+export async function resolveModelPath(p: string, baseDir: string): Promise<{ file: string; folder?: string }> {
+  const abs = path.resolve(baseDir, p);
+  // A folder that holds no model stays a path: opening it says what is wrong, among the pre-flight's problems.
+  return modelFileOf(abs, { hfId: p }).catch(() => ({ file: abs }));
+}
+
+/** Makes paths absolute (against baseDir), model folders their weights files, and expands checkpoints. */
 export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<ResolvedRecipe> {
   getMethod(recipe.method);
   const models = recipe.checkpoints
     ? (await expandCheckpoints(recipe.checkpoints, baseDir)).map((p) => ({ path: p, weight: 1 }))
-    : (recipe.models ?? []).map((m) => ({ path: path.resolve(baseDir, m.path), weight: m.weight ?? 1, ...(m.parameters ? { parameters: m.parameters } : {}) }));
+    : await Promise.all((recipe.models ?? []).map(async (m) => {
+      const { file, folder } = await resolveModelPath(m.path, baseDir);
+      return { path: file, weight: m.weight ?? 1, ...(m.parameters ? { parameters: m.parameters } : {}), ...(folder ? { folder } : {}) };
+    }));
+  const base = recipe.base ? await resolveModelPath(recipe.base, baseDir) : undefined;
   return {
     recipe,
     baseDir,
     method: recipe.method,
     models,
-    base: recipe.base ? path.resolve(baseDir, recipe.base) : undefined,
+    base: base?.file,
+    ...(base?.folder ? { baseFolder: base.folder } : {}),
     parameters: recipe.parameters ?? {},
     // align.exclude: those tensors are copied from the first model (rules first, so they win)
     layers: [...(recipe.align?.exclude ?? []).map((n) => ({ match: n, from: 0 })), ...(recipe.layers ?? [])],
     ...(recipe.data ? { data: { ...recipe.data, ...(recipe.data.graph ? { graph: path.resolve(baseDir, recipe.data.graph) } : {}) } } : {}),
-    output: { path: path.resolve(baseDir, recipe.output.path), dtype: recipe.output.dtype },
+    ...(recipe.slices ? { slices: recipe.slices } : {}),
+    output: { ...recipe.output, path: path.resolve(baseDir, recipe.output.path), ...(typeof recipe.output.tokenizer === 'object' ? { tokenizer: { path: path.resolve(baseDir, recipe.output.tokenizer.path) } } : {}) },
   };
 }

@@ -28,7 +28,9 @@ export async function startRun(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
   const resolved = isResolved(recipe) ? recipe : await resolveRecipe(recipe, options.baseDir ?? process.cwd());
   const recipeYaml = recipeToYaml(resolved.recipe);
   // What a killed run left (its temp output beside ours, its run.json saying "running") goes first.
-  const swept = describeSweep(await sweepLeftovers({ workspace: options.workspace, dirs: [path.dirname(resolved.output.path)] }));
+  // (a model folder's shards are written inside it)
+  const outDirs = [path.dirname(resolved.output.path), ...(resolved.output.folder ? [resolved.output.path] : [])];
+  const swept = describeSweep(await sweepLeftovers({ workspace: options.workspace, dirs: outDirs }));
   const run = options.workspace
     ? await RunFolder.create(options.workspace, resolved.recipe.name ?? `${resolved.method}-${path.parse(resolved.output.path).name}`, recipeYaml, {
       method: resolved.method,

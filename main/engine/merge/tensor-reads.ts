@@ -53,15 +53,24 @@ async function readChecked(info: TensorInfo, file: string, hasher: StreamingFile
   return { data, hashed, buffer };
 }
 
+type TensorInput = { model: number; name: string };
+
+/** The inputs a planned tensor reads (the base apart): model index (−1: the base) and name; a slice's are its own. */
+function inputsOf(t: PlannedTensor, nModels: number): TensorInput[] {
+  const all = t.inputs ?? Array.from({ length: nModels }, (_, model) => ({ model, name: t.name }));
+  return t.action.kind === 'copy' ? [all[t.action.from]] : all;
+}
+
 /** Bytes each planned tensor reads from the parents (the base's counted as one more model's), by index. */
 export function plannedInputBytes(plan: MergePlan, sources: PlanSources, index = new TensorIndex(sources.models), groups = tiedGroupsOf(sources)): number[] {
   const readsBase = Boolean(sources.base && (plan.method.needsBase || plan.method.acceptsBase));
+  const baseIndex = sources.base ? new TensorIndex([sources.base]) : undefined;
   return plan.tensors.map((t: PlannedTensor) => {
     const group = groups.get(t.name);
-    if (t.action.kind === 'copy') return index.get(t.action.from, t.name, group)?.byteLength ?? 0;
+    const wanted = inputsOf(t, sources.models.length);
     let b = 0;
-    for (let i = 0; i < sources.models.length; i++) b += index.get(i, t.name, group)?.byteLength ?? 0;
-    if (readsBase) b += b / sources.models.length;
+    for (const input of wanted) b += (input.model < 0 ? baseIndex?.get(0, input.name, group) : index.get(input.model, input.name, group))?.byteLength ?? 0;
+    if (t.action.kind === 'merge' && readsBase) b += b / wanted.length;
     return b;
   });
 }
@@ -98,16 +107,27 @@ export class TensorReader {
     this.arena = new SharedArena(PREFETCH_MAX_BYTES, 5 * this.sizes.reduce((m, b) => (b <= PREFETCH_MAX_BYTES && b > m ? b : m), 0));
   }
 
+  /** The inputs a planned tensor reads (the base apart): model index (−1: the base) and name. */
+  private wanted(t: PlannedTensor): TensorInput[] {
+    return inputsOf(t, this.sources.models.length);
+  }
+
+  private infoOf(input: TensorInput, group: string[] | undefined): TensorInfo | undefined {
+    return input.model < 0 ? this.baseIndex?.get(0, input.name, group) : this.index.get(input.model, input.name, group);
+  }
+
   /** Everything planned tensor `i` reads, gathered by positioned reads in parallel. */
   read(i: number): Promise<Inputs> {
     const t = this.plan.tensors[i];
     const group = this.groups.get(t.name);
     const { models, base } = this.sources;
-    const wanted = t.action.kind === 'copy' ? [t.action.from] : models.map((_, k) => k);
-    const infos = wanted.map((m) => this.index.get(m, t.name, group)!);
-    const baseInfo = t.action.kind === 'merge' && this.readsBase && this.baseIndex ? this.baseIndex.get(0, t.name, group) : undefined;
+    const wanted = this.wanted(t);
+    const infos = wanted.map((input) => this.infoOf(input, group)!);
+    const baseInfo = t.action.kind === 'merge' && this.readsBase && this.baseIndex ? this.baseIndex.get(0, t.baseName ?? t.name, group) : undefined;
+    // The hasher of a model is at its index; the base's after the models'.
+    const fileOf = (m: number) => (m < 0 ? { path: base!.path, hasher: this.hashers[models.length] } : { path: models[m].path, hasher: this.hashers[m] });
     return Promise.all([
-      Promise.all(infos.map((info, k) => readChecked(info, models[wanted[k]].path, this.hashers[wanted[k]], this.arena))),
+      Promise.all(infos.map((info, k) => readChecked(info, fileOf(wanted[k].model).path, fileOf(wanted[k].model).hasher, this.arena))),
       baseInfo ? readChecked(baseInfo, base!.path, this.hashers[models.length], this.arena) : Promise.resolve(undefined),
     ]).then(([reads, b]) => {
       const all = b ? [...reads, b] : reads;

@@ -6,13 +6,15 @@ import type { BrowseResult } from '../../../main/engine/api';
 import { studio } from '../api/studio';
 import { formatBytes } from './format';
 
-export function FileBrowser({ onOpen, onClose, title = 'Choose model files', multiple = true, accept }: {
+export function FileBrowser({ onOpen, onClose, title = 'Choose model files', multiple = true, accept, onOpenFolder }: {
   onOpen: (paths: string[]) => void;
   onClose: () => void;
   title?: string;
   multiple?: boolean;
   /** Which files may be picked (the others are listed, greyed); default: every file. */
   accept?: (name: string) => boolean;
+  /** When given, the folder shown may be chosen itself (a Hugging Face model folder). */
+  onOpenFolder?: (dir: string) => void;
 }) {
   const [listing, setListing] = useState<BrowseResult | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -72,6 +74,11 @@ export function FileBrowser({ onOpen, onClose, title = 'Choose model files', mul
       </ul>
       <div className="mt-3 flex justify-end gap-2">
         <button type="button" className="rounded border border-slate-300 px-3 py-1" onClick={onClose}>Close</button>
+        {onOpenFolder && (
+          <button type="button" disabled={!listing} className="rounded border border-indigo-600 px-3 py-1 text-indigo-700 disabled:opacity-50" onClick={() => listing && onOpenFolder(listing.dir)}>
+            Open this folder as a model
+          </button>
+        )}
         <button type="button" disabled={!picked.length} className="rounded bg-indigo-600 px-3 py-1 text-white disabled:opacity-50" onClick={() => { onOpen(picked); setPicked([]); }}>
           {multiple ? `Open ${picked.length || ''} selected` : 'Choose'}
         </button>

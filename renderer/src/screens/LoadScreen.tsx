@@ -34,8 +34,8 @@ export function LoadScreen() {
     }
   }
 
-  async function pick() {
-    const r = await studio.pickFiles({ title: 'Open models' });
+  async function pick(directory = false) {
+    const r = await studio.pickFiles({ title: directory ? 'Open a model folder' : 'Open models', ...(directory ? { directory } : {}) });
     if (r.available) void openPaths(r.paths);
     else setBrowsing(true);
   }
@@ -60,18 +60,19 @@ export function LoadScreen() {
     <Screen title="Load models" lead="Open PyTorch, safetensors or ONNX files and see every parameter, shape, dtype and tied weight." next={models.length ? forwardFrom('load') : undefined}>
       <div onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="drop-zone"
         className="rounded-lg border-2 border-dashed border-slate-300 bg-white p-3 text-center text-sm text-slate-600">
-        Drop model files here (.pt, .pth, .bin, .ckpt, .safetensors, .onnx)
+        Drop model files or Hugging Face model folders here (.pt, .pth, .bin, .ckpt, .safetensors, .onnx)
         {dropHint && <p className="mt-1 text-amber-800" role="status">{dropHint}</p>}
       </div>
       <div className="flex flex-wrap items-center gap-2">
         <button type="button" onClick={() => void pick()} className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700">Open files…</button>
+        <button type="button" onClick={() => void pick(true)} className="rounded-md border border-indigo-600 px-4 py-2 font-medium text-indigo-700 hover:bg-indigo-50" title="A Hugging Face model folder (config.json beside model.safetensors, a sharded index or pytorch_model.bin), or a Hugging Face cache folder">Open model folder…</button>
         <form className="flex flex-1 gap-2" onSubmit={(e) => { e.preventDefault(); if (typedPath.trim()) void openPaths([typedPath.trim()]); setTypedPath(''); }}>
-          <input value={typedPath} onChange={(e) => setTypedPath(e.target.value)} placeholder="…or type a file path" aria-label="Model file path" className="flex-1 rounded border border-slate-300 bg-white px-2 py-2 text-sm" />
+          <input value={typedPath} onChange={(e) => setTypedPath(e.target.value)} placeholder="…or type a file or model folder path" aria-label="Model file path" className="flex-1 rounded border border-slate-300 bg-white px-2 py-2 text-sm" />
           <button type="submit" className="rounded border border-slate-300 px-3 text-sm hover:bg-slate-100">Open</button>
         </form>
         {busy > 0 && <span className="text-sm text-slate-600">Opening…</span>}
       </div>
-      {browsing && <FileBrowser onOpen={(p) => void openPaths(p)} onClose={() => setBrowsing(false)} />}
+      {browsing && <FileBrowser onOpen={(p) => void openPaths(p)} onOpenFolder={(d) => void openPaths([d])} onClose={() => setBrowsing(false)} />}
       {models.length >= 2 && (
         <p className="text-sm text-slate-600" data-testid="align-hint">
           Checkpoints of one training run average as they are. Models trained from different seeds need their hidden units lined up first:{' '}

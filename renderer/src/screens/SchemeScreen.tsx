@@ -227,7 +227,7 @@ export function SchemeScreen() {
                   {about}
                   <span className="flex items-center gap-2">
                     <input type="range" min={p.min} max={p.max} step={p.step} value={Number(v)} aria-label={`${p.name} slider`} onChange={(e) => setV(Number(e.target.value))} className="flex-1" />
-                    <input type="number" min={p.min} max={p.max} step={p.step} value={Number(v)} aria-label={p.name} onChange={(e) => setV(Number(e.target.value))} className={`${input} w-24`} />
+                    <input type="number" min={p.bounded ? p.min : undefined} max={p.bounded ? p.max : undefined} step={p.step} value={Number(v)} aria-label={p.name} onChange={(e) => setV(Number(e.target.value))} className={`${input} w-24`} />
                   </span>
                 </label>
               );

@@ -215,7 +215,8 @@ describe('import ↔ export round trips of the three configs', () => {
         expect(densities.length).toBeGreaterThan(0);
       }
       if (stem === 'dare_ties') expect(cfg.parameters).toMatchObject({ density: 1, rescale: true });
-      expect(exported.notCarried.filter((n) => !n.startsWith('output path'))).toEqual([]);
+      // (these fixtures' models are .pt files, which mergekit would want as folders: said, and nothing else)
+      expect(exported.notCarried.filter((n) => !n.startsWith('output path') && !n.includes('mergekit reads model folders'))).toEqual([]);
       const back = importMergekit(exported.yaml, { output: 'out.safetensors' }).recipe;
       expect(back).toEqual(first);
     });

@@ -45,7 +45,7 @@ dtype: float16
 `;
 
 describe('importMergekit', () => {
-  it('imports the usual slerp config: models from the slice, filters as layer rules, dtype', () => {
+  it('imports the usual slerp config: models and layer ranges from the slice, filters as layer rules, dtype', () => {
     const { recipe, notCarried } = importMergekit(SLERP, { output: 'out.safetensors' });
     expect(recipe.method).toBe('slerp');
     expect(recipe.models?.map((m) => m.path)).toEqual(['org/model-a', 'org/model-b']);
@@ -56,7 +56,7 @@ describe('importMergekit', () => {
       { match: '*mlp*', parameters: { t: [1, 0.5, 0.7, 0.3, 0] }, over: 'blocks' },
     ]);
     expect(recipe.output).toEqual({ path: 'out.safetensors', dtype: 'bf16' });
-    expect(notCarried.some((n) => n.startsWith('slices[0].layer_range [0,32]'))).toBe(true);
+    expect(recipe.slices).toEqual([{ sources: [{ model: 0, layers: [0, 32] }, { model: 1, layers: [0, 32] }] }]);
     expect(notCarried.some((n) => n.startsWith('dtype bfloat16: mergekit computes in it'))).toBe(true);
   });
 
@@ -67,7 +67,8 @@ describe('importMergekit', () => {
     expect(recipe.models).toEqual([{ path: 'math', weight: 0.5 }, { path: 'code', weight: 0.3 }]);
     // mergekit's ties defaults are written out: normalize true, lambda 1.
     expect(recipe.parameters).toEqual({ density: 0.5, normalize: true, lambda: 1 });
-    expect(recipe.output).toEqual({ path: 'merged.safetensors', dtype: 'f16' });
+    // mergekit writes a model folder: so does the recipe, until an output is given
+    expect(recipe.output).toEqual({ path: 'merged', dtype: 'f16', folder: true });
     expect(notCarried.some((n) => n.startsWith('parameters.int8_mask: mergekit keeps its sign masks as int8'))).toBe(true);
     expect(notCarried.some((n) => n.startsWith('output:'))).toBe(true);
   });
@@ -75,7 +76,7 @@ describe('importMergekit', () => {
   it('maps linear to weighted, or to sum without normalisation; refuses unknown methods', () => {
     expect(importMergekit('merge_method: linear\nmodels: [{model: a, parameters: {weight: 2}}, {model: b}]\n').recipe).toMatchObject({ method: 'weighted', models: [{ path: 'a', weight: 2 }, { path: 'b', weight: 1 }] });
     expect(importMergekit('merge_method: linear\nparameters: {normalize: false}\nmodels: [{model: a}, {model: b}]\n').recipe.method).toBe('sum');
-    expect(() => importMergekit('merge_method: passthrough\nmodels: [{model: a}]\n')).toThrow(/no equivalent here/);
+    expect(() => importMergekit('merge_method: frankenstein\nmodels: [{model: a}]\n')).toThrow(/no equivalent here/);
   });
 });
 
@@ -93,16 +94,17 @@ describe('importMergekit: mergekit\'s defaults and what does not map', () => {
     const { recipe } = importMergekit('merge_method: dare_ties\nbase_model: base\nmodels:\n  - model: a\n    parameters: {weight: 0.5, density: 0.53}\n  - model: b\n    parameters: {weight: 0.5, density: 0.6}\n');
     expect(recipe.models).toEqual([{ path: 'a', weight: 0.5, parameters: { density: 0.53 } }, { path: 'b', weight: 0.5, parameters: { density: 0.6 } }]);
   });
-  it('lists, never silently changes: a missing weight, unreachable conditions, several slices, filter_wise, unknown keys', () => {
+  it('lists, never silently changes: a missing weight, unreachable conditions, unknown keys; several slices are carried', () => {
     const a = importMergekit('merge_method: ties\nbase_model: base\nmodels: [{model: a}, {model: b, parameters: {weight: 1}}]\n').notCarried;
     expect(a.some((n) => n.startsWith('weight of a: not set, and mergekit requires it'))).toBe(true);
     const b = importMergekit('merge_method: slerp\nbase_model: a\nmodels: [{model: a}, {model: b}]\nparameters:\n  t: [{value: 0.3}, {filter: mlp, value: 0.9}]\n').notCarried;
     expect(b.some((n) => n.includes('never applies'))).toBe(true);
     const c = importMergekit('merge_method: slerp\nbase_model: a\nslices:\n  - sources: [{model: a, layer_range: [0, 8]}, {model: b, layer_range: [0, 8]}]\n  - sources: [{model: a, layer_range: [8, 16]}, {model: b, layer_range: [8, 16]}]\nparameters: {t: 0.5}\n').notCarried;
-    expect(c.some((n) => n.startsWith('slices: 2 slices'))).toBe(true);
-    const d = importMergekit('merge_method: model_stock\nbase_model: base\nmodels: [{model: a}, {model: b}]\nparameters: {filter_wise: true}\ntokenizer_source: union\n').notCarried;
-    expect(d).toContain('parameters.filter_wise: not used here');
-    expect(d).toContain('tokenizer_source: not used here');
+    expect(c).toEqual([expect.stringMatching(/^output:/)]);
+    expect(importMergekit('merge_method: slerp\nbase_model: a\nslices:\n  - sources: [{model: a, layer_range: [0, 8]}, {model: b, layer_range: [0, 8]}]\n  - sources: [{model: a, layer_range: [8, 16]}, {model: b, layer_range: [8, 16]}]\nparameters: {t: 0.5}\n').recipe.slices).toHaveLength(2);
+    const d = importMergekit('merge_method: model_stock\nbase_model: base\nmodels: [{model: a}, {model: b}]\nparameters: {filter_wise: true, smoothing: 2}\ntokenizer_source: union\n').notCarried;
+    expect(d).toContain('parameters.smoothing: not used here');
+    expect(d.filter((n) => n.startsWith('tokenizer_source'))).toEqual([]); // carried to the output folder
   });
 });
 

@@ -239,7 +239,7 @@ describe('hand-computed cases', () => {
 describe('the registry', () => {
   it('has every method once, each with text, a strict parameter schema and slider ranges', () => {
     const ids = METHODS.map((m) => m.id);
-    expect(ids).toEqual(['mean', 'weighted', 'sum', 'linear', 'add_difference', 'task_arithmetic', 'ties', 'dare_linear', 'dare_ties', 'breadcrumbs', 'breadcrumbs_ties', 'della', 'della_linear', 'sce', 'ram', 'ramplus_tl', 'model_stock', 'slerp', 'nuslerp', 'multislerp', 'karcher', 'nearswap', 'arcee_fusion', 'ema', 'fisher', 'regmean']);
+    expect(ids).toEqual(['mean', 'weighted', 'sum', 'linear', 'add_difference', 'task_arithmetic', 'ties', 'dare_linear', 'dare_ties', 'breadcrumbs', 'breadcrumbs_ties', 'della', 'della_linear', 'sce', 'ram', 'ramplus_tl', 'model_stock', 'slerp', 'nuslerp', 'multislerp', 'karcher', 'nearswap', 'arcee_fusion', 'ema', 'fisher', 'regmean', 'passthrough']);
     for (const m of METHODS) {
       expect(m.formula.length).toBeGreaterThan(5);
       expect(m.whenToUse).toMatch(/^Use it .*\.$/);
@@ -253,7 +253,11 @@ describe('the registry', () => {
         expect(p.description.length).toBeGreaterThan(5);
       }
     }
-    expect(describeParams(getMethod('ties')).map((p) => p.name)).toEqual(['density', 'lambda', 'normalize']);
+    expect(describeParams(getMethod('ties')).map((p) => p.name)).toEqual(['density', 'lambda', 'normalize', 'rescale']);
+    // mergekit bounds no λ (a negative one subtracts the task vector): the slider spans [−2, 2], the value is free.
+    expect(describeParams(getMethod('ties')).find((p) => p.name === 'lambda')).toMatchObject({ min: -2, max: 2, bounded: false });
+    expect(getMethod('task_arithmetic').params.safeParse({ lambda: -3.5 }).success).toBe(true);
+    expect(describeParams(getMethod('ties')).find((p) => p.name === 'rescale')).toMatchObject({ kind: 'choice', default: 'none', choices: ['none', 'l1'] });
     // Booleans are switches and rescale a choice, with mergekit's per-method defaults.
     expect(describeParams(getMethod('ties')).find((p) => p.name === 'normalize')).toMatchObject({ kind: 'boolean', default: true });
     expect(describeParams(getMethod('dare_ties')).find((p) => p.name === 'normalize')).toMatchObject({ kind: 'boolean', default: false });

@@ -76,4 +76,16 @@ describe('an imported mergekit recipe in the form', () => {
     expect(back.layers).toEqual(imported.layers);
     expect(back.parameters).toEqual(imported.parameters);
   });
+
+  it('keeps slices and a model folder output (the form shows neither)', () => {
+    const imported = checkRecipe({
+      method: 'passthrough',
+      models: [{ path: '/m/a' }, { path: '/m/b' }],
+      slices: [{ sources: [{ model: 0, layers: [0, 2] }] }, { sources: [{ model: 1, layers: [1, 4] }], layers: [{ match: '*o_proj*', parameters: { scale: 0.5 } }] }],
+      output: { path: '/m/merged', folder: true, shard_size: '2B', tokenizer: 'base', chat_template: 'auto' },
+    });
+    const back = checkRecipe(formToRecipe(recipeToForm(imported, form)));
+    expect(back.slices).toEqual(imported.slices);
+    expect(back.output).toEqual({ ...imported.output, dtype: 'f32' });
+  });
 });

@@ -107,13 +107,19 @@ function l1Rescale(masked: Float32Array, before: number): void {
   for (let i = 0; i < masked.length; i++) masked[i] *= k;
 }
 
-/** TIES trim: keep the int(density·n) entries of largest magnitude, zero the rest. */
-export function trimToDensity(delta: Float32Array, density: number, note?: (m: string) => void): Float32Array {
+/** How the survivors of a magnitude trim are scaled: mergekit's `rescale` (true = l1), false by default. */
+export type TrimRescale = 'l1' | 'none';
+export const TRIM_RESCALES = ['none', 'l1'] as const;
+
+/** TIES trim: keep the int(density·n) entries of largest magnitude, zero the rest (then the L1 rescale, when asked). */
+export function trimToDensity(delta: Float32Array, density: number, note?: (m: string) => void, rescale: TrimRescale = 'none'): Float32Array {
   if (density >= 1) return delta;
   const k = countOf(density, delta.length);
   if (k === 0 && delta.length > 0) note?.(`density ${density} keeps int(${density}·${delta.length}) = 0 entries, so this task vector is dropped whole (mergekit stops with an error on it)`);
+  const before = rescale === 'l1' ? l1(delta) : 0;
   const mask = topKMask(absOf(delta), k);
   for (let i = 0; i < delta.length; i++) if (!mask[i]) delta[i] = 0;
+  if (rescale === 'l1') l1Rescale(delta, before);
   return delta;
 }
 
@@ -122,8 +128,9 @@ export function trimToDensity(delta: Float32Array, density: number, note?: (m: s
  * would not fit in n). Where int(gamma·n) = 0, mergekit's `indices[n_bot:-0]` slice is empty and drops the
  * whole task vector; here nothing is dropped from the top instead, and `note` says so.
  */
-export function breadcrumbsTrim(delta: Float32Array, density: number, gamma: number, note?: (m: string) => void): Float32Array {
+export function breadcrumbsTrim(delta: Float32Array, density: number, gamma: number, note?: (m: string) => void, rescale: TrimRescale = 'none'): Float32Array {
   if (density >= 1) return delta;
+  const before = rescale === 'l1' ? l1(delta) : 0;
   const n = delta.length;
   const target = countOf(density, n);
   let nTop = countOf(gamma, n);
@@ -133,6 +140,7 @@ export function breadcrumbsTrim(delta: Float32Array, density: number, gamma: num
   const top = topKMask(abs, nTop);
   const upTo = topKMask(abs, nTop + target);
   for (let i = 0; i < n; i++) if (!upTo[i] || top[i]) delta[i] = 0;
+  if (rescale === 'l1') l1Rescale(delta, before);
   return delta;
 }
 

@@ -1,7 +1,7 @@
 // Model breadcrumbs: drop both the largest outliers and the small noise of each task vector, then sum.
 import { z } from 'zod';
 import { breadcrumbsTrim } from '../kernels/sparsify';
-import { lambdaParam, normalizeParam, taskVectorMethod } from './task-params';
+import { lambdaParam, normalizeParam, taskVectorMethod, trimRescaleParam } from './task-params';
 import { numberParam, type MergeMethod } from './types';
 
 export const breadcrumbsParams = (normalize: boolean, consensus: boolean) => z.object({
@@ -9,6 +9,7 @@ export const breadcrumbsParams = (normalize: boolean, consensus: boolean) => z.o
   gamma: numberParam(0, 1, 0.01, 0.005, 'Fraction of the largest-magnitude entries dropped as outliers: int(gamma·n).'),
   lambda: lambdaParam(consensus ? 'merged' : 'summed'),
   normalize: normalizeParam(normalize, consensus),
+  rescale: trimRescaleParam(),
 }).strict();
 
 const params = breadcrumbsParams(false, false);
@@ -21,5 +22,5 @@ export const breadcrumbs: MergeMethod<z.infer<typeof params>> = taskVectorMethod
   params,
   perModel: ['density', 'gamma'],
   consensus: false,
-  sparsifier: () => (d, p, _m, note) => breadcrumbsTrim(d, p.density, p.gamma, note),
+  sparsifier: () => (d, p, _m, note) => breadcrumbsTrim(d, p.density, p.gamma, note, p.rescale),
 });

@@ -15,5 +15,5 @@ export const breadcrumbsTies: MergeMethod<z.infer<typeof params>> = taskVectorMe
   params,
   perModel: ['density', 'gamma'],
   consensus: true,
-  sparsifier: () => (d, p, _m, note) => breadcrumbsTrim(d, p.density, p.gamma, note),
+  sparsifier: () => (d, p, _m, note) => breadcrumbsTrim(d, p.density, p.gamma, note, p.rescale),
 });

@@ -16,6 +16,7 @@ import { modelStock } from './model_stock';
 import { multislerp } from './multislerp';
 import { nearswap } from './nearswap';
 import { nuslerp } from './nuslerp';
+import { passthrough } from './passthrough';
 import { ram } from './ram';
 import { ramplusTl } from './ramplus_tl';
 import { regmean } from './regmean';
@@ -54,6 +55,7 @@ export const METHODS: readonly MergeMethod[] = [
   ema,
   fisher,
   regmean,
+  passthrough,
 ];
 
 export function findMethod(id: string): MergeMethod | undefined {

@@ -1,9 +1,10 @@
 // Parameters the task-vector methods share, with mergekit's names and, per method, mergekit's defaults.
-import { RESCALES } from '../kernels/sparsify';
+import { RESCALES, TRIM_RESCALES } from '../kernels/sparsify';
 import { mergeTaskVectors, type TaskVectorParams, type TaskVectorSteps } from '../kernels/task-vectors';
-import { booleanParam, choiceParam, numberParam, type KernelInput, type MergeMethod, type Params } from './types';
+import { booleanParam, choiceParam, unboundedParam, type KernelInput, type MergeMethod, type Params } from './types';
 
-export const lambdaParam = (what = 'merged') => numberParam(0, 2, 1, 0.05, `λ: scale of the ${what} task vector.`);
+/** Any number, as in mergekit (a negative λ subtracts the task vector); the slider spans [−2, 2]. */
+export const lambdaParam = (what = 'merged') => unboundedParam(-2, 2, 1, 0.05, `λ: scale of the ${what} task vector (negative: subtract it).`);
 
 /** mergekit's `normalize`: divide by the sum of the (agreeing) weights. Its default differs per method. */
 export const normalizeParam = (def: boolean, consensus: boolean) => booleanParam(def, consensus
@@ -13,6 +14,10 @@ export const normalizeParam = (def: boolean, consensus: boolean) => booleanParam
 /** mergekit's `rescale` (true = l1), and the papers' 1/p as `inverse`. */
 export const rescaleParam = () => choiceParam(RESCALES, 'l1',
   'How kept entries are scaled back up: l1 = one scalar per tensor, ‖δ‖₁/‖kept δ‖₁ (mergekit); inverse = each by 1/p (the paper); none.');
+
+/** mergekit's `rescale` on the magnitude trims (TIES, breadcrumbs): false by default, true = the L1 rescale. */
+export const trimRescaleParam = () => choiceParam(TRIM_RESCALES, 'none',
+  'How kept entries are scaled back up after the trim: none (mergekit\'s default), or l1 = one scalar per tensor, ‖δ‖₁/‖kept δ‖₁ (mergekit\'s rescale: true).');
 
 /**
  * A method that sparsifies each task vector and then sums them (consensus false) or runs the TIES sign election

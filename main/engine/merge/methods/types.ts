@@ -98,6 +98,14 @@ export function numberParam(min: number, max: number, def: number, step: number,
   return z.number().min(min).max(max).default(def).meta({ step, description });
 }
 
+/**
+ * A number parameter with no bounds (mergekit bounds none of λ, weights…), whose slider spans [sliderMin,
+ * sliderMax]; the number field takes any value.
+ */
+export function unboundedParam(sliderMin: number, sliderMax: number, def: number, step: number, description: string) {
+  return z.number().default(def).meta({ step, description, slider: [sliderMin, sliderMax] });
+}
+
 /** A true/false parameter (a checkbox on the Scheme screen). */
 export function booleanParam(def: boolean, description: string) {
   return z.boolean().default(def).meta({ description });
@@ -122,6 +130,8 @@ export interface ParamSpec {
   max: number;
   step: number;
   integer: boolean;
+  /** False for a number with no bounds (min and max are then only the slider's span). */
+  bounded: boolean;
   /** The names a `choice` parameter takes. */
   choices?: string[];
   /** True when each model may have its own value (mergekit's per-model parameters). */
@@ -131,14 +141,15 @@ export interface ParamSpec {
 
 export function describeParams(method: MergeMethod): ParamSpec[] {
   const json = z.toJSONSchema(method.params, { io: 'input' }) as {
-    properties?: Record<string, { default?: ParamValue; minimum?: number; maximum?: number; step?: number; type?: string; enum?: string[]; description?: string }>;
+    properties?: Record<string, { default?: ParamValue; minimum?: number; maximum?: number; step?: number; type?: string; enum?: string[]; description?: string; slider?: [number, number] }>;
   };
   return Object.entries(json.properties ?? {}).map(([name, p]) => ({
     name,
     kind: p.type === 'boolean' ? 'boolean' : p.enum ? 'choice' : 'number',
     default: p.default ?? 0,
-    min: p.minimum ?? 0,
-    max: p.maximum ?? 1,
+    min: p.slider?.[0] ?? p.minimum ?? 0,
+    max: p.slider?.[1] ?? p.maximum ?? 1,
+    bounded: p.slider === undefined,
     step: p.step ?? 0.01,
     integer: p.type === 'integer',
     ...(p.enum ? { choices: p.enum } : {}),

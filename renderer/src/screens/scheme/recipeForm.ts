@@ -26,7 +26,11 @@ export interface SchemeForm {
    * (by path); written into the recipe only while such a method is chosen (the screen passes it then).
    */
   data?: DataSample;
+  /** A loaded recipe's slices (a frankenmerge's layer stack), kept as they are: the form has no table for them. */
+  slices?: Record<string, unknown>[];
   output: { path: string; dtype: 'f32' | 'f16' | 'bf16' | 'f64' };
+  /** A loaded recipe's model folder output (folder, shard_size, tokenizer, chat_template), kept as it is. */
+  outputExtras?: Record<string, unknown>;
 }
 
 export interface DataSample { perModel: boolean; dataset: string; datasets: Record<string, string>; samples: number; arch: string }
@@ -70,7 +74,8 @@ export function formToRecipe(f: SchemeForm): Record<string, unknown> {
     ...(Object.keys(f.params).length ? { parameters: f.params } : {}),
     ...(allLayers.length ? { layers: allLayers } : {}),
     ...(f.data ? { data: dataBlock(f.data, used.map((m) => m.path)) } : {}),
-    output: { path: f.output.path, dtype: f.output.dtype },
+    ...(f.slices?.length ? { slices: f.slices } : {}),
+    output: { path: f.output.path, dtype: f.output.dtype, ...f.outputExtras },
   };
 }
 
@@ -88,7 +93,7 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
   const all = (r.layers as LayerValue[] | undefined) ?? [];
   const layers = all.filter(isTableRule);
   const extra = all.filter((l) => !isTableRule(l));
-  const out = r.output as { path: string; dtype?: SchemeForm['output']['dtype'] };
+  const { path: outPath, dtype: outDType, ...outputExtras } = r.output as { path: string; dtype?: SchemeForm['output']['dtype'] } & Record<string, unknown>;
   const data = r.data as { dataset: string | string[]; samples?: number; arch?: string } | undefined;
   const perModel = Array.isArray(data?.dataset);
   return {
@@ -113,7 +118,9 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
         samples: data.samples ?? 0, arch: data.arch ?? '',
       },
     } : {}),
-    output: { path: out.path, dtype: out.dtype ?? 'f32' },
+    slices: r.slices as Record<string, unknown>[] | undefined,
+    output: { path: outPath, dtype: outDType ?? 'f32' },
+    outputExtras,
   };
 }
 
