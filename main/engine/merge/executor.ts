@@ -38,6 +38,12 @@ const NOTES_LOGGED = 20;
 /** Inputs read ahead of the merge, at most (at least one tensor's). */
 const READ_AHEAD_BYTES = 128 << 20;
 /**
+ * Merged tensors whose buffers may still be held (hashed, written) when the next big read starts. With one,
+ * a merge of big tensors holds at most two tensors' inputs and outputs (the one hashed and written, the one
+ * read and merged); three let a lagging hash worker push 4 × 512 MB (32 MB tensors) to 828 MB RSS.
+ */
+const TENSORS_IN_FLIGHT = 1;
+/**
  * For a writer that needs its metadata at begin() (ONNX): merged tensors kept in memory while the parents
  * are still being hashed (the output cannot begin before its metadata, which holds the hashes, is known),
  * so hashing and merging overlap. Only with cores to spare: on 2 shared cores (bench/merge.ts) the overlap
@@ -435,7 +441,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
         releases.push(release);
       }
       // Bounds the tensors in flight (so the memory held), and surfaces a hashing failure.
-      if (releases.length > 2) await releases.shift();
+      if (releases.length > TENSORS_IN_FLIGHT) await releases.shift();
       readAhead(true);
       done += sizes[i];
       ctx.progress({ done, total, message: t.name, unit: 'bytes' });
