@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { describeWriteError } from '../files/disk-errors';
 import { tempPathFor } from '../files/temp-files';
-import { isShared, OffloadedSha256 } from './offload-hash';
+import { OffloadedSha256 } from './offload-hash';
 
 /** Small writes are gathered into one buffer of this size before they reach the disk. */
 const COALESCE_BYTES = 1 << 20;
@@ -44,14 +44,15 @@ export class AtomicFile {
   async write(bytes: Uint8Array): Promise<void> {
     if (this.closed) throw new Error(`write after close of ${this.target}`);
     this.position += bytes.length;
-    // Posted in write order, hashed in a worker meanwhile; a failure there shows at commit(). Bytes in
-    // shared memory are read there in place, so this returns (the caller may reuse them) once they are in.
+    // Posted in write order, hashed in a worker meanwhile; a failure there shows at commit(). This returns
+    // (the caller may reuse its bytes) once the hash is done with them: shared memory once hashed in place,
+    // other bytes once copied, which waits while the worker lags (the copy budget, offload-hash.ts).
     const hashed = this.hash?.update(bytes);
     hashed?.catch(() => {});
     try {
       await this.append(bytes);
     } finally {
-      if (hashed && isShared(bytes)) await hashed.catch(() => {});
+      if (hashed) await hashed.catch(() => {});
     }
   }
 

@@ -1,6 +1,7 @@
 // SHA-256 and CRC-32 in worker threads, fed from shared memory without copies. A byte array over a
 // SharedArrayBuffer is posted as a view (the worker reads the same memory); any other bytes are copied
-// into the message (the caller may reuse its buffer at once). The worker is plain JS passed inline, so it
+// into messages, within a byte budget of copies not yet hashed (so a worker that lags cannot make the
+// queue grow without bound: the caller waits for room). The worker is plain JS passed inline, so it
 // needs no build step and runs the same under tsx, vitest, the CLI and Electron's utility process.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -36,12 +37,57 @@ parentPort.on('message', (m) => {
 
 /** Below this many bytes a CRC is computed on the calling thread: the message costs more than it saves. */
 const CRC_OFFLOAD_MIN_BYTES = 1 << 20;
+/** Copied bytes posted to the hashing workers and not yet hashed, at most (all hashes together). */
+export const COPY_BUDGET_BYTES = 32 << 20;
+/** Copies go in pieces of at most this, so the worker starts on a big update before all of it is copied. */
+const COPY_PIECE_BYTES = 8 << 20;
+
+/**
+ * Bytes counted against a limit: take() resolves once they fit (in the order asked), give() frees them.
+ * Every take must be at most the limit.
+ */
+class ByteBudget {
+  private used = 0;
+  private peak = 0;
+  private readonly waiting: { bytes: number; go: () => void }[] = [];
+
+  constructor(readonly limit: number) {}
+
+  take(bytes: number): Promise<void> {
+    if (this.waiting.length === 0 && this.used + bytes <= this.limit) {
+      this.use(bytes);
+      return Promise.resolve();
+    }
+    return new Promise((go) => this.waiting.push({ bytes, go }));
+  }
+
+  give(bytes: number): void {
+    this.used -= bytes;
+    while (this.waiting.length && this.used + this.waiting[0].bytes <= this.limit) {
+      const next = this.waiting.shift()!;
+      this.use(next.bytes);
+      next.go();
+    }
+  }
+
+  stats(resetPeak: boolean): { budgetBytes: number; inFlightBytes: number; peakBytes: number } {
+    const out = { budgetBytes: this.limit, inFlightBytes: this.used, peakBytes: this.peak };
+    if (resetPeak) this.peak = this.used;
+    return out;
+  }
+
+  private use(bytes: number): void {
+    this.used += bytes;
+    if (this.used > this.peak) this.peak = this.used;
+  }
+}
 
 interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
 
 interface Lane { worker: Worker; pending: Set<number>; dead?: Error }
 
 class OffloadPool {
+  readonly copies = new ByteBudget(COPY_BUDGET_BYTES);
   private readonly lanes: Lane[] = [];
   private readonly jobs = new Map<number, Pending>();
   private nextId = 0;
@@ -116,12 +162,12 @@ export function sharedBytes(length: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(length));
 }
 
-/** Bytes as a message field: shared memory as is (no copy); anything else copied (just the view's bytes). */
-function asMessage(data: Uint8Array): { data: Uint8Array; transfer: ArrayBuffer[] } {
-  if (isShared(data)) return { data, transfer: [] };
-  const copy = new Uint8Array(data.byteLength);
-  copy.set(data);
-  return { data: copy, transfer: [copy.buffer] };
+/**
+ * The copy budget of the hashing workers: copied bytes posted and not yet hashed, now and at most since
+ * the last reset (for tests and diagnostics).
+ */
+export function hashQueueStats(resetPeak = false): { budgetBytes: number; inFlightBytes: number; peakBytes: number } {
+  return offloadPool().copies.stats(resetPeak);
 }
 
 /** CRC-32 (zlib's) of `data`: in a worker when it lies in shared memory and is big, else right here. */
@@ -134,14 +180,17 @@ export function crc32Offloaded(data: Uint8Array): Promise<number> {
 let nextHashId = 0;
 
 /**
- * A SHA-256 kept in a worker thread. update() posts the bytes (shared memory: no copy, so they must stay
- * unchanged until its promise resolves; other bytes are copied, so they may be reused at once); updates
- * are hashed in the order posted. digest() gives the hex digest of everything posted before it.
+ * A SHA-256 kept in a worker thread; updates are hashed in the order posted, and digest() gives the hex
+ * digest of everything posted before it. update() resolves once the caller may change or reuse its bytes:
+ * bytes in shared memory once hashed (the worker reads them in place), other bytes once copied into
+ * messages, which waits for room in the copy budget while the worker lags.
  */
 export class OffloadedSha256 {
   private readonly lane: Lane;
   private readonly hid = nextHashId++;
   private done = false;
+  /** Resolves once the last update's bytes are all posted: the next one posts after it. */
+  private posted: Promise<void> = Promise.resolve();
 
   constructor() {
     this.lane = offloadPool().laneForHash();
@@ -150,20 +199,43 @@ export class OffloadedSha256 {
   update(data: Uint8Array): Promise<void> {
     if (this.done) return Promise.reject(new Error('hash already digested'));
     if (data.byteLength === 0) return Promise.resolve();
-    const { data: d, transfer } = asMessage(data);
-    return offloadPool().call<void>(this.lane, { op: 'update', hid: this.hid, data: d }, transfer);
+    const pool = offloadPool();
+    if (isShared(data)) {
+      const hashed = this.posted.then(() => pool.call<void>(this.lane, { op: 'update', hid: this.hid, data }));
+      this.posted = this.posted.then(() => {});
+      return hashed;
+    }
+    const copied = this.posted.then(() => this.postCopies(data));
+    this.posted = copied.catch(() => {});
+    return copied;
   }
 
   digest(): Promise<string> {
     if (this.done) return Promise.reject(new Error('hash already digested'));
     this.done = true;
-    return offloadPool().call<string>(this.lane, { op: 'digest', hid: this.hid });
+    return this.posted.then(() => offloadPool().call<string>(this.lane, { op: 'digest', hid: this.hid }));
   }
 
   /** Forgets the hash (when it will never be digested). */
   drop(): void {
     if (this.done) return;
     this.done = true;
-    offloadPool().call<void>(this.lane, { op: 'drop', hid: this.hid }).catch(() => {});
+    void this.posted.then(() => offloadPool().call<void>(this.lane, { op: 'drop', hid: this.hid })).catch(() => {});
+  }
+
+  /** Copies `data` into messages piece by piece, each once it fits the budget; it is freed once hashed. */
+  private async postCopies(data: Uint8Array): Promise<void> {
+    const pool = offloadPool();
+    for (let at = 0; at < data.byteLength; at += COPY_PIECE_BYTES) {
+      // The size is kept apart: the caller's buffer may be detached (transferred) once this returns, and
+      // a detached view's byteLength reads 0, which would never give the budget back.
+      const bytes = Math.min(COPY_PIECE_BYTES, data.byteLength - at);
+      await pool.copies.take(bytes);
+      const copy = new Uint8Array(bytes); // not slice(): a Buffer's slice is a view
+      copy.set(data.subarray(at, at + bytes));
+      const hashed = pool.call<void>(this.lane, { op: 'update', hid: this.hid, data: copy }, [copy.buffer]);
+      // A failure shows at digest(), which the dead lane rejects.
+      hashed.then(() => pool.copies.give(bytes), () => pool.copies.give(bytes));
+    }
   }
 }

@@ -98,8 +98,8 @@ const GAP_CHUNK = 8 << 20;
  * skipped) is read from the file here, and finish() reads the rest to the end. Spans at or before what was
  * already hashed are skipped, so any order of reads gives the hash of the whole file, in one pass when the
  * reads follow the file's order. The hash itself runs in a worker thread (formats/offload-hash.ts): bytes
- * in shared memory (a SharedArrayBuffer) are hashed there without a copy, others are copied into the
- * message. (Lending each tensor's ArrayBuffer to a worker measured no faster on 2 shared cores, as the
+ * in shared memory (a SharedArrayBuffer) are hashed there without a copy, others are copied into messages
+ * within a byte budget (so neither the fed spans nor the gap reads queue up without bound). (Lending each tensor's ArrayBuffer to a worker measured no faster on 2 shared cores, as the
  * transfers cost as much main-thread time as the hashing they took away; shared memory needs none.)
  */
 export class StreamingFileHash {
@@ -129,7 +129,8 @@ export class StreamingFileHash {
   /**
    * Like feed, for a read still under way: its place in the order is taken now, so spans read in file
    * order are hashed in that order whichever read finishes first (none is read twice to fill a gap).
-   * Resolves once the bytes are hashed (or at once when the read gives undefined or fails).
+   * Resolves once the hash is done with the bytes: hashed (shared memory) or copied (other bytes); at once
+   * when the read gives undefined or fails.
    */
   feedWhenRead(read: Promise<{ offset: number; data: Uint8Array } | undefined>): Promise<unknown> {
     // The chain orders the gap reads and the posts; the worker hashes what is posted in that order.
@@ -186,7 +187,9 @@ export class StreamingFileHash {
       const want = Math.min(buf.length, to - this.cursor);
       const { bytesRead } = await fh.read(buf, 0, want, this.cursor);
       if (bytesRead === 0) throw new Error(`cannot hash ${this.file}: it ends at byte ${this.cursor}, before ${to} (truncated while open?)`);
-      void this.hash.update(buf.subarray(0, bytesRead)).catch(() => {}); // copied into the message; a failure shows at digest
+      // Copied into messages before the buffer is read into again: within the workers' copy budget, so
+      // the reads wait while the hashing lags (a failure shows at digest).
+      await this.hash.update(buf.subarray(0, bytesRead)).catch(() => {});
       this.cursor += bytesRead;
       this.gapBytes += bytesRead;
     }

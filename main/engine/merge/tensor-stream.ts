@@ -9,8 +9,12 @@ import { ReadAhead, type Inputs, type TensorReader } from './tensor-reads';
 
 /** Tensor notes (a documented difference from the reference applied) logged in full; the rest are counted. */
 const NOTES_LOGGED = 20;
-/** Tensors in flight (merged, not yet hashed and written) before the loop waits for the oldest. */
-export const IN_FLIGHT = 2;
+/**
+ * Tensors in flight (merged, not yet hashed and written) before the loop waits for the oldest. With one, a
+ * merge of big tensors holds at most two tensors' inputs and outputs (the one hashed and written, the one
+ * read and merged); three let a lagging hash worker push 4 × 512 MB (32 MB tensors) to 828 MB RSS.
+ */
+export const IN_FLIGHT = 1;
 
 /**
  * Where a documented difference from the reference (mergekit) applied to a tensor, the log says so: the

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COPY_BUDGET_BYTES, hashQueueStats } from '../../../main/engine/formats/offload-hash';
 import { CancelledError } from '../../../main/engine/job-context';
 import { hashFiles, StreamingFileHash } from '../../../main/engine/merge/hashing';
 import { tempDir } from './model-files';
@@ -79,6 +80,25 @@ describe('StreamingFileHash', () => {
     await g.feedWhenRead(Promise.resolve(undefined));
     expect(await g.finish()).toEqual({ file, sha256: whole, bytes: content.length });
     expect(g.gapBytes).toBe(content.length);
+  });
+
+  it('keeps the bytes waiting for the hash worker within its budget on a file bigger than the budget', async () => {
+    // 2.5× the budget: fed in 4 MB spans of ordinary (copied) bytes without waiting, with gaps read here.
+    const bigContent = randomBytes(Math.floor(2.5 * COPY_BUDGET_BYTES));
+    const big = path.join(dir, 'big.bin');
+    writeFileSync(big, bigContent);
+    const step = 4 << 20;
+    const h = await StreamingFileHash.open(big);
+    hashQueueStats(true);
+    const fed: Promise<unknown>[] = [];
+    for (let o = 0; o < bigContent.length; o += 2 * step) fed.push(h.feed(o, Uint8Array.from(bigContent.subarray(o, o + step))));
+    await Promise.all(fed);
+    expect(await h.finish()).toEqual({ file: big, sha256: createHash('sha256').update(bigContent).digest('hex'), bytes: bigContent.length });
+    expect(h.gapBytes).toBeGreaterThan(COPY_BUDGET_BYTES); // half the file came from the gap reads
+    const { peakBytes, inFlightBytes } = hashQueueStats();
+    expect(peakBytes).toBeGreaterThan(0);
+    expect(peakBytes).toBeLessThanOrEqual(COPY_BUDGET_BYTES);
+    expect(inFlightBytes).toBe(0);
   });
 
   it('names a file that ends before a span it was told of', async () => {
