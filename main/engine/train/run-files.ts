@@ -11,6 +11,8 @@ export const runPaths = (dir: string) => ({
   metrics: path.join(dir, 'metrics.jsonl'),
   checkpoints: path.join(dir, 'checkpoints'),
   checkpoint: (epoch: number) => path.join(dir, 'checkpoints', `epoch-${String(epoch).padStart(3, '0')}.safetensors`),
+  /** The checkpoint after `step` optimiser steps (checkpointEverySteps). */
+  stepCheckpoint: (step: number) => path.join(dir, 'checkpoints', `step-${String(step).padStart(6, '0')}.safetensors`),
 });
 
 /** Whole-file write through a temp file (swept if we die mid-write); errors name the file and the space needed. */
