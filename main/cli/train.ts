@@ -8,6 +8,7 @@ import { loadDataset, type Dataset } from '../engine/data';
 import type { JobContext } from '../engine/job-context';
 import { getArchitecture, listArchitectures } from '../engine/models';
 import { trainModel, trainPair, TrainingDivergedError, type Coupling, type TrainOptions, type TrainResult } from '../engine/train';
+import { OrderFileError, readOrderFile } from '../engine/train/order-file';
 import type { LrSchedule } from '../engine/train/schedule';
 import { CliError, type CliCommand } from './common';
 import { isCancelled, terminalJob } from './progress';
@@ -168,6 +169,12 @@ function plan(v: Values, positionals: string[]): Plan {
   if (seedText !== undefined && !/^[+-]?\d+$/.test(seedText.trim())) throw new CliError(`--seed must be an integer, got "${seedText}"`);
   const seed = seedText === undefined ? 0 : Number(seedText);
   if (!Number.isSafeInteger(seed)) throw new CliError(`--seed must be an integer, got "${seedText}"`);
+  const dropLast = v['drop-last'] === true ? true : undefined;
+  const shuffle = v['no-shuffle'] === true ? false : undefined;
+  const orderFile = str(v, 'order');
+  if (orderFile !== undefined && shuffle === false) throw new CliError('give --order FILE or --no-shuffle, not both (the file sets the order)');
+  if (orderFile !== undefined && !(fs.existsSync(orderFile) && fs.statSync(orderFile).isFile())) throw new CliError(`--order: ${orderFile} is not a file; give a JSON or text file of sample indices per epoch`);
+  const checkpointEverySteps = int(v, 'checkpoint-every-steps', 1);
   const keepFrom = int(v, 'keep-from', 1);
   if (keepFrom !== undefined && keepFrom > epochs) throw new CliError(`--keep-from ${keepFrom} is after the last epoch (${epochs}); no checkpoint would be kept`);
   const initFrom = str(v, 'init-from');
@@ -183,8 +190,8 @@ function plan(v: Values, positionals: string[]): Plan {
   if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new CliError(`--out ${outDir} is a file; give a folder`);
 
   const a: TrainOptions = {
-    ...(arch ? { arch } : { modelFile }), hidden, width, dataset: trainSpec, evalDataset: evalSpec, epochs, batchSize,
-    optimizer, lr, momentum, nesterov, weightDecay, beta1, beta2, schedule, seed, keepFrom, initFrom, threads, provider, outDir, stepsPerCall,
+    ...(arch ? { arch } : { modelFile }), hidden, width, dataset: trainSpec, evalDataset: evalSpec, epochs, batchSize, dropLast, shuffle, orderFile,
+    optimizer, lr, momentum, nesterov, weightDecay, beta1, beta2, schedule, seed, keepFrom, checkpointEverySteps, initFrom, threads, provider, outDir, stepsPerCall,
   };
   for (const k of Object.keys(a) as (keyof TrainOptions)[]) if (a[k] === undefined) delete a[k];
 
@@ -213,6 +220,17 @@ function plan(v: Values, positionals: string[]): Plan {
 
 function checkBatch(batchSize: number, d: Dataset): void {
   if (d.size < batchSize) throw new CliError(`--batch-size ${batchSize} is more than the ${d.size} examples of ${d.id}; lower it`);
+}
+
+/** --order's file read and checked against the loaded dataset now, so that a bad file is bad input (exit 2). */
+async function checkOrderFile(o: TrainOptions, d: Dataset): Promise<void> {
+  if (!o.orderFile) return;
+  try {
+    await readOrderFile(o.orderFile, d.size, o.epochs);
+  } catch (e) {
+    if (e instanceof OrderFileError) throw new CliError(`--order: ${e.message}`);
+    throw e;
+  }
 }
 
 /** --couple-layer names must be parameters of the model. */
@@ -261,9 +279,16 @@ Optimisation:
   --lr X (0.01 for sgd, 0.001 for adam/adamw)  --momentum M  --nesterov  --weight-decay W  --beta1 B1  --beta2 B2
   --schedule constant|step|cosine (constant)  --step-size N (epochs/3) --gamma G (0.1)  --min-lr X (0)
   --seed S (0)                     initial weights, data order and dropout masks
+  --drop-last                      drop each epoch's last batch when smaller than B (default: train on it too,
+                                   as PyTorch's DataLoader with drop_last=False)
+  --no-shuffle                     visit the examples in the dataset's order every epoch (default: a seeded shuffle)
+  --order FILE                     the sample order of each epoch from a file: JSON [[i, …], …] (one array per
+                                   epoch, or one array for every epoch) or text (one epoch per line); each order
+                                   a permutation of the 0-based example indices — to replay another run's batches
 Run:
   --out DIR                        gets model.onnx, checkpoints/epoch-NNN.safetensors, init.safetensors, metrics.jsonl, run.json
   --keep-from K                    keep a checkpoint after every epoch from epoch K on (none by default)
+  --checkpoint-every-steps K       also keep checkpoints/step-NNNNNN.safetensors every K optimiser steps
   --init-from RUN|FILE             start from a run folder's init.safetensors, or a weights file of any format
                                    (a PyTorch state dict of the same module tree: sizes are read off its shapes)
   --threads T  --ep cpu|cuda|dml  --steps-per-call K (chosen automatically)
@@ -287,6 +312,7 @@ Ctrl-C cancels: run.json is marked cancelled and the kept checkpoints stay valid
     beta1: { type: 'string' }, beta2: { type: 'string' },
     schedule: { type: 'string' }, 'step-size': { type: 'string' }, gamma: { type: 'string' }, 'min-lr': { type: 'string' },
     seed: { type: 'string' }, 'keep-from': { type: 'string' }, 'init-from': { type: 'string' },
+    'drop-last': { type: 'boolean' }, 'no-shuffle': { type: 'boolean' }, order: { type: 'string' }, 'checkpoint-every-steps': { type: 'string' },
     'couple-with': { type: 'string' }, 'couple-lambda': { type: 'string' }, 'couple-layer': { type: 'string', multiple: true },
     'partner-dataset': { type: 'string' }, 'partner-task': { type: 'string', multiple: true }, 'partner-seed': { type: 'string' },
     threads: { type: 'string' }, ep: { type: 'string' }, 'steps-per-call': { type: 'string' },
@@ -310,10 +336,12 @@ Ctrl-C cancels: run.json is marked cancelled and the kept checkpoints stay valid
       const evalData = p.specs.eval ? await dataset(p.specs.eval, '--eval-dataset', ctx) : undefined;
       const a: TrainOptions = { ...p.a, dataset: train, ...(evalData ? { evalDataset: evalData } : {}) };
       checkBatch(a.batchSize, train);
+      await checkOrderFile(a, train);
       if (!p.b) results = [await trainModel(a, ctx)];
       else {
         const partnerData = p.specs.partner === p.specs.train ? train : await dataset(p.specs.partner!, '--partner-dataset', ctx);
         checkBatch(a.batchSize, partnerData);
+        await checkOrderFile(p.b, partnerData);
         if (p.coupling?.perTensor && a.arch) checkLayerNames(p.coupling.perTensor, a, train);
         const b: TrainOptions = { ...p.b, dataset: partnerData, threads: a.threads, ...(evalData ? { evalDataset: evalData } : {}) };
         results = await trainPair({ a, b, ...(p.coupling ? { coupling: p.coupling } : {}) }, ctx);

@@ -122,6 +122,8 @@ describe('merge-studio train', () => {
   it('refuses bad flags with exit code 2 and one line, writing nothing', () => {
     const out = path.join(dir, 'never');
     const base = ['--epochs', '1', '--out', out];
+    const shortOrder = path.join(dir, 'short-order.txt');
+    fs.writeFileSync(shortOrder, '2 0 1\n');
     const cases: [string[], RegExp][] = [
       [['--arch', 'transformer', ...base], /unknown architecture "transformer"/],
       [['--arch', 'mlp', '--dataset', 'cifar:train', ...base], /--dataset.*unknown dataset kind "cifar"/],
@@ -142,6 +144,10 @@ describe('merge-studio train', () => {
       [['--arch', 'mlp', '--init-from', path.join(dir, 'nothing-here'), ...base], /--init-from/],
       [['--arch', 'mlp', '--model', path.join(run, 'model.onnx'), ...base], /either --arch or --model/],
       [['--arch', 'mlp', '--epochs', '1'], /--out/],
+      [['--arch', 'mlp', '--order', path.join(dir, 'no-order.json'), ...base], /--order: .*no-order.json is not a file/],
+      [['--arch', 'mlp', '--order', shortOrder, '--no-shuffle', ...base], /--order FILE or --no-shuffle, not both/],
+      [['--arch', 'mlp', '--order', shortOrder, ...base], /--order: order file .*lists 3 indices; the dataset has 8000 examples/],
+      [['--arch', 'mlp', '--checkpoint-every-steps', '0', ...base], /--checkpoint-every-steps must be a positive integer/],
       [['--arch', 'mlp', '--frobnicate', ...base], /frobnicate/],
     ];
     for (const [args, message] of cases) {
@@ -153,7 +159,30 @@ describe('merge-studio train', () => {
     }
     expect(fs.existsSync(out)).toBe(false);
     expect(cli('train', '--help').out).toMatch(/--couple-with DIR2/);
-  }, 300_000); // twenty CLI starts: slow on a loaded 2-core machine
+  }, 400_000); // two dozen CLI starts: slow on a loaded 2-core machine
+
+  it('--no-shuffle and --order FILE (the same order) train the same steps; the last partial batch is kept unless --drop-last', () => {
+    const identity = path.join(dir, 'identity.json');
+    fs.writeFileSync(identity, JSON.stringify([Array.from({ length: 1000 }, (_, i) => i)]));
+    // mnist:val has 1,000 digits: 7 batches of 128 and one of 104
+    const train = (name: string, ...flags: string[]) => {
+      const out = path.join(dir, name);
+      const r = cli('train', '--arch', 'mlp', '--hidden', '16', '--dataset', 'mnist:val', '--epochs', '1', '--batch-size', '128',
+        '--lr', '0.05', '--checkpoint-every-steps', '4', '--out', out, '--json', ...flags);
+      expect(r.code, r.err).toBe(0);
+      return { j: JSON.parse(r.out), run: JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) };
+    };
+    const plain = train('no-shuffle', '--no-shuffle');
+    const ordered = train('ordered', '--order', identity);
+    expect(plain.j.checkpoints.map((f: string) => path.basename(f))).toEqual(['step-000004.safetensors', 'step-000008.safetensors']);
+    expect(plain.run).toMatchObject({ order: 'dataset', dropLast: false, checkpointEverySteps: 4 });
+    expect(ordered.run.order).toEqual({ file: identity });
+    for (const i of [0, 1]) expect(safetensors(plain.j.checkpoints[i]).data.equals(safetensors(ordered.j.checkpoints[i]).data)).toBe(true);
+    const dropped = train('drop-last', '--no-shuffle', '--drop-last');
+    expect(dropped.run.dropLast).toBe(true);
+    expect(dropped.j.checkpoints.map((f: string) => path.basename(f))).toEqual(['step-000004.safetensors']);
+    expect(safetensors(dropped.j.checkpoints[0]).data.equals(safetensors(plain.j.checkpoints[0]).data)).toBe(true);
+  }, 120_000);
 
   it('--couple-with trains a partner run in lockstep from the same initial weights, on its own task', () => {
     const a = path.join(dir, 'pair-a');

@@ -35,9 +35,12 @@ export async function writeStateDict(path: string, tensors: StateTensorSpec[], s
   }
 }
 
-/** A run's weights at `epoch` (0 for init.safetensors), recording the model and the run's seed. */
-export async function writeCheckpoint(path: string, model: TrainableModel, state: StateDict, seed: number, epoch: number): Promise<void> {
-  await writeStateDict(path, model.tensors, state, { ...checkpointMetadata(model), seed: String(seed), epoch: String(epoch) });
+/**
+ * A run's weights at `epoch` (0 for init.safetensors; the epoch under way for a step checkpoint), recording
+ * the model, the run's seed and, when given, the optimiser steps done.
+ */
+export async function writeCheckpoint(path: string, model: TrainableModel, state: StateDict, seed: number, epoch: number, step?: number): Promise<void> {
+  await writeStateDict(path, model.tensors, state, { ...checkpointMetadata(model), seed: String(seed), epoch: String(epoch), ...(step !== undefined ? { step: String(step) } : {}) });
 }
 
 /** Read a state dict for the given layout from a weights file of any format; every tensor must be there with its shape. */

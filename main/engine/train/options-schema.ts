@@ -20,6 +20,9 @@ export const TrainRequestSchema = z.object({
   evalDataset: z.string().optional(),
   epochs: positiveInt,
   batchSize: positiveInt,
+  dropLast: z.boolean().optional(),
+  shuffle: z.boolean().optional(),
+  orderFile: z.string().min(1).optional(),
   optimizer: z.enum(['sgd', 'adam', 'adamw']),
   lr: z.number().positive(),
   momentum: z.number().min(0).max(1).optional(),
@@ -30,12 +33,14 @@ export const TrainRequestSchema = z.object({
   schedule: LrScheduleSchema.optional(),
   seed: z.number().int(),
   keepFrom: positiveInt.optional(),
+  checkpointEverySteps: positiveInt.optional(),
   initFrom: z.string().optional(),
   threads: positiveInt.optional(),
   provider: z.enum(['cpu', 'cuda', 'dml']).optional(),
   outDir: z.string().min(1),
   stepsPerCall: positiveInt.optional(),
-}).refine((o) => !!o.arch !== !!o.modelFile, { message: 'give either an architecture or a model file to fine-tune' });
+}).refine((o) => !!o.arch !== !!o.modelFile, { message: 'give either an architecture or a model file to fine-tune' })
+  .refine((o) => !(o.orderFile && o.shuffle === false), { message: 'give an order file or shuffle: false, not both (the file sets the order)' });
 
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 

@@ -14,6 +14,8 @@ export function validateOptions(o: TrainOptions): void {
   if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1)) bad(`batch size must be a positive integer, got ${o.batchSize}`);
   if (!(o.lr > 0 && Number.isFinite(o.lr))) bad(`learning rate must be a positive number, got ${o.lr}`);
   if (o.keepFrom !== undefined && !(Number.isInteger(o.keepFrom) && o.keepFrom >= 1)) bad(`keep-from must be an epoch number ≥ 1, got ${o.keepFrom}`);
+  if (o.checkpointEverySteps !== undefined && !(Number.isInteger(o.checkpointEverySteps) && o.checkpointEverySteps >= 1)) bad(`checkpoint-every-steps must be a positive integer, got ${o.checkpointEverySteps}`);
+  if (o.orderFile !== undefined && o.shuffle === false) bad('give an order file or no shuffling, not both (the file sets the order)');
   if (o.stepsPerCall !== undefined && !(Number.isInteger(o.stepsPerCall) && o.stepsPerCall >= 1)) bad(`steps per call must be ≥ 1, got ${o.stepsPerCall}`);
 }
 

@@ -12,6 +12,8 @@ export const runPaths = (dir: string) => ({
   metrics: path.join(dir, 'metrics.jsonl'),
   checkpoints: path.join(dir, 'checkpoints'),
   checkpoint: (epoch: number) => path.join(dir, 'checkpoints', `epoch-${String(epoch).padStart(3, '0')}.safetensors`),
+  /** The checkpoint after `step` optimiser steps (checkpointEverySteps). */
+  stepCheckpoint: (step: number) => path.join(dir, 'checkpoints', `step-${String(step).padStart(6, '0')}.safetensors`),
 });
 
 /** The run folder and its checkpoints/ folder; a failure names the folder and why (a file in the way, no permission). */

@@ -18,6 +18,12 @@ export interface TrainOptions {
   evalDataset?: string | Dataset;
   epochs: number;
   batchSize: number;
+  /** Drop each epoch's last batch when it is smaller than batchSize (default false, as PyTorch's DataLoader). */
+  dropLast?: boolean;
+  /** Shuffle the examples each epoch with the seed (default true); false keeps the dataset's order. */
+  shuffle?: boolean;
+  /** A file of sample orders (one per epoch, or one for all; see order-file.ts) instead of shuffling. */
+  orderFile?: string;
   optimizer: OptimizerConfig['type'];
   lr: number;
   momentum?: number;
@@ -29,6 +35,8 @@ export interface TrainOptions {
   seed: number;
   /** Keep a checkpoint after every epoch from this 1-based epoch on (none when absent). */
   keepFrom?: number;
+  /** Also keep a checkpoint every K optimiser steps (checkpoints/step-NNNNNN.safetensors). */
+  checkpointEverySteps?: number;
   /** Start from the initial weights of a run directory (its init.safetensors) or a .safetensors file. */
   initFrom?: string;
   threads?: number;

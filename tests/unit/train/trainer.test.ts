@@ -82,6 +82,32 @@ describe('trainModel', () => {
     if (arch === 'vgg') expect(runs[1].get('block_1.1.num_batches_tracked')!.data).toEqual(new BigInt64Array([20n]));
   });
 
+  it('trains on the last smaller batch unless dropLast; checkpoints every K steps do not depend on the steps per call', async () => {
+    const d650 = await mnistSubset('train', 650); // 20 batches of 32, then one of 10
+    const tensors = getArchitecture('mlp').build({ inputShape: [1, 28, 28], numClasses: 10, hidden: [32] }).tensors;
+    const run = async (over: Partial<TrainOptions>) => {
+      const dir = tempDir('tail'), ctx = recordingContext();
+      const r = await trainModel(base(dir, { dataset: d650, checkpointEverySteps: 8, ...over }), ctx);
+      return { r, ctx, run: JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) };
+    };
+    const kept = await run({ stepsPerCall: 3 });
+    expect(kept.ctx.steps).toHaveLength(2 * 21);
+    expect(kept.run.dropLast).toBe(false);
+    // the epoch's accuracy counts the 650 examples it saw
+    for (const e of kept.r.epochs) expect(Math.abs(e.accuracy * 650 - Math.round(e.accuracy * 650))).toBeLessThan(1e-6);
+    expect(kept.r.checkpoints.map((c) => path.basename(c))).toEqual([8, 16, 24, 32, 40].map((s) => `step-${String(s).padStart(6, '0')}.safetensors`));
+    expect(kept.ctx.epochs.filter((e) => e.kind === 'checkpoint').map((e) => e.step)).toEqual([8, 16, 24, 32, 40]);
+    // chunks of 5 steps meet the checkpoints at other boundaries, and the tail step in other places: same weights
+    const other = await run({ stepsPerCall: 5 });
+    for (let i = 0; i < 5; i++) expect(distance(await readStateDict(kept.r.checkpoints[i], tensors), await readStateDict(other.r.checkpoints[i], tensors))).toBe(0);
+    const dropped = await run({ dropLast: true, stepsPerCall: 3 });
+    expect(dropped.ctx.steps).toHaveLength(2 * 20);
+    expect(dropped.run.dropLast).toBe(true);
+    // the first 20 steps are the same batches either way; step 21 is the tail in one run and not the other
+    expect(distance(await readStateDict(kept.r.checkpoints[1], tensors), await readStateDict(dropped.r.checkpoints[1], tensors))).toBe(0);
+    expect(distance(await readStateDict(kept.r.checkpoints[2], tensors), await readStateDict(dropped.r.checkpoints[2], tensors))).toBeGreaterThan(0);
+  });
+
   it('cancel mid-epoch: run marked cancelled, kept checkpoints stay valid', async () => {
     const dir = tempDir('cancel');
     const ctx = recordingContext(30); // epoch 1 has 20 steps; cancel during epoch 2
