@@ -1,5 +1,6 @@
 // `merge-studio search RECIPE.yaml --vary alpha=0:1 --budget N --heldout mnist:val`: merge parameters that
-// maximise held-out accuracy (engine/compare/search.ts); the best is written to the recipe's output.
+// maximise held-out accuracy (engine/compare/search.ts); the best is written to the recipe's output. A failed
+// try's line holds its whole reason (the engine joins a refusal's lines).
 import { runSearch } from '../engine/compare/search';
 import { defaultWorkspace } from '../engine/environment';
 import { loadRecipe, RecipeError } from '../engine/merge/recipe';
@@ -24,13 +25,17 @@ export const searchCommand: CliCommand = {
 Options:
   --vary NAME=MIN:MAX | NAME=V1,V2   a dimension, repeatable: alpha (weights 1−α, α; SLERP's t), method,
                                      parameters.NAME (density, t, lambda…), weights.I (model I's weight)
-  --budget N            evaluations at most (default 11)
+  --budget N            evaluations at most (default 11): split evenly over the methods, each numeric
+                        range taking as many distinct values as its share of tries
   --strategy grid|random   (default grid)   --seed S (random)
   --heldout SPEC        the split the search scores on (e.g. mnist:val)
   --test SPEC           the best is reported on it (e.g. mnist:test)
   --workspace-dir DIR   where the runs are recorded (default ${defaultWorkspace()})
   --json                print every try and the best
-Example: merge-studio search two.yaml --vary alpha=0:1 --vary method=weighted,slerp --budget 12 --heldout mnist:val --test mnist:test`,
+A try the merge engine refuses is listed with its whole reason; a method that needs a base model (ties,
+task_arithmetic, dare_*…) is refused before the first try when the recipe has none.
+Examples: merge-studio search two.yaml --vary alpha=0:1 --vary method=weighted,slerp --budget 12 --heldout mnist:val --test mnist:test
+          merge-studio search ties.yaml --vary parameters.lambda=0:2 --budget 11 --heldout mnist:val`,
   options: { vary: { type: 'string', multiple: true }, budget: { type: 'string' }, strategy: { type: 'string' }, seed: { type: 'string' }, heldout: { type: 'string' }, test: { type: 'string' }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one recipe file');

@@ -159,7 +159,8 @@ test.describe('Compare screen', () => {
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     const result = page.getByTestId('search-result');
     await expect(result).toBeVisible({ timeout: 60_000 });
-    await expect(result).toContainText(/Best: alpha [\d.]+ — held-out/);
+    // three models picked here (the Scheme screen has none): each model's weight is offered, the first ticked
+    await expect(result).toContainText(/Best: weights\.0 [\d.]+ — held-out/);
     const live = page.getByTestId('chart-card-search');
     await expect(live.locator('svg')).toContainText('held-out accuracy (%)');
     await expect(page.getByTestId('chart-search')).toHaveAttribute('data-points', '5');

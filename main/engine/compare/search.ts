@@ -1,13 +1,11 @@
-// Parameter search: the merge parameters (α, weights, density, the method itself) that maximise held-out
-// accuracy within a budget of evaluations. Strategies, by name:
-// - grid: every combination of the given values, numeric ranges split evenly into as many points as the
-//   budget allows (at least 2 each); a grid larger than the budget is thinned evenly to the budget;
-// - random: `budget` draws, numbers uniform in [min, max], values uniform, from a seeded generator.
+// Parameter search: the merge parameters (α, weights, density, λ, the method itself) that maximise held-out
+// accuracy within a budget of evaluations. Which tries, and in what order, is search-grid.ts; what is refused
+// before the first try is search-checks.ts.
 // Each try is merged in memory by the merge engine and scored on the held-out split (live "search" metrics);
-// the best (highest held-out accuracy, then lowest loss) is written by runMerge and scored on the test split.
+// a try that cannot merge is kept with its whole reason. The best (highest held-out accuracy, then lowest
+// loss) is written by runMerge and scored on the test split.
 import path from 'node:path';
 import { loadDataset } from '../data';
-import { Rng } from '../data/rng';
 import { evaluateModel } from '../evaluate';
 import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { runMerge } from '../merge/executor';
@@ -18,34 +16,14 @@ import { netModel, type Net } from '../models/load-net';
 import { writeAtomic } from '../train/run-files';
 import { mergeInMemory } from './merge-in-memory';
 import { checkClasses, resolveModel } from './models';
+import { appliesTo, failureReason, searchProblems } from './search-checks';
+import { gridPoints, randomPoints, type SearchValues } from './search-grid';
 import { SearchRequestSchema, type SearchDimension, type SearchRequest, type SearchResult, type SearchTrial } from './types';
 
 export interface SearchOptions { workspace?: string }
 
-type Values = Record<string, number | string>;
-
-const round = (x: number) => Math.round(x * 1e4) / 1e4;
-
-/** What a dimension may be set to, checked against the recipe. */
-function checkDimension(d: SearchDimension, recipe: Recipe): void {
-  const models = recipe.models?.length ?? 0;
-  if (d.name === 'method') {
-    if (!d.values?.length) throw new Error('the method dimension needs values (method names)');
-    for (const v of d.values) getMethod(String(v));
-    return;
-  }
-  if (d.name === 'alpha') {
-    if (models !== 2) throw new Error(`alpha interpolates between two models; this recipe lists ${models}`);
-  } else if (/^weights\.\d+$/.test(d.name)) {
-    if (Number(d.name.split('.')[1]) >= models) throw new Error(`${d.name}: the recipe lists ${models} models (numbered from 0)`);
-  } else if (!/^parameters\.[A-Za-z_][\w]*$/.test(d.name)) {
-    throw new Error(`unknown search dimension "${d.name}"; use alpha, method, parameters.NAME or weights.I`);
-  }
-  if (d.name !== 'method' && d.values?.some((v) => typeof v !== 'number') && !d.name.startsWith('parameters.')) throw new Error(`${d.name} takes numbers`);
-}
-
 /** The recipe for one try: `alpha` sets the weights to (1 − α, α) and, for a method with a t (SLERP), t = α. */
-export function applyValues(base: Recipe, values: Values): Recipe {
+export function applyValues(base: Recipe, values: SearchValues): Recipe {
   const r: Recipe = { ...base, parameters: { ...(base.parameters ?? {}) }, models: base.models?.map((m) => ({ ...m })) };
   if (values.method !== undefined) r.method = String(values.method);
   const method = getMethod(r.method);
@@ -65,30 +43,13 @@ export function applyValues(base: Recipe, values: Values): Recipe {
   return r;
 }
 
-function axis(d: SearchDimension, points: number): (number | string)[] {
-  if (d.values) return d.values;
-  if (points <= 1 || d.min === d.max) return [d.min!];
-  return Array.from({ length: points }, (_, i) => round(d.min! + ((d.max! - d.min!) * i) / (points - 1)));
+/** The tries of a search, in order (search-grid.ts); `recipeMethod` is the method when none is varied. */
+export function searchPoints(dims: SearchDimension[], budget: number, strategy: 'grid' | 'random', seed: number, recipeMethod: string): SearchValues[] {
+  const applies = appliesTo(recipeMethod);
+  return strategy === 'random' ? randomPoints(dims, budget, seed, applies) : gridPoints(dims, budget, applies);
 }
 
-/** The tries of a search, in order. */
-export function searchPoints(dims: SearchDimension[], budget: number, strategy: 'grid' | 'random', seed: number): Values[] {
-  if (strategy === 'random') {
-    const rng = new Rng(seed);
-    return Array.from({ length: budget }, () => Object.fromEntries(dims.map((d) => [d.name, d.values
-      ? d.values[rng.int(d.values.length)]
-      : round(d.min! + rng.float() * (d.max! - d.min!))])));
-  }
-  const fixed = dims.filter((d) => d.values).reduce((p, d) => p * d.values!.length, 1);
-  const ranged = dims.filter((d) => !d.values).length;
-  const per = ranged ? Math.max(2, Math.floor((budget / fixed) ** (1 / ranged) + 1e-9)) : 1;
-  let grid: Values[] = [{}];
-  for (const d of dims) grid = grid.flatMap((g) => axis(d, per).map((v) => ({ ...g, [d.name]: v })));
-  if (grid.length <= budget) return grid;
-  return Array.from({ length: budget }, (_, i) => grid[Math.round((i * (grid.length - 1)) / Math.max(1, budget - 1))]);
-}
-
-const labelOf = (v: Values) => Object.entries(v).map(([k, x]) => `${k.replace(/^parameters\./, '')} ${x}`).join(', ');
+const labelOf = (v: SearchValues) => Object.entries(v).map(([k, x]) => `${k.replace(/^parameters\./, '')} ${x}`).join(', ');
 
 export async function runSearch(raw: SearchRequest, ctx: JobContext = silentContext(), o: SearchOptions = {}): Promise<SearchResult> {
   const started = Date.now();
@@ -100,8 +61,9 @@ export async function runSearch(raw: SearchRequest, ctx: JobContext = silentCont
   const resolved = await resolveRecipe(recipe, baseDir);
   const base: Recipe = { ...recipe, checkpoints: undefined, models: resolved.models.map((m) => ({ path: m.path, ...(m.weight !== 1 ? { weight: m.weight } : {}), ...(m.parameters ? { parameters: m.parameters } : {}) })), ...(resolved.base ? { base: resolved.base } : {}), output: { ...recipe.output, path: resolved.output.path } };
   delete base.checkpoints;
-  for (const d of req.dimensions) checkDimension(d, base);
-  const points = searchPoints(req.dimensions, req.budget, req.strategy, req.seed);
+  const problems = searchProblems(req.dimensions, base);
+  if (problems.length) throw new Error(problems.join('; '));
+  const points = searchPoints(req.dimensions, req.budget, req.strategy, req.seed, base.method);
   const run = o.workspace
     ? await RunFolder.create(o.workspace, 'search', `${JSON.stringify({ ...req, recipe: base }, null, 2)}\n`, { kind: 'search', title: `${req.strategy} search over ${req.dimensions.map((d) => d.name).join(' × ')} (${points.length} tries)`, heldout: req.heldout, test: req.test, models: base.models })
     : undefined;
@@ -131,7 +93,7 @@ export async function runSearch(raw: SearchRequest, ctx: JobContext = silentCont
         trial = { trial: i + 1, values, accuracy: ev.accuracy, loss: ev.loss, label };
       } catch (e) {
         if (ctx.signal.aborted) throw e;
-        trial = { trial: i + 1, values, accuracy: NaN, loss: NaN, label, error: (e as Error).message.split('\n')[0] };
+        trial = { trial: i + 1, values, accuracy: NaN, loss: NaN, label, error: failureReason(e) };
       }
       trials.push(trial);
       ctx.metric('search', { ...trial });
@@ -139,7 +101,7 @@ export async function runSearch(raw: SearchRequest, ctx: JobContext = silentCont
       log(`try ${i + 1}/${points.length} ${label}: ${trial.error ?? `held-out accuracy ${(100 * trial.accuracy).toFixed(2)} %, loss ${trial.loss.toFixed(4)}`}`);
     }
     const scored = trials.filter((t) => !t.error);
-    if (!scored.length) throw new Error(`no try could be merged: ${trials[0]?.error ?? 'no tries'}`);
+    if (!scored.length) throw new Error(`no try could be merged: ${[...new Set(trials.map((t) => t.error))].join(' | ') || 'no tries'}`);
     const best = scored.reduce((b, t) => (t.accuracy > b.accuracy || (t.accuracy === b.accuracy && t.loss < b.loss) ? t : b));
     const bestRecipe = checkRecipe({ ...applyValues(base, best.values), name: `search best: ${best.label}` });
     const merged = await runMerge(bestRecipe, ctx, { baseDir, workspace: o.workspace });

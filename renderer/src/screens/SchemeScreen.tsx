@@ -10,7 +10,7 @@ import { BaseModelField } from './scheme/BaseModelField';
 import { CheckPanel } from './scheme/CheckPanel';
 import { withAlignment } from './alignRecipe';
 import { DataSampleField } from './scheme/DataSampleField';
-import { DEFAULT_DATA, formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
+import { DEFAULT_DATA, emptySchemeForm, formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
 
 const input = 'rounded border border-slate-300 px-2 py-1 text-sm';
 const card = 'rounded-lg border border-slate-200 bg-white p-4';
@@ -21,11 +21,11 @@ export function SchemeScreen() {
   const setStep = useStudio((s) => s.setStep);
   const setMergeJob = useStudio((s) => s.setMergeJob);
   const [methods, setMethods] = useState<MethodInfo[]>([]);
-  const [form, setForm] = useState<SchemeForm>(() => ({
-    source: 'models', models: [], base: '', method: 'mean', params: {}, groups: [],
-    checkpoints: { dir: '', mode: 'last', last: 5, from: 0, to: 0 },
-    output: { path: '', dtype: 'f32' },
-  }));
+  // The form outlives the screen (the store keeps it): coming back finds it as left, and the Compare screen's
+  // search varies the recipe it makes.
+  const setSchemeForm = useStudio((s) => s.setSchemeForm);
+  const [form, setForm] = useState<SchemeForm>(() => useStudio.getState().schemeForm ?? emptySchemeForm());
+  useEffect(() => { setSchemeForm(form); }, [form, setSchemeForm]);
   const [yaml, setYaml] = useState('');
   const [recipeError, setRecipeError] = useState<string | null>(null);
   const [preflight, setPreflight] = useState<PreflightResult | null>(null);

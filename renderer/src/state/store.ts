@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { Environment, JobSummary, LoadedModel, StudioEvent } from '../../../main/engine/api';
 import { pointsFromTrainMetric, type TrainingPoint } from '../../../main/engine/charts/training';
+import type { SchemeForm } from '../screens/scheme/recipeForm';
 
 export interface TrainLive {
   loss: TrainingPoint[];
@@ -60,6 +61,9 @@ interface StudioState {
   /** A recipe for the Scheme screen to take up ("use these settings again" in the run history). */
   recipeToLoad: Record<string, unknown> | null;
   setRecipeToLoad(recipe: Record<string, unknown> | null): void;
+  /** The Scheme screen's form as last edited (null: not visited): kept across steps, and the search varies its recipe. */
+  schemeForm: SchemeForm | null;
+  setSchemeForm(form: SchemeForm): void;
   /** Live points of search jobs, from their "search" metric events. */
   searchPoints: Record<string, Record<string, unknown>[]>;
   applyEvent(event: StudioEvent): void;
@@ -95,6 +99,8 @@ export const useStudio = create<StudioState>((set) => ({
   setCompareModels: (compareModels) => set({ compareModels }),
   recipeToLoad: null,
   setRecipeToLoad: (recipeToLoad) => set({ recipeToLoad }),
+  schemeForm: null,
+  setSchemeForm: (schemeForm) => set({ schemeForm }),
   searchPoints: {},
   applyEvent: (event) =>
     set((s) => {

@@ -1,8 +1,10 @@
 // Soups and parameter search on real MNIST models: the greedy rule on a hand-made case, then two MLPs
 // fine-tuned from one initialisation plus one trained on rotated digits (which the greedy soup must skip),
 // chosen on the held-out split mnist:val and reported on mnist:test.
+import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../main/cli';
 import { applyValues, runSearch, searchPoints } from '../../../main/engine/compare/search';
 import { greedySoup, runSoup } from '../../../main/engine/compare/soup';
 import { listRuns } from '../../../main/engine/compare/history';
@@ -29,15 +31,18 @@ describe('the greedy rule', () => {
 
 describe('search points', () => {
   it('a grid within the budget, a seeded random search, parameters only where the method has them', () => {
-    expect(searchPoints([{ name: 'alpha', min: 0, max: 1 }], 5, 'grid', 0).map((p) => p.alpha)).toEqual([0, 0.25, 0.5, 0.75, 1]);
-    const g = searchPoints([{ name: 'method', values: ['weighted', 'slerp'] }, { name: 'alpha', min: 0, max: 1 }], 6, 'grid', 0);
+    expect(searchPoints([{ name: 'alpha', min: 0, max: 1 }], 5, 'grid', 0, 'weighted').map((p) => p.alpha)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    const g = searchPoints([{ name: 'method', values: ['weighted', 'slerp'] }, { name: 'alpha', min: 0, max: 1 }], 6, 'grid', 0, 'weighted');
     expect(g).toEqual([
       { method: 'weighted', alpha: 0 }, { method: 'weighted', alpha: 0.5 }, { method: 'weighted', alpha: 1 },
       { method: 'slerp', alpha: 0 }, { method: 'slerp', alpha: 0.5 }, { method: 'slerp', alpha: 1 },
     ]);
-    expect(searchPoints([{ name: 'alpha', min: 0, max: 1 }, { name: 'parameters.density', min: 0.1, max: 0.9 }], 3, 'grid', 0)).toHaveLength(3);
-    const r1 = searchPoints([{ name: 'alpha', min: 0.2, max: 0.4 }], 10, 'random', 7);
-    expect(r1).toEqual(searchPoints([{ name: 'alpha', min: 0.2, max: 0.4 }], 10, 'random', 7));
+    // the real methods decide: SLERP has no density, so its share is spent on α alone
+    const mixed = searchPoints([{ name: 'method', values: ['slerp', 'ties'] }, { name: 'alpha', min: 0, max: 1 }, { name: 'parameters.density', min: 0.1, max: 0.9 }], 8, 'grid', 0, 'weighted');
+    expect(mixed.filter((p) => p.method === 'slerp').every((p) => !('parameters.density' in p))).toBe(true);
+    expect(new Set(mixed.filter((p) => p.method === 'ties').map((p) => p['parameters.density'])).size).toBe(4);
+    const r1 = searchPoints([{ name: 'alpha', min: 0.2, max: 0.4 }], 10, 'random', 7, 'weighted');
+    expect(r1).toEqual(searchPoints([{ name: 'alpha', min: 0.2, max: 0.4 }], 10, 'random', 7, 'weighted'));
     expect(r1.every((p) => (p.alpha as number) >= 0.2 && (p.alpha as number) <= 0.4)).toBe(true);
     const base = { method: 'weighted', models: [{ path: 'a' }, { path: 'b' }], parameters: { density: 0.5 }, output: { path: 'o.safetensors' } };
     expect(applyValues(base, { alpha: 0.25 })).toEqual({ method: 'weighted', models: [{ path: 'a', weight: 0.75 }, { path: 'b', weight: 0.25 }], output: { path: 'o.safetensors' } });
@@ -103,5 +108,42 @@ describe('soups and search on MNIST', () => {
     expect(r.output.heldout).toBe(r.best.accuracy);
     expect(r.output.test).toBeGreaterThan(0.5);
     expect((await listRuns(ws)).filter((x) => x.kind === 'search')).toHaveLength(1);
+  }, 300_000);
+
+  it('TIES with a base over three MLPs of one initialisation: budget 11 tries 11 values of λ; without the base it is refused up front', async () => {
+    const out = path.join(tempDir('search-ties'), 'best.safetensors');
+    const recipe = { method: 'ties', models: [{ path: a3 }, { path: b }, { path: rot }], base: a, parameters: { density: 0.5 }, output: { path: out } };
+    const r = await runSearch({ recipe, dimensions: [{ name: 'parameters.lambda', min: 0, max: 2 }], budget: 11, heldout: 'mnist:val' });
+    expect(r.trials).toHaveLength(11);
+    expect(r.trials.filter((t) => t.error)).toEqual([]);
+    expect(new Set(r.trials.map((t) => t.values['parameters.lambda'])).size).toBe(11);
+    // λ = 0 is the base itself
+    const val = await loadDataset('mnist:val');
+    expect(r.trials[0].accuracy).toBe((await evaluateModel(netModel(await loadNet(a)), val)).accuracy);
+    expect(new Set(r.trials.map((t) => t.accuracy)).size).toBeGreaterThan(1);
+    const noBase = { ...recipe, base: undefined };
+    await expect(runSearch({ recipe: noBase, dimensions: [{ name: 'parameters.lambda', min: 0, max: 2 }], budget: 11, heldout: 'mnist:val' }, undefined, { workspace: ws }))
+      .rejects.toThrow(/^TIES needs a base model: choose one/);
+  }, 300_000);
+
+  it('a try the merge engine refuses keeps its whole reason; the others still run', async () => {
+    const out = path.join(tempDir('search-refused'), 'best.safetensors');
+    const r = await runSearch({
+      recipe: { method: 'weighted', models: [{ path: a }, { path: b }], output: { path: out } },
+      dimensions: [{ name: 'weights.1', values: [-1, 1] }], budget: 2, heldout: 'mnist:val',
+    });
+    expect(r.trials[0].error).toMatch(/^the merge cannot run: the model weights sum to 0 \(1 \+ -1\), and Weighted average divides by their sum; change a weight$/);
+    expect(r.trials[1].error).toBeUndefined();
+    expect(r.best.trial).toBe(2);
+    // the CLI prints the same whole reason on the try's line
+    const dir = tempDir('search-cli');
+    fs.writeFileSync(path.join(dir, 'two.yaml'), JSON.stringify({ method: 'weighted', models: [{ path: a }, { path: b }], output: { path: path.join(dir, 'best.safetensors') } }));
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...x: unknown[]) => { printed.push(x.join(' ')); });
+    try {
+      expect(await main(['search', path.join(dir, 'two.yaml'), '--vary', 'weights.1=-1,1', '--budget', '2', '--heldout', 'mnist:val', '--workspace-dir', ws])).toBe(0);
+    } finally { spy.mockRestore(); }
+    expect(printed[0]).toMatch(/^ {2}1 {2}weights\.1 -1 +the merge cannot run: the model weights sum to 0 \(1 \+ -1\), and Weighted average divides by their sum; change a weight$/);
+    expect(printed[1]).toMatch(/^ {2}2 {2}weights\.1 1 +\d+\.\d\d %$/);
   }, 300_000);
 });

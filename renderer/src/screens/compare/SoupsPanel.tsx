@@ -1,16 +1,12 @@
-// Soups and parameter search over the models picked on the Compare tab. Both choose on the held-out split and
-// only report the test split; the screen says which is which.
-import { useMemo, useState } from 'react';
-import { mergeGridSpec, searchSpec } from '../../../../main/engine/charts/compare';
-import type { SearchResult, SoupResult } from '../../../../main/engine/compare/types';
+// Soups over the models picked on the Compare tab, and the parameter search (SearchPanel). Both choose on the
+// held-out split and only report the test split; the screen says which is which.
+import { useState } from 'react';
+import type { SoupResult } from '../../../../main/engine/compare/types';
 import { studio } from '../../api/studio';
-import { ChartCard } from '../../components/ChartCard';
 import { JobProgress } from '../../components/JobProgress';
 import { useStudio } from '../../state/store';
-import { baseName, card, input, pct, primary, secondary } from './ui';
-
-const SEARCH_SPEC = searchSpec();
-const SEARCH_METHODS = ['weighted', 'slerp', 'task_arithmetic', 'ties', 'dare_linear'];
+import { SearchPanel } from './SearchPanel';
+import { card, input, pct, primary, secondary } from './ui';
 
 function Splits({ heldout, test, onChange }: { heldout: string; test: string; onChange: (h: string, t: string) => void }) {
   return (
@@ -28,16 +24,9 @@ function Splits({ heldout, test, onChange }: { heldout: string; test: string; on
 export function SoupsPanel({ onCompare }: { onCompare: () => void }) {
   const models = useStudio((s) => s.compareModels);
   const setModels = useStudio((s) => s.setCompareModels);
-  const env = useStudio((s) => s.environment);
   const jobs = useStudio((s) => s.jobs);
-  const searchPoints = useStudio((s) => s.searchPoints);
   const [splits, setSplits] = useState({ heldout: 'mnist:val', test: 'mnist:test' });
   const [soupJob, setSoupJob] = useState<string | null>(null);
-  const [searchJob, setSearchJob] = useState<string | null>(null);
-  const [methods, setMethods] = useState<string[]>(['weighted']);
-  const [alpha, setAlpha] = useState({ min: 0, max: 1 });
-  const [budget, setBudget] = useState(11);
-  const [strategy, setStrategy] = useState<'grid' | 'random'>('grid');
   const [error, setError] = useState<string | null>(null);
   const refs = models.map((m) => ({ path: m.path, ...(m.arch ? { arch: m.arch } : {}) }));
   const sameSplit = splits.heldout.trim() === splits.test.trim();
@@ -46,27 +35,10 @@ export function SoupsPanel({ onCompare }: { onCompare: () => void }) {
     setError(null);
     try { setSoupJob((await studio.startJob({ kind: 'soup', params: { models: refs, heldout: splits.heldout, test: splits.test || undefined, kind } })).jobId); } catch (e) { setError((e as Error).message); }
   }
-  async function search() {
-    setError(null);
-    const out = `${env?.workspace ?? '.'}/search-best-${Date.now()}.safetensors`;
-    const dims = [...(methods.length > 1 ? [{ name: 'method', values: methods }] : []), { name: 'alpha', min: alpha.min, max: alpha.max }];
-    try {
-      setSearchJob((await studio.startJob({ kind: 'search', params: {
-        recipe: { method: methods[0] ?? 'weighted', models: refs.slice(0, 2).map((m) => ({ path: m.path })), output: { path: out } },
-        dimensions: dims, budget, strategy, heldout: splits.heldout, ...(splits.test ? { test: splits.test } : {}),
-      } })).jobId);
-    } catch (e) { setError((e as Error).message); }
-  }
   const compareToo = (p: string) => { if (!models.some((m) => m.path === p)) setModels([...models, { path: p }]); onCompare(); };
 
   const sj = soupJob ? jobs[soupJob] : undefined;
   const soupResult = sj?.status === 'succeeded' ? (sj.result as SoupResult) : undefined;
-  const qj = searchJob ? jobs[searchJob] : undefined;
-  const searchResult = qj?.status === 'succeeded' ? (qj.result as SearchResult) : undefined;
-  const live = useMemo(() => (searchJob ? (searchPoints[searchJob] ?? []).filter((p) => typeof p.accuracy === 'number' && !Number.isNaN(p.accuracy as number)) : []), [searchJob, searchPoints]);
-  const gridSpec = useMemo(() => searchResult && mergeGridSpec(
-    searchResult.trials.filter((t) => !t.error).map((t) => ({ x: String(t.values.alpha ?? '—'), y: String(t.values.method ?? searchResult.output.recipe.method ?? ''), accuracy: t.accuracy, label: t.label, id: String(t.trial) })),
-    'α', 'method'), [searchResult]);
 
   return (
     <div className="space-y-4">
@@ -94,30 +66,7 @@ export function SoupsPanel({ onCompare }: { onCompare: () => void }) {
           </div>
         )}
       </section>
-      <section className={card} aria-label="Parameter search">
-        <h2 className="font-medium">Parameter search</h2>
-        <p className="mb-2 text-sm text-slate-600">Merges of {models[0] ? baseName(models[0].path) : 'model 1'} and {models[1] ? baseName(models[1].path) : 'model 2'} at α from {alpha.min} to {alpha.max} (weights 1 − α and α; SLERP's t), each scored on the held-out split; the best is written and scored on the test split.</p>
-        <div className="flex flex-wrap items-end gap-3 text-sm">
-          <fieldset className="flex flex-wrap gap-2"><legend className="text-slate-600">Methods</legend>
-            {SEARCH_METHODS.map((m) => <label key={m} className="flex items-center gap-1"><input type="checkbox" checked={methods.includes(m)} onChange={(e) => setMethods(e.target.checked ? [...methods, m] : methods.filter((x) => x !== m))} />{m}</label>)}
-          </fieldset>
-          <label className="flex flex-col gap-1"><span className="text-slate-600">α from</span><input className={`${input} w-20`} type="number" step="0.05" aria-label="alpha from" value={alpha.min} onChange={(e) => setAlpha({ ...alpha, min: Number(e.target.value) })} /></label>
-          <label className="flex flex-col gap-1"><span className="text-slate-600">to</span><input className={`${input} w-20`} type="number" step="0.05" aria-label="alpha to" value={alpha.max} onChange={(e) => setAlpha({ ...alpha, max: Number(e.target.value) })} /></label>
-          <label className="flex flex-col gap-1"><span className="text-slate-600">Budget (evaluations)</span><input className={`${input} w-24`} type="number" min={1} max={500} aria-label="Budget" value={budget} onChange={(e) => setBudget(Math.max(1, Number(e.target.value) || 1))} /></label>
-          <label className="flex flex-col gap-1"><span className="text-slate-600">Strategy</span>
-            <select className={input} value={strategy} onChange={(e) => setStrategy(e.target.value as 'grid' | 'random')}><option value="grid">grid</option><option value="random">random</option></select></label>
-          <button type="button" className={primary} disabled={models.length < 2 || !methods.length || sameSplit || alpha.min > alpha.max} onClick={() => void search()}>Search</button>
-        </div>
-        {qj && qj.status !== 'succeeded' && <div className="mt-3"><JobProgress job={qj} /></div>}
-        {searchJob && <div className="mt-3"><ChartCard id="search" title="Search: held-out accuracy of each try" spec={SEARCH_SPEC} points={live} /></div>}
-        {searchResult && (
-          <div className="mt-3 space-y-2 text-sm" data-testid="search-result">
-            <p><b>Best: {searchResult.best.label}</b> — held-out {pct(searchResult.output.heldout)}{searchResult.output.test !== undefined && <>, test {pct(searchResult.output.test)}</>} — <code className="text-xs">{searchResult.output.path}</code></p>
-            {gridSpec && <ChartCard id="search-grid" title="Tried merges by α and method" spec={gridSpec} />}
-            <button type="button" className={secondary} onClick={() => compareToo(searchResult.output.path)}>Compare the best with the models</button>
-          </div>
-        )}
-      </section>
+      <SearchPanel heldout={splits.heldout} test={splits.test} onCompareBest={compareToo} />
       {error && <p role="alert" className="text-red-700">{error}</p>}
     </div>
   );

@@ -46,6 +46,15 @@ export function dataBlock(d: DataSample, models: string[]): Record<string, unkno
   };
 }
 
+/** The form before anything is chosen. */
+export function emptySchemeForm(): SchemeForm {
+  return {
+    source: 'models', models: [], base: '', method: 'mean', params: {}, groups: [],
+    checkpoints: { dir: '', mode: 'last', last: 5, from: 0, to: 0 },
+    output: { path: '', dtype: 'f32' },
+  };
+}
+
 /** "1" → 1, "1, 0.5" → [1, 0.5] (a gradient over the group's layers); null when not numbers. */
 export function parseWeightText(text: string): number | number[] | null {
   const parts = text.split(',').map((x) => x.trim()).filter(Boolean);
