@@ -22,7 +22,10 @@ export function varyOptions(methods: MethodInfo[], models: string[]): VaryOption
       // SLERP's t is what α sets; integer parameters (seeds) are not a quality knob.
       if (p.kind !== 'number' || p.integer || (alpha && p.name === 't')) continue;
       const name = `parameters.${p.name}`;
-      if (!out.some((o) => o.name === name)) out.push({ name, label: p.name === 'lambda' ? 'λ (lambda)' : p.name, min: p.min, max: p.max, step: p.step });
+      // λ's slider reaches below 0 (a negative λ subtracts the task, as mergekit allows); a search starts
+      // at 0, adding the task, and the user may lower the range.
+      const min = p.name === 'lambda' ? Math.max(0, p.min) : p.min;
+      if (!out.some((o) => o.name === name)) out.push({ name, label: p.name === 'lambda' ? 'λ (lambda)' : p.name, min, max: p.max, step: p.step });
     }
   }
   return out;
