@@ -46,8 +46,8 @@ export async function runMergeJob(recipe: Recipe, ctx: JobContext, options: RunM
   const of = `${inputs} input${inputs === 1 ? '' : 's'}`;
   const labelled: JobContext = {
     ...ctx,
-    // Before the first tensor (total 1: hashing and opening) there is nothing read to count yet.
-    progress: (u) => ctx.progress({ ...u, label: u.total > 1 ? `read {done} of {total} from ${of}` : `opening ${of}` }),
+    // Before the first tensor (total 0: opening and hashing) there is nothing read to count yet.
+    progress: (u) => ctx.progress({ ...u, label: u.total > 0 ? `read {done} of {total} from ${of}` : `opening ${of}` }),
   };
   return runMerge(resolved, labelled, options);
 }
