@@ -25,7 +25,7 @@ import { alignTitle, curveTitle, layerTable, runAlign, runCurve } from './jobs/k
 import { runComparison } from './compare/compare';
 import { compareCsv } from './compare/charts-of';
 import { runDemo } from './compare/demo';
-import { checkRunDir, deleteRun, listRuns, readRun } from './compare/history';
+import { checkRunDir, deleteRun, listRuns, readRun, renameRun } from './compare/history';
 import { runSearch } from './compare/search';
 import { runSoup } from './compare/soup';
 import type { CompareResult } from './compare/types';
@@ -94,12 +94,12 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
         case 'align': {
           const p = args.params;
           const q = { ...p, reference: checkPath(p.reference), others: p.others.map(checkPath), ...(p.graph ? { graph: checkPath(p.graph) } : {}), ...(p.outDir ? { outDir: checkPath(p.outDir) } : {}) };
-          return { jobId: runner.submit('align', alignTitle(q), (ctx) => runAlign(q, ctx)) };
+          return { jobId: runner.submit('align', alignTitle(q), (ctx) => runAlign(q, ctx, { workspace: defaultWorkspace() })) };
         }
         case 'curve': {
           const p = args.params;
           const q = { ...p, a: checkPath(p.a), b: checkPath(p.b), ...(p.graph ? { graph: checkPath(p.graph) } : {}) };
-          return { jobId: runner.submit('curve', curveTitle(q), (ctx) => runCurve(q, ctx)) };
+          return { jobId: runner.submit('curve', curveTitle(q), (ctx) => runCurve(q, ctx, { workspace: defaultWorkspace() })) };
         }
         case 'train-pair': {
           const p = { ...args.params, a: checkTrainPaths(args.params.a), b: checkTrainPaths(args.params.b) };
@@ -181,6 +181,10 @@ export function createEngine(emit: (event: StudioEvent) => void, mode: Environme
     deleteRun: async (raw) => {
       await deleteRun(defaultWorkspace(), calls.deleteRun.args.parse(raw).dir);
       return { deleted: true };
+    },
+    renameRun: async (raw) => {
+      const a = calls.renameRun.args.parse(raw);
+      return renameRun(defaultWorkspace(), a.dir, a.label);
     },
     compareReport: async (raw) => {
       const dir = checkRunDir(defaultWorkspace(), calls.compareReport.args.parse(raw).runDir);

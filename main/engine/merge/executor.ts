@@ -18,7 +18,7 @@ import type { MergePlan, PlanSources } from './plan';
 import { openSources, preflightWithPlan, type PreflightReport } from './preflight';
 import { Provenance, type ParentRecord } from './provenance';
 import type { Recipe, ResolvedRecipe } from './recipe';
-import type { RunFolder } from './runs';
+import type { RunFolder } from '../workspace/run-folder';
 import { startRun, type StartedRun } from './run-start';
 import { TensorReader } from './tensor-reads';
 import { streamTensors } from './tensor-stream';
@@ -164,7 +164,10 @@ async function recordSuccess(done: { written: WrittenFile | void; parents: Paren
   run?.log(`wrote ${resolved.output.path} (${outHash.bytes} bytes, sha256 ${outHash.sha256}) in ${result.seconds.toFixed(2)} s`);
   await hashes.remember(parents, outHash);
   try {
-    await run?.finish('succeeded', { output: result.output, parents, counts: result.counts, warnings: result.warnings });
+    await run?.finish('succeeded', {
+      output: result.output, parents, counts: result.counts, warnings: result.warnings,
+      inputs: parents.map((p) => ({ path: p.path, sha256: p.sha256, role: p.role })),
+    });
   } catch (e) {
     // The output is complete and in place; only its record is lost: a warning, not a failed merge.
     result.warnings.push(`the run could not be recorded: ${(e as Error).message}`);

@@ -306,9 +306,9 @@ export function importMergekit(text: string, options: { output?: string } = {}):
     ...(base && (map.taskVectors || ours === 'multislerp') ? { base } : {}),
     ...(Object.keys(parameters).length ? { parameters } : {}),
     ...(layers.length ? { layers } : {}),
-    output: { path: options.output ?? 'merged.safetensors', ...(outDType && DTYPES[outDType] ? { dtype: DTYPES[outDType] } : {}) },
+    ...(options.output || (outDType && DTYPES[outDType]) ? { output: { ...(options.output ? { path: options.output } : {}), ...(outDType && DTYPES[outDType] ? { dtype: DTYPES[outDType] } : {}) } } : {}),
   };
-  if (!options.output) notCarried.push('output: mergekit takes it on the command line; set output.path (merged.safetensors for now)');
+  if (!options.output) notCarried.push('output: mergekit takes it on the command line; here the merge writes into its run\'s own folder unless output.path names a file');
   // Validate through the normal recipe parser so an import is exactly as strict as a hand-written recipe.
   return { recipe: parseRecipe(recipeToYaml(recipe), 'imported mergekit config'), notCarried };
 }
@@ -449,11 +449,11 @@ export function exportMergekit(recipe: Recipe | ResolvedRecipe): MergekitExport 
   }
   if (Object.keys(params).length) cfg.parameters = params;
   // mergekit's dtype is the one it computes in; ours is float32, then written as the output dtype.
-  const out = r.output.dtype;
+  const out = r.output?.dtype;
   if (out === 'f64') notCarried.push('output dtype f64: mergekit writes float32, float16 or bfloat16');
   cfg.dtype = 'float32';
   if (out && out !== 'f64' && out !== 'f32') cfg.out_dtype = MK_DTYPES[out];
   if (!out) notCarried.push('output dtype: unset here (each tensor keeps its model\'s type); mergekit writes float32 as exported');
-  notCarried.push(`output path ${r.output.path}: give it to mergekit on the command line`);
+  if (r.output?.path) notCarried.push(`output path ${r.output.path}: give it to mergekit on the command line`);
   return { yaml: flowNumberLists(cfg, { flowCollectionPadding: false, lineWidth: 0 }), notCarried };
 }

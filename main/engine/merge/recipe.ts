@@ -60,8 +60,11 @@ const LayerRule = z.object({
 });
 
 const Output = z.object({
-  path: z.string().min(1),
+  /** Where the merged model goes; left out, into the run's own folder (merged.safetensors, or .onnx for ONNX models). */
+  path: z.string().min(1).optional(),
   dtype: z.enum(OUTPUT_DTYPES).optional(),
+  /** Replace the file at `path` when it exists (without it, an existing file is never replaced). */
+  overwrite: z.boolean().optional(),
 }).strict();
 
 /** Alignment before the merge (docs/alignment.md): the other models are permuted onto the first. */
@@ -97,7 +100,7 @@ export const RecipeSchema = z.object({
   parameters: z.record(z.string(), ParamScalar).optional(),
   layers: z.array(LayerRule).optional(),
   align: Align.optional(),
-  output: Output,
+  output: Output.optional(),
 }).strict().superRefine((r, ctx) => {
   if (r.align && r.checkpoints) ctx.addIssue({ code: 'custom', path: ['align'], message: 'checkpoints of one run share a basin: align models (a list of files), not checkpoints' });
   if (!r.models && !r.checkpoints) ctx.addIssue({ code: 'custom', message: 'the recipe needs models (a list of files) or checkpoints (a folder)' });
@@ -120,7 +123,25 @@ export interface ResolvedRecipe {
   base?: string;
   parameters: Record<string, ParamScalar>;
   layers: LayerRule[];
-  output: { path: string; dtype?: OutputDType };
+  output: ResolvedOutput;
+}
+
+export interface ResolvedOutput {
+  /** Absolute; in the run's folder when the recipe names none (NEW_RUN_FOLDER stands for it before it exists). */
+  path: string;
+  dtype?: OutputDType;
+  /** Replace a file that exists at `path`. */
+  overwrite: boolean;
+  /** The recipe named no path: the output goes into the run's own new folder. */
+  inRunFolder: boolean;
+}
+
+/** Stands for the folder of a run not made yet, in a pre-flight's output path. */
+export const NEW_RUN_FOLDER = '(the run\'s folder)';
+
+/** The output's name in the run's folder: an ONNX first model gives an ONNX output (its graph is kept). */
+export function defaultOutputName(firstModel: string | undefined): string {
+  return firstModel && /\.onnx$/i.test(firstModel) ? 'merged.onnx' : 'merged.safetensors';
 }
 
 export interface RecipeIssue {
@@ -340,8 +361,11 @@ export async function expandCheckpoints(spec: CheckpointsSpec, baseDir: string):
   return epochs.map((e) => path.join(dir, byEpoch.get(e)!));
 }
 
-/** Makes paths absolute (against baseDir) and expands checkpoints. */
-export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<ResolvedRecipe> {
+/**
+ * Makes paths absolute (against baseDir) and expands checkpoints. A recipe without an output path writes into
+ * `runDir`, the run's folder (NEW_RUN_FOLDER when it is not made yet: a pre-flight).
+ */
+export async function resolveRecipe(recipe: Recipe, baseDir: string, options: { runDir?: string } = {}): Promise<ResolvedRecipe> {
   getMethod(recipe.method);
   const models = recipe.checkpoints
     ? (await expandCheckpoints(recipe.checkpoints, baseDir)).map((p) => ({ path: p, weight: 1 }))
@@ -355,6 +379,11 @@ export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<Re
     parameters: recipe.parameters ?? {},
     // align.exclude: those tensors are copied from the first model (rules first, so they win)
     layers: [...(recipe.align?.exclude ?? []).map((n) => ({ match: n, from: 0 })), ...(recipe.layers ?? [])],
-    output: { path: path.resolve(baseDir, recipe.output.path), dtype: recipe.output.dtype },
+    output: {
+      path: recipe.output?.path ? path.resolve(baseDir, recipe.output.path) : path.join(options.runDir ?? NEW_RUN_FOLDER, defaultOutputName(models[0]?.path)),
+      ...(recipe.output?.dtype ? { dtype: recipe.output.dtype } : {}),
+      overwrite: recipe.output?.overwrite === true,
+      inRunFolder: !recipe.output?.path,
+    },
   };
 }

@@ -67,7 +67,7 @@ describe('importMergekit', () => {
     expect(recipe.models).toEqual([{ path: 'math', weight: 0.5 }, { path: 'code', weight: 0.3 }]);
     // mergekit's ties defaults are written out: normalize true, lambda 1.
     expect(recipe.parameters).toEqual({ density: 0.5, normalize: true, lambda: 1 });
-    expect(recipe.output).toEqual({ path: 'merged.safetensors', dtype: 'f16' });
+    expect(recipe.output).toEqual({ dtype: 'f16' }); // no path: the merge writes into its run's own folder
     expect(notCarried.some((n) => n.startsWith('parameters.int8_mask: mergekit keeps its sign masks as int8'))).toBe(true);
     expect(notCarried.some((n) => n.startsWith('output:'))).toBe(true);
   });

@@ -17,7 +17,7 @@ export function checkRecipePaths(value: unknown, baseDir: string, checkPath: (p:
     ...(recipe.checkpoints ? { checkpoints: { ...recipe.checkpoints, dir: abs(recipe.checkpoints.dir) } } : {}),
     ...(recipe.base ? { base: abs(recipe.base) } : {}),
     ...(recipe.align ? { align: checkAlignPaths(recipe.align, abs, checkPath) } : {}),
-    output: { ...recipe.output, path: abs(recipe.output.path) },
+    ...(recipe.output ? { output: { ...recipe.output, ...(recipe.output.path ? { path: abs(recipe.output.path) } : {}) } } : {}),
   };
 }
 
@@ -33,7 +33,7 @@ export function mergeTitle(r: Recipe): string {
   const base = r.base ? ` onto base ${path.basename(r.base)}` : '';
   // The method as users know it ("TIES", "Task arithmetic"), not its recipe key.
   const method = findMethod(r.method)?.label ?? r.method;
-  return `Merge ${what}${base} with ${method} → ${path.basename(r.output.path)}`;
+  return `Merge ${what}${base} with ${method} → ${r.output?.path ? path.basename(r.output.path) : 'its run folder'}`;
 }
 
 /**

@@ -51,7 +51,8 @@ export function formToRecipe(f: SchemeForm): Record<string, unknown> {
     ...(f.base ? { base: f.base } : {}),
     ...(Object.keys(f.params).length ? { parameters: f.params } : {}),
     ...(allLayers.length ? { layers: allLayers } : {}),
-    output: { path: f.output.path, dtype: f.output.dtype },
+    // An empty path: into the run's own new folder, so no earlier output is ever replaced.
+    output: { ...(f.output.path.trim() ? { path: f.output.path.trim() } : {}), dtype: f.output.dtype },
   };
 }
 
@@ -69,7 +70,7 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
   const all = (r.layers as LayerValue[] | undefined) ?? [];
   const layers = all.filter(isTableRule);
   const extra = all.filter((l) => !isTableRule(l));
-  const out = r.output as { path: string; dtype?: SchemeForm['output']['dtype'] };
+  const out = (r.output ?? {}) as { path?: string; dtype?: SchemeForm['output']['dtype'] };
   return {
     ...current,
     source: ck ? 'checkpoints' : 'models',
@@ -85,7 +86,7 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
       from: l.from ?? 0,
       weights: (l.weights ?? []).map((w) => (Array.isArray(w) ? w.join(', ') : String(w))),
     })),
-    output: { path: out.path, dtype: out.dtype ?? 'f32' },
+    output: { path: out.path ?? '', dtype: out.dtype ?? 'f32' },
   };
 }
 
