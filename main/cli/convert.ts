@@ -1,4 +1,6 @@
 // `merge-studio convert IN OUT [--dtype f32|f16|bf16]`: between formats, by OUT's extension.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { convertModel, type ConvertDType } from '../engine/convert';
 import { CliError, type CliCommand } from './common';
 import { inTerminal } from './progress';
@@ -7,15 +9,23 @@ const DTYPES = ['f32', 'f16', 'bf16'];
 
 export const convertCommand: CliCommand = {
   name: 'convert',
-  usage: 'convert IN OUT [--dtype f32|f16|bf16]',
+  usage: 'convert IN OUT [--dtype f32|f16|bf16] [--overwrite]',
   summary: 'convert a model between .safetensors, .pt/.pth and .onnx (by OUT\'s extension)',
-  options: { dtype: { type: 'string' }, json: { type: 'boolean' } },
+  optionHelp: {
+    dtype: ['f32|f16|bf16', 'cast every float tensor to this dtype (integer and bool tensors keep theirs)'],
+    overwrite: 'replace OUT when it exists (without it, an existing file is never replaced)',
+    json: 'print {from, to, tensors, bytes, notes} as JSON',
+  },
+  example: 'convert tests/fixtures/merge/cnn_0.pt out/examples/cnn_0.safetensors --overwrite',
+  options: { dtype: { type: 'string' }, overwrite: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 2) throw new CliError('give an input and an output file');
     const dtype = values.dtype as string | undefined;
     if (dtype !== undefined && !DTYPES.includes(dtype)) throw new CliError(`--dtype must be one of ${DTYPES.join(', ')}, got ${dtype}`);
+    // OUT's folder is made, as the other commands make theirs (a fresh clone has no out/examples yet)
+    await mkdir(path.dirname(path.resolve(positionals[1])), { recursive: true });
     return inTerminal('converting', values.json === true, 'cancelled; nothing was written', async (ctx) => {
-      const result = await convertModel(positionals[0], positionals[1], { dtype: dtype as ConvertDType | undefined }, ctx);
+      const result = await convertModel(positionals[0], positionals[1], { dtype: dtype as ConvertDType | undefined, overwrite: values.overwrite === true }, ctx);
       if (values.json) console.log(JSON.stringify(result, null, 2));
       else console.log(`wrote ${positionals[1]}`);
       return 0;

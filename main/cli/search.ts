@@ -1,5 +1,6 @@
 // `merge-studio search RECIPE.yaml --vary alpha=0:1 --budget N --heldout mnist:val`: merge parameters that
-// maximise held-out accuracy (engine/compare/search.ts); the best is written to the recipe's output.
+// maximise held-out accuracy (engine/compare/search.ts); the best is written to the recipe's output (without
+// one, into the best merge's run folder).
 import { runSearch } from '../engine/compare/search';
 import { defaultWorkspace } from '../engine/environment';
 import { loadRecipe, RecipeError } from '../engine/merge/recipe';
@@ -29,9 +30,12 @@ Options:
   --heldout SPEC        the split the search scores on (e.g. mnist:val)
   --test SPEC           the best is reported on it (e.g. mnist:test)
   --workspace-dir DIR   where the runs are recorded (default ${defaultWorkspace()})
+  --overwrite           replace the recipe's output file when it exists (refused before the first try otherwise)
   --json                print every try and the best
-Example: merge-studio search two.yaml --vary alpha=0:1 --vary method=weighted,slerp --budget 12 --heldout mnist:val --test mnist:test`,
-  options: { vary: { type: 'string', multiple: true }, budget: { type: 'string' }, strategy: { type: 'string' }, seed: { type: 'string' }, heldout: { type: 'string' }, test: { type: 'string' }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' } },
+The best merge goes to the recipe's output.path, or, without one, into its run's own folder. For instance:
+  merge-studio search two.yaml --vary alpha=0:1 --vary method=weighted,slerp --budget 12 --heldout mnist:val --test mnist:test`,
+  example: 'search docs/examples/two-cnns.yaml --vary alpha=0:1 --budget 3 --heldout mnist:val --workspace-dir out/examples/workspace',
+  options: { vary: { type: 'string', multiple: true }, budget: { type: 'string' }, strategy: { type: 'string' }, seed: { type: 'string' }, heldout: { type: 'string' }, test: { type: 'string' }, 'workspace-dir': { type: 'string' }, overwrite: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one recipe file');
     const vary = (values.vary as string[] | undefined) ?? [];
@@ -48,7 +52,7 @@ Example: merge-studio search two.yaml --vary alpha=0:1 --vary method=weighted,sl
     }
     return inTerminal('searching', values.json === true, 'cancelled', async (ctx) => {
       const r = await runSearch({
-        recipe: loaded.recipe as Record<string, unknown>, baseDir: loaded.baseDir, dimensions: vary.map(parseVary), budget, strategy,
+        recipe: (values.overwrite ? { ...loaded.recipe, output: { ...loaded.recipe.output, overwrite: true } } : loaded.recipe) as Record<string, unknown>, baseDir: loaded.baseDir, dimensions: vary.map(parseVary), budget, strategy,
         seed: values.seed === undefined ? 0 : Number(values.seed), heldout: values.heldout as string, ...(values.test ? { test: values.test as string } : {}),
       }, ctx, { workspace: (values['workspace-dir'] as string | undefined) ?? defaultWorkspace() });
       if (values.json) console.log(JSON.stringify(r, null, 2));

@@ -141,7 +141,8 @@ describe('merge-studio train', () => {
       [['--arch', 'mlp', '--couple-with', out, ...base], /another folder/],
       [['--arch', 'mlp', '--init-from', path.join(dir, 'nothing-here'), ...base], /--init-from/],
       [['--arch', 'mlp', '--model', path.join(run, 'model.onnx'), ...base], /either --arch or --model/],
-      [['--arch', 'mlp', '--epochs', '1'], /--out/],
+      [['--arch', 'mlp', '--epochs', '1', '--out', path.join(run, 'model.onnx')], /--out .*model\.onnx is a file; give a folder/],
+      [['--arch', 'mlp', '--epochs', '1', '--out', run], /--out .*mlp exists; nothing was replaced: it holds an earlier run's files \(run\.json, model\.onnx.*--overwrite/],
       [['--arch', 'mlp', '--frobnicate', ...base], /frobnicate/],
     ];
     for (const [args, message] of cases) {
