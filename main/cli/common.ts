@@ -11,6 +11,12 @@ export interface CliCommand {
    * the value its text, or [ARG, text] for an option that takes a value.
    */
   optionHelp?: Record<string, string | [arg: string, text: string]>;
+  /**
+   * The arguments of a command line that runs as written from the repository root (committed fixtures, the
+   * out/examples/workspace workspace, a few seconds): the help ends with it as `npx merge-studio EXAMPLE`,
+   * and tests/integration/cli-help-examples.test.ts runs every one.
+   */
+  example: string;
   options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
   run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number>;
 }

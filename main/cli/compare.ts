@@ -34,6 +34,7 @@ Options:
   --csv FILE            also write the table as CSV
   --workspace-dir DIR   where the run is recorded (default ${defaultWorkspace()})
   --json                print the whole result`,
+  example: 'compare tests/fixtures/merge/cnn_0.onnx tests/fixtures/merge/cnn_1.onnx --dataset mnist:test --workspace-dir out/examples/workspace',
   options: { ...MODEL_OPTIONS, dataset: { type: 'string' }, curve: { type: 'boolean' }, steps: { type: 'string' }, diff: { type: 'boolean' }, csv: { type: 'string' }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     const models = modelRefs(values, positionals, 1);

@@ -1,6 +1,8 @@
 // `merge-studio curve A B --dataset mnist:test --steps S --align none,weight[,activation] [--repair] --json`:
-// accuracy and loss along the straight line from A to B, for each alignment of B, and the loss barriers.
+// accuracy and loss along the straight line from A to B, for each alignment of B, and the loss barriers;
+// recorded as a run of the workspace (its eval.json holds the curves).
 import { ALIGN_METHODS, REPAIR_METHODS, type AlignMethod, type RepairMethod } from '../engine/align';
+import { defaultWorkspace } from '../engine/environment';
 import { runCurve } from '../engine/jobs/kinds/align';
 import { integer, positiveInt } from './align';
 import { CliError, type CliCommand } from './common';
@@ -8,7 +10,7 @@ import { inTerminal } from './progress';
 
 export const curveCommand: CliCommand = {
   name: 'curve',
-  usage: 'curve A B --dataset SPEC --align none,weight [--json]',
+  usage: 'curve A B --dataset SPEC --align none,weight [--workspace-dir DIR] [--json]',
   summary: 'interpolation curve A→B per alignment (accuracy, loss, barrier), optionally with BatchNorm repair',
   help: `
 Options:
@@ -20,10 +22,12 @@ Options:
   --sample-dataset SPEC       data for activation matching and repair (default mnist:train for MNIST)
   --samples N                 examples of it (default: 1024 for matching, all for repair)
   --seed S  --arch A | --graph G.onnx
-  --json                      {alphas, curves: {none: {accuracy, loss}, …}, barriers: {none, …}}`,
+  --workspace-dir DIR         where the run is recorded (default: MERGE_STUDIO_WORKSPACE or ~/MergeStudio)
+  --json                      {alphas, curves: {none: {accuracy, loss}, …}, barriers: {none, …}, runDir}`,
+  example: 'curve tests/fixtures/merge/cnn_0.onnx tests/fixtures/merge/cnn_1.onnx --dataset mnist:test --steps 3 --align none --workspace-dir out/examples/workspace',
   options: {
     dataset: { type: 'string' }, steps: { type: 'string' }, align: { type: 'string' }, repair: { type: 'boolean' }, 'repair-method': { type: 'string' },
-    'sample-dataset': { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' }, arch: { type: 'string' }, graph: { type: 'string' }, json: { type: 'boolean' },
+    'sample-dataset': { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' }, arch: { type: 'string' }, graph: { type: 'string' }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' },
   },
   async run(values, positionals) {
     // `--repair` alone means update_bn; `--repair repair` arrives as the flag plus a positional
@@ -49,13 +53,14 @@ Options:
         a: args[0], b: args[1], dataset: (values.dataset as string | undefined) ?? 'mnist:test', steps, aligns: aligns as AlignMethod[], repair,
         sampleDataset: values['sample-dataset'] as string | undefined, samples: positiveInt(values.samples, '--samples'), seed: integer(values.seed, '--seed'),
         arch: values.arch as string | undefined, graph: values.graph as string | undefined,
-      }, ctx);
+      }, ctx, { workspace: (values['workspace-dir'] as string | undefined) ?? defaultWorkspace() });
       if (values.json) {
-        console.log(JSON.stringify({ alphas: r.alphas, curves: r.curves, barriers: r.barriers, accuracyBarriers: r.accuracyBarriers, repair: r.repair, dataset: r.dataset, ...(r.sampleDataset ? { sampleDataset: r.sampleDataset } : {}) }, null, 2));
+        console.log(JSON.stringify({ alphas: r.alphas, curves: r.curves, barriers: r.barriers, accuracyBarriers: r.accuracyBarriers, repair: r.repair, dataset: r.dataset, ...(r.sampleDataset ? { sampleDataset: r.sampleDataset } : {}), ...(r.runDir ? { runDir: r.runDir } : {}) }, null, 2));
       } else {
         console.log(`α      ${aligns.map((a) => a.padStart(18)).join('')}`);
         r.alphas.forEach((al, i) => console.log(`${al.toFixed(2).padEnd(6)} ${aligns.map((a) => `${(100 * r.curves[a].accuracy[i]).toFixed(1).padStart(6)} % ${r.curves[a].loss[i].toFixed(3).padStart(7)}`).join('  ')}`));
         console.log(`loss barrier: ${aligns.map((a) => `${a} ${r.barriers[a].toFixed(3)}`).join(', ')}${repair !== 'none' ? ` (with ${repair})` : ''}`);
+        if (r.runDir) console.log(`run recorded in ${r.runDir}`);
       }
       return 0;
     });

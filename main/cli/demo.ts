@@ -1,4 +1,4 @@
-// `merge-studio demo [--out DIR] [--epochs E --keep-from K] [--json]`: the seed-002 experiment on the bundled
+// `merge-studio demo [--workspace-dir DIR] [--epochs E --keep-from K] [--json]`: the seed-002 experiment on the bundled
 // MNIST, headless (engine/compare/demo.ts). Prints the checkpoints' and the average's test accuracy and the
 // report's path; --json prints {checkpoint_accuracy, averaged_accuracy, mean_checkpoint_accuracy, report}.
 import path from 'node:path';
@@ -17,20 +17,23 @@ function intOption(v: unknown, name: string): number | undefined {
 
 export const demoCommand: CliCommand = {
   name: 'demo',
-  usage: 'demo [--out DIR] [--epochs E --keep-from K] [--json]',
+  usage: 'demo [--workspace-dir DIR] [--epochs E --keep-from K] [--json]',
   summary: 'the checkpoint-averaging experiment, headless: train SmallCNN on MNIST, average its last checkpoints, write report.html',
   help: `
 Trains SmallCNN on mnist:train (8,000 digits; SGD, momentum 0.9, lr 0.05, batch 128), keeps a
 checkpoint every epoch from epoch K, averages the kept checkpoints with the merge engine, evaluates each
 checkpoint and the average on mnist:test (2,000 digits) and writes a report with the chart of each checkpoint's accuracy against the average's.
 Options:
-  --out DIR          where the runs go (DIR/runs/…); default: the workspace (${defaultWorkspace()})
+  --workspace-dir DIR   where its runs go (DIR/runs/…: the training, the merge, the comparison); default: the
+                     workspace (${defaultWorkspace()}); --out DIR is the same
   --epochs E         epochs to train (default ${DEMO_DEFAULTS.epochs})
   --keep-from K      first epoch whose checkpoint is kept (default ${DEMO_DEFAULTS.keepFrom}, or E − 2 with --epochs)
   --seed S           training seed (default ${DEMO_DEFAULTS.seed})
+  --dataset SPEC     training data (default mnist:train; mnist:val, 1,000 digits, runs in seconds)
   --threads N        onnxruntime threads (default: all cores)
   --json             print {checkpoint_accuracy, averaged_accuracy, mean_checkpoint_accuracy, report, …}`,
-  options: { out: { type: 'string' }, epochs: { type: 'string' }, 'keep-from': { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+  example: 'demo --epochs 2 --dataset mnist:val --workspace-dir out/examples/workspace',
+  options: { 'workspace-dir': { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, 'keep-from': { type: 'string' }, seed: { type: 'string' }, dataset: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length) throw new CliError(`demo takes no file arguments (got ${positionals.join(' ')})`);
     const epochs = intOption(values.epochs, 'epochs');
@@ -38,12 +41,13 @@ Options:
     const threads = intOption(values.threads, 'threads');
     const seedText = values.seed as string | undefined;
     if (seedText !== undefined && !/^\d+$/.test(seedText)) throw new CliError(`--seed must be an integer ≥ 0, got "${seedText}"`);
-    const workspace = values.out ? path.resolve(values.out as string) : defaultWorkspace();
+    const dir = (values['workspace-dir'] ?? values.out) as string | undefined;
+    const workspace = dir ? path.resolve(dir) : defaultWorkspace();
     const json = values.json === true;
     return inTerminal('demo', false, 'cancelled', async (ctx) => {
       let r;
       try {
-        r = await runDemo({ workspace, epochs, keepFrom, threads, ...(seedText !== undefined ? { seed: Number(seedText) } : {}) }, ctx);
+        r = await runDemo({ workspace, epochs, keepFrom, threads, ...(values.dataset ? { dataset: values.dataset as string } : {}), ...(seedText !== undefined ? { seed: Number(seedText) } : {}) }, ctx);
       } catch (e) {
         if ((e as Error).message.startsWith('--')) throw new CliError((e as Error).message);
         throw e;

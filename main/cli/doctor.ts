@@ -57,8 +57,8 @@ Options:
   --arch ARCH           for the probe, the built-in architecture of bare weights (mlp, smallcnn, vgg, resnet)
   --graph G.onnx        for the probe, the ONNX graph bare weights belong to
   --json                print the whole result as JSON (memory, lineage, layers, probe, verdict)
-
-Example: merge-studio doctor tests/fixtures/merge/cnn_0.pt tests/fixtures/merge/cnn_1.pt tests/fixtures/merge/cnn_2.pt`,
+`,
+  example: 'doctor tests/fixtures/merge/cnn_0.pt tests/fixtures/merge/cnn_1.pt tests/fixtures/merge/cnn_2.pt',
   options: { base: { type: 'string' }, dataset: { type: 'string' }, samples: { type: 'string' }, arch: { type: 'string' }, graph: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length === 0) throw new CliError('give the models to check (two or more), or one recipe file');

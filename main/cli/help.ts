@@ -1,7 +1,7 @@
 // A command's --help text, the same shape for every command.
 import type { CliCommand } from './common';
 
-/** `merge-studio <command> --help`: usage, summary, the command's own text, then its options. */
+/** `merge-studio <command> --help`: usage, summary, the command's own text, its options, then an example that runs. */
 export function commandHelp(command: CliCommand): string {
   const lines = [`Usage: merge-studio ${command.usage}`, '', command.summary];
   if (command.help) lines.push('', command.help.replace(/^\n/, ''));
@@ -13,5 +13,6 @@ export function commandHelp(command: CliCommand): string {
     const width = Math.max(...flags.map(([f]) => f.length));
     lines.push('', 'Options:', ...flags.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`), `  ${'--help'.padEnd(width)}  show this help`);
   }
+  lines.push('', 'Example (runs as written from the repository root):', `  npx merge-studio ${command.example}`);
   return lines.join('\n');
 }

@@ -31,6 +31,7 @@ Examples:
     stats: 'read every tensor: min/max/mean/std per tensor, and the stored checksums (PyTorch record CRC-32)',
     json: 'print {format, tensors: [{name, dtype, shape}], tied, metadata, damaged[, stats]} as JSON',
   },
+  example: 'inspect tests/fixtures/merge/cnn_0.pt --stats',
   options: { json: { type: 'boolean' }, stats: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one model file');

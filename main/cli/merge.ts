@@ -8,15 +8,17 @@ import { inTerminal } from './progress';
 
 export const mergeCommand: CliCommand = {
   name: 'merge',
-  usage: 'merge RECIPE.yaml [--json] [--workspace-dir DIR]',
+  usage: 'merge RECIPE.yaml [--json] [--workspace-dir DIR] [--overwrite]',
   summary: 'run a merge recipe (see docs/recipes.md) and record the run in the workspace',
   get help() { return mergeHelp(); },
   // `--workspace-dir`, not `--workspace`: npm takes --workspace as its own flag under `npx`.
   optionHelp: {
     json: 'print the result (output path, bytes, SHA-256 of output and parents, counts, warnings) as JSON',
     'workspace-dir': ['DIR', 'record the run under DIR/runs/<time>-<name>/ (default: MERGE_STUDIO_WORKSPACE or ~/MergeStudio)'],
+    overwrite: 'replace the recipe\'s output file when it exists (as output.overwrite: true does); without it nothing is replaced',
   },
-  options: { json: { type: 'boolean' }, 'workspace-dir': { type: 'string' } },
+  example: 'merge docs/examples/mean-of-three.yaml --workspace-dir out/examples/workspace',
+  options: { json: { type: 'boolean' }, 'workspace-dir': { type: 'string' }, overwrite: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one recipe file');
     let loaded;
@@ -27,7 +29,8 @@ export const mergeCommand: CliCommand = {
       if (err instanceof RecipeError) throw new CliError(err.message.split('\n').join('; '));
       throw err;
     }
-    const { recipe, baseDir } = loaded;
+    const { baseDir } = loaded;
+    const recipe = values.overwrite ? { ...loaded.recipe, output: { ...loaded.recipe.output, overwrite: true } } : loaded.recipe;
     return inTerminal('merging', values.json === true, 'cancelled; nothing was written', async (ctx) => {
       const result = await runMerge(recipe, ctx, { baseDir, workspace: (values['workspace-dir'] as string | undefined) ?? defaultWorkspace() });
       if (values.json) console.log(JSON.stringify(result, null, 2));
@@ -54,6 +57,8 @@ function mergeHelp(): string {
   return `
 A recipe names the models, the method and its parameters, per-layer rules and the output; relative paths
 resolve against the recipe's folder. Every key: docs/recipes.md. The Scheme screen writes the same file.
+Without output.path the merge writes into its run's own new folder (merged.safetensors, or merged.onnx for
+ONNX models); a file that exists is never replaced unless the recipe says output.overwrite: true (or --overwrite).
 
 Methods (recipe key "method"):
 ${methods.map((m) => `  ${m.id.padEnd(width)}  ${m.label}${needs(m) ? ` — ${needs(m)}` : ''}`).join('\n')}
@@ -62,7 +67,7 @@ Example — the mean of three checkpoints:
   # mean.yaml
   method: mean
   models: [run/epoch-008.safetensors, run/epoch-009.safetensors, run/epoch-010.safetensors]
-  output: {path: mean.safetensors}
+  output: {path: mean.safetensors}     # or leave output out: <run folder>/merged.safetensors
 
   merge-studio merge mean.yaml
 

@@ -1,11 +1,11 @@
 // `merge-studio mergekit import CONFIG.yml [-o recipe.yaml]` and `mergekit export RECIPE.yaml [-o config.yml]`:
 // mergekit configs to recipes and back (main/engine/merge/mergekit.ts), with what was not carried on stderr.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../engine/files/writeAtomic';
 import { exportMergekit, importMergekit } from '../engine/merge/mergekit';
 import { readConfigFile, rebaseRecipe } from '../engine/merge/mergekit-file';
 import { loadRecipe, RecipeError, recipeToYaml, resolveRecipe } from '../engine/merge/recipe';
+import { refuseExisting } from '../engine/workspace/output-guard';
 import { CliError, type CliCommand } from './common';
 
 async function readConfig(file: string): Promise<string> {
@@ -16,8 +16,12 @@ async function readConfig(file: string): Promise<string> {
   }
 }
 
-async function writeOut(file: string, text: string, force: boolean): Promise<void> {
-  if (existsSync(file) && !force) throw new CliError(`${file} exists; choose another name or add --force to replace it`);
+async function writeOut(file: string, text: string, overwrite: boolean): Promise<void> {
+  try {
+    refuseExisting([file], overwrite);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   await writeFileAtomic(file, text);
 }
 
@@ -31,14 +35,16 @@ export const mergekitCommand: CliCommand = {
     '  export RECIPE.yaml [-o config.yml]                                     the mergekit config (stdout without -o)',
     '',
     'The recipe writes a model folder, as mergekit does (weights sharded above --shard-size, config.json, the',
-    'tokenizer, a README model card): OUT (default: merged); an OUT named .safetensors or .pt writes one file.',
+    'tokenizer, a README model card): OUT, or without --merged a folder "merged" in the merge\'s own run folder;',
+    'an OUT named .safetensors or .pt writes one file.',
     'Model folders, sharded indexes and the Hugging Face cache (an org/name id) are read as mergekit reads them.',
     '',
-    'Options: --force to replace an existing -o file, --json for {recipe|yaml, notCarried} on stdout.',
+    'Options: --overwrite to replace an existing -o file (--force is the same), --json for {recipe|yaml, notCarried} on stdout.',
     'Model paths that name files are rewritten relative to the written file; Hugging Face ids are kept.',
     'Everything that does not map exactly is printed on stderr as "not carried: …" (see docs/recipes.md).',
   ].join('\n'),
-  options: { out: { type: 'string', short: 'o' }, merged: { type: 'string' }, 'shard-size': { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+  example: 'mergekit import tests/fixtures/merge/mergekit/slerp.yml',
+  options: { out: { type: 'string', short: 'o' }, merged: { type: 'string' }, 'shard-size': { type: 'string' }, overwrite: { type: 'boolean' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     const [action, file, ...extra] = positionals;
     if (!file || extra.length || (action !== 'import' && action !== 'export')) throw new CliError('usage: mergekit import CONFIG.yml [-o recipe.yaml] | mergekit export RECIPE.yaml [-o config.yml]');
@@ -57,7 +63,7 @@ export const mergekitCommand: CliCommand = {
         throw new CliError(`${file}: ${(e as Error).message.split('\n').join('; ')}`);
       }
       const shardSize = values['shard-size'] as string | undefined;
-      if (shardSize !== undefined && !imported.recipe.output.folder) throw new CliError('--shard-size is for a model folder output; --merged names one file');
+      if (shardSize !== undefined && !imported.recipe.output?.folder) throw new CliError('--shard-size is for a model folder output; --merged names one file');
       if (shardSize !== undefined && !/^\d+[kKmMbB]?$/.test(shardSize)) throw new CliError(`--shard-size ${shardSize}: give a number of bytes, like 5000000000, 500M or 5B`);
       const recipe = rebaseRecipe(shardSize === undefined ? imported.recipe : { ...imported.recipe, output: { ...imported.recipe.output, shard_size: shardSize } }, from, to);
       notCarried = imported.notCarried;
@@ -80,7 +86,7 @@ export const mergekitCommand: CliCommand = {
       text = exported.yaml;
       json = { yaml: text, notCarried };
     }
-    if (out) await writeOut(out, text, values.force === true);
+    if (out) await writeOut(out, text, values.overwrite === true || values.force === true);
     if (values.json) console.log(JSON.stringify(json, null, 2));
     else if (!out) process.stdout.write(text);
     for (const n of notCarried) console.error(`not carried: ${n}`);

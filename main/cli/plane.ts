@@ -28,8 +28,8 @@ Options:
   --mark MODEL       a merge (any model of the same layout) shown at its projection; repeat for several
   --svg FILE         also write the chart (accuracy and loss heatmaps) as SVG
   --json             print {xs, ys, accuracy, loss, points, lengths, chart} (chart: the Vega-Lite spec)
-
-Example: merge-studio plane tests/fixtures/merge/cnn_0.onnx tests/fixtures/merge/cnn_1.onnx tests/fixtures/merge/cnn_2.onnx --dataset mnist:test --grid 5 --samples 200 --mark tests/fixtures/merge/mean_onnx_ref.onnx`,
+`,
+  example: 'plane tests/fixtures/merge/cnn_0.onnx tests/fixtures/merge/cnn_1.onnx tests/fixtures/merge/cnn_2.onnx --dataset mnist:test --grid 5 --samples 200 --mark tests/fixtures/merge/mean_onnx_ref.onnx',
   options: {
     ...MODEL_OPTIONS, dataset: { type: 'string' }, grid: { type: 'string' }, margin: { type: 'string' }, samples: { type: 'string' },
     mark: { type: 'string', multiple: true }, svg: { type: 'string' }, json: { type: 'boolean' },

@@ -1,5 +1,6 @@
 // A JobContext for the terminal: a progress bar on stderr (plain lines when not a TTY), Ctrl-C cancels.
 import { CancelledError, type JobContext, type ProgressUpdate } from '../engine/job-context';
+import { EtaEstimator } from '../engine/jobs/eta';
 import { CliError } from './common';
 import { terminalSafe } from './terminal-text';
 
@@ -22,28 +23,33 @@ export function terminalJob(label: string, quiet = false): TerminalJob {
     controller.abort();
   };
   process.once('SIGINT', onSigint);
-  const started = Date.now();
+  const eta = new EtaEstimator();
   const tty = process.stderr.isTTY === true;
   let lastDraw = 0;
   let lastPct = -1;
   const draw = (u: ProgressUpdate) => {
     if (quiet) return;
     const now = Date.now();
-    const final = u.done >= u.total;
+    // total 0: a step whose size is not known (opening files, hashing parents): its words, no count
+    const counted = u.total > 0;
+    const final = counted && u.done >= u.total;
+    // measured on every update, drawn or not; none until it is measurable (engine/jobs/eta.ts)
+    const left = eta.update(now, u.done, u.total, u.unit);
     if (!final && now - lastDraw < (tty ? 100 : 2000)) return;
     lastDraw = now;
-    const frac = u.total > 0 ? Math.min(1, u.done / u.total) : 0;
-    const elapsed = (now - started) / 1000;
-    const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
+    const frac = counted ? Math.min(1, u.done / u.total) : 0;
     const amount = u.unit === 'bytes' ? `${formatBytes(u.done)}/${formatBytes(u.total)}` : `${u.done}/${u.total}`;
     // the message is often a tensor name from the file: escaped, it cannot move the cursor or start a line
-    const tail = `${(frac * 100).toFixed(0).padStart(3)}% ${amount} ${Number.isFinite(eta) ? `ETA ${eta.toFixed(0)}s` : ''} ${terminalSafe(u.message ?? '')}`;
+    const message = terminalSafe(u.message ?? '');
+    const tail = counted
+      ? `${(frac * 100).toFixed(0).padStart(3)}% ${amount} ${left !== null && !final ? `ETA ${left.toFixed(0)}s` : ''} ${message}`
+      : `${message || '…'}`;
     if (tty) {
       const width = 28;
       const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
       process.stderr.write(`\r${label} ${bar} ${tail}`.slice(0, (process.stderr.columns ?? 120) - 1).padEnd(Math.min(120, (process.stderr.columns ?? 120) - 1)));
     } else {
-      const pct = Math.floor(frac * 10);
+      const pct = counted ? Math.floor(frac * 10) : -2;
       if (pct !== lastPct || final) { lastPct = pct; process.stderr.write(`${label} ${tail}\n`); }
     }
   };

@@ -1,6 +1,7 @@
 // `merge-studio search RECIPE.yaml --vary alpha=0:1 --budget N --heldout mnist:val`: merge parameters that
-// maximise held-out accuracy (engine/compare/search.ts); the best is written to the recipe's output. A failed
-// try's line holds its whole reason (the engine joins a refusal's lines).
+// maximise held-out accuracy (engine/compare/search.ts); the best is written to the recipe's output (without
+// one, into the best merge's run folder). A failed try's line holds its whole reason (the engine joins a
+// refusal's lines).
 import { runSearch } from '../engine/compare/search';
 import { defaultWorkspace } from '../engine/environment';
 import { loadRecipe, RecipeError } from '../engine/merge/recipe';
@@ -31,12 +32,15 @@ Options:
   --heldout SPEC        the split the search scores on (e.g. mnist:val)
   --test SPEC           the best is reported on it (e.g. mnist:test)
   --workspace-dir DIR   where the runs are recorded (default ${defaultWorkspace()})
+  --overwrite           replace the recipe's output file when it exists (refused before the first try otherwise)
   --json                print every try and the best
 A try the merge engine refuses is listed with its whole reason; a method that needs a base model (ties,
 task_arithmetic, dare_*…) is refused before the first try when the recipe has none.
-Examples: merge-studio search two.yaml --vary alpha=0:1 --vary method=weighted,slerp --budget 12 --heldout mnist:val --test mnist:test
-          merge-studio search ties.yaml --vary parameters.lambda=0:2 --budget 11 --heldout mnist:val`,
-  options: { vary: { type: 'string', multiple: true }, budget: { type: 'string' }, strategy: { type: 'string' }, seed: { type: 'string' }, heldout: { type: 'string' }, test: { type: 'string' }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' } },
+The best merge goes to the recipe's output.path, or, without one, into its run's own folder. For instance:
+  merge-studio search two.yaml --vary alpha=0:1 --vary method=weighted,slerp --budget 12 --heldout mnist:val --test mnist:test
+  merge-studio search ties.yaml --vary parameters.lambda=0:2 --budget 11 --heldout mnist:val`,
+  example: 'search docs/examples/two-cnns.yaml --vary alpha=0:1 --budget 3 --heldout mnist:val --workspace-dir out/examples/workspace',
+  options: { vary: { type: 'string', multiple: true }, budget: { type: 'string' }, strategy: { type: 'string' }, seed: { type: 'string' }, heldout: { type: 'string' }, test: { type: 'string' }, 'workspace-dir': { type: 'string' }, overwrite: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one recipe file');
     const vary = (values.vary as string[] | undefined) ?? [];
@@ -53,7 +57,7 @@ Examples: merge-studio search two.yaml --vary alpha=0:1 --vary method=weighted,s
     }
     return inTerminal('searching', values.json === true, 'cancelled', async (ctx) => {
       const r = await runSearch({
-        recipe: loaded.recipe as Record<string, unknown>, baseDir: loaded.baseDir, dimensions: vary.map(parseVary), budget, strategy,
+        recipe: (values.overwrite ? { ...loaded.recipe, output: { ...loaded.recipe.output, overwrite: true } } : loaded.recipe) as Record<string, unknown>, baseDir: loaded.baseDir, dimensions: vary.map(parseVary), budget, strategy,
         seed: values.seed === undefined ? 0 : Number(values.seed), heldout: values.heldout as string, ...(values.test ? { test: values.test as string } : {}),
       }, ctx, { workspace: (values['workspace-dir'] as string | undefined) ?? defaultWorkspace() });
       if (values.json) console.log(JSON.stringify(r, null, 2));

@@ -15,6 +15,8 @@ export const serveCommand: CliCommand = {
   usage: 'serve [--port N] [--allow DIR]…',
   summary: 'serve the app to a browser on 127.0.0.1 (port 0 picks a free one)',
   options: { port: { type: 'string' }, allow: { type: 'string', multiple: true } },
+  // needs the build (npm run build): the help examples test runs it through out/main/cli.js
+  example: 'serve --port 0',
   help: `
 ${FILE_BROWSER_REACH}
 Stop it with Ctrl-C.`,

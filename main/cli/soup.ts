@@ -10,7 +10,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 
 export const soupCommand: CliCommand = {
   name: 'soup',
-  usage: 'soup MODEL... --heldout SPEC [--test SPEC] [--greedy] [-o OUT]',
+  usage: 'soup MODEL... --heldout SPEC [--test SPEC] [--greedy] [-o OUT [--overwrite]]',
   summary: 'uniform or greedy model soup, chosen on a held-out split',
   help: `
 ${MODEL_HELP}
@@ -19,16 +19,18 @@ Options:
   --test SPEC           reported, never used to choose (e.g. mnist:test)
   --greedy              greedy soup: best first, each model kept only if the held-out accuracy rises (default: uniform)
   -o, --output FILE     where the soup is written (default: in its run folder)
+  --overwrite           replace FILE when it exists (without it the soup is refused before anything runs)
   --workspace-dir DIR   where the runs are recorded (default ${defaultWorkspace()})
   --json                print the whole result`,
-  options: { ...MODEL_OPTIONS, heldout: { type: 'string' }, test: { type: 'string' }, greedy: { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' } },
+  example: 'soup tests/fixtures/merge/cnn_0.onnx tests/fixtures/merge/cnn_1.onnx tests/fixtures/merge/cnn_2.onnx --heldout mnist:val --workspace-dir out/examples/workspace',
+  options: { ...MODEL_OPTIONS, heldout: { type: 'string' }, test: { type: 'string' }, greedy: { type: 'boolean' }, output: { type: 'string', short: 'o' }, overwrite: { type: 'boolean' }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     const models = modelRefs(values, positionals, 2);
     if (!values.heldout) throw new CliError('give --heldout SPEC, the split the soup is chosen on (e.g. mnist:val)');
     return inTerminal('soup', values.json === true, 'cancelled', async (ctx) => {
       const r = await runSoup({
         models, heldout: values.heldout as string, kind: values.greedy ? 'greedy' : 'uniform',
-        ...(values.test ? { test: values.test as string } : {}), ...(values.output ? { output: values.output as string } : {}),
+        ...(values.test ? { test: values.test as string } : {}), ...(values.output ? { output: values.output as string, overwrite: values.overwrite === true } : {}),
       }, ctx, { workspace: (values['workspace-dir'] as string | undefined) ?? defaultWorkspace() });
       if (values.json) console.log(JSON.stringify(r, null, 2));
       else {

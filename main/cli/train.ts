@@ -1,5 +1,6 @@
 // `merge-studio train`: train a built-in architecture (or fine-tune a user's ONNX model) on a dataset,
-// writing DIR/model.onnx, DIR/checkpoints/epoch-NNN.safetensors, DIR/metrics.jsonl and DIR/run.json.
+// writing DIR/model.onnx, DIR/checkpoints/epoch-NNN.safetensors, DIR/metrics.jsonl and DIR/run.json — DIR a new
+// run folder of the workspace, or --out DIR (then a record in the workspace names it: it is a run all the same).
 // `--couple-with DIR2` trains a second run into DIR2 in lockstep, from the same initial weights,
 // optionally pulled towards this one by λ‖w − w_partner‖² (paired training from one initialisation).
 import fs from 'node:fs';
@@ -7,10 +8,13 @@ import path from 'node:path';
 import { loadDataset, type Dataset } from '../engine/data';
 import type { JobContext } from '../engine/job-context';
 import { getArchitecture, listArchitectures } from '../engine/models';
-import { trainModel, trainPair, TrainingDivergedError, type Coupling, type TrainOptions, type TrainResult } from '../engine/train';
+import { defaultWorkspace } from '../engine/environment';
+import { trainInWorkspace, type TrainPlan } from '../engine/jobs/kinds/train';
+import { TrainingDivergedError, type Coupling, type TrainResult } from '../engine/train';
 import { OrderFileError, readOrderFile } from '../engine/train/order-file';
 import type { LrSchedule } from '../engine/train/schedule';
 import { CliError, type CliCommand } from './common';
+import { OutputExistsError } from '../engine/workspace/output-guard';
 import { isCancelled, terminalJob } from './progress';
 
 const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
@@ -113,9 +117,9 @@ function perTensorLambdas(items: string[]): Record<string, number> | undefined {
 }
 
 interface Plan {
-  a: TrainOptions;
+  a: TrainPlan;
   /** The partner run of --couple-with (dataset spec filled in later). */
-  b?: TrainOptions;
+  b?: TrainPlan;
   coupling?: Coupling;
   specs: { train: string; eval?: string; partner?: string };
 }
@@ -186,14 +190,13 @@ function plan(v: Values, positionals: string[]): Plan {
   const provider = oneOf(v, 'ep', PROVIDERS);
   const stepsPerCall = int(v, 'steps-per-call', 1);
   const outDir = str(v, 'out');
-  if (!outDir) throw new CliError('give --out DIR, the folder for model.onnx, checkpoints, metrics.jsonl and run.json');
-  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new CliError(`--out ${outDir} is a file; give a folder`);
+  if (outDir && fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new CliError(`--out ${outDir} is a file; give a folder`);
 
-  const a: TrainOptions = {
+  const a: TrainPlan = {
     ...(arch ? { arch } : { modelFile }), hidden, width, dataset: trainSpec, evalDataset: evalSpec, epochs, batchSize, dropLast, shuffle, orderFile,
     optimizer, lr, momentum, nesterov, weightDecay, beta1, beta2, schedule, seed, keepFrom, checkpointEverySteps, initFrom, threads, provider, outDir, stepsPerCall,
   };
-  for (const k of Object.keys(a) as (keyof TrainOptions)[]) if (a[k] === undefined) delete a[k];
+  for (const k of Object.keys(a) as (keyof TrainPlan)[]) if (a[k] === undefined) delete a[k];
 
   // --couple-with DIR2: the partner run
   const partnerDir = str(v, 'couple-with');
@@ -204,7 +207,7 @@ function plan(v: Values, positionals: string[]): Plan {
     if (partnerFlags.length) throw new CliError(`--${partnerFlags[0]} needs --couple-with DIR2 (the partner run)`);
     return { a, specs: { train: trainSpec, eval: evalSpec } };
   }
-  if (path.resolve(partnerDir) === path.resolve(outDir)) throw new CliError('--couple-with must name another folder than --out');
+  if (outDir && path.resolve(partnerDir) === path.resolve(outDir)) throw new CliError('--couple-with must name another folder than --out');
   if (fs.existsSync(partnerDir) && !fs.statSync(partnerDir).isDirectory()) throw new CliError(`--couple-with ${partnerDir} is a file; give a folder`);
   const partnerSeedText = str(v, 'partner-seed');
   if (partnerSeedText !== undefined && !/^[+-]?\d+$/.test(partnerSeedText.trim())) throw new CliError(`--partner-seed must be an integer, got "${partnerSeedText}"`);
@@ -212,7 +215,7 @@ function plan(v: Values, positionals: string[]): Plan {
   const partnerTasks = v['partner-task'] !== undefined ? list(v, 'partner-task') : list(v, 'task');
   const partnerSpec = withTasks(str(v, 'partner-dataset') ?? str(v, 'dataset') ?? 'mnist', partnerTasks);
   // The partner starts from this run's initial weights (trainPair passes them), so no initFrom of its own.
-  const b: TrainOptions = { ...a, dataset: partnerSpec, seed: partnerSeed, outDir: partnerDir };
+  const b: TrainPlan = { ...a, dataset: partnerSpec, seed: partnerSeed, outDir: partnerDir };
   delete b.initFrom;
   const coupling: Coupling | undefined = (lambda ?? 0) > 0 || perTensor ? { lambda: lambda ?? 0, ...(perTensor ? { perTensor } : {}) } : undefined;
   return { a, b, coupling, specs: { train: trainSpec, eval: evalSpec, partner: partnerSpec } };
@@ -223,7 +226,7 @@ function checkBatch(batchSize: number, d: Dataset): void {
 }
 
 /** --order's file read and checked against the loaded dataset now, so that a bad file is bad input (exit 2). */
-async function checkOrderFile(o: TrainOptions, d: Dataset): Promise<void> {
+async function checkOrderFile(o: TrainPlan, d: Dataset): Promise<void> {
   if (!o.orderFile) return;
   try {
     await readOrderFile(o.orderFile, d.size, o.epochs);
@@ -234,7 +237,7 @@ async function checkOrderFile(o: TrainOptions, d: Dataset): Promise<void> {
 }
 
 /** --couple-layer names must be parameters of the model. */
-function checkLayerNames(perTensor: Record<string, number>, o: TrainOptions, d: Dataset): void {
+function checkLayerNames(perTensor: Record<string, number>, o: TrainPlan, d: Dataset): void {
   const names = getArchitecture(o.arch!).build({ inputShape: d.inputShape, numClasses: d.numClasses, hidden: o.hidden, width: o.width })
     .tensors.filter((t) => t.role === 'param').map((t) => t.name);
   const unknown = Object.keys(perTensor).filter((n) => !names.includes(n));
@@ -262,7 +265,7 @@ function printText(r: TrainResult, label = ''): void {
 
 export const trainCommand: CliCommand = {
   name: 'train',
-  usage: 'train --arch A --out DIR [options]',
+  usage: 'train --arch A [--out DIR] [--workspace-dir DIR] [options]',
   summary: 'train a model (mlp, smallcnn, vgg, resnet) or fine-tune an ONNX model',
   help: `
 Model (one of):
@@ -285,8 +288,12 @@ Optimisation:
   --order FILE                     the sample order of each epoch from a file: JSON [[i, …], …] (one array per
                                    epoch, or one array for every epoch) or text (one epoch per line); each order
                                    a permutation of the 0-based example indices — to replay another run's batches
-Run:
+Run (every training is a run of the workspace, listed by merge-studio runs):
   --out DIR                        gets model.onnx, checkpoints/epoch-NNN.safetensors, init.safetensors, metrics.jsonl, run.json
+                                   (default: a new run folder DIR/runs/<time>-train-ARCH of the workspace; a DIR
+                                   elsewhere is recorded in the workspace too)
+  --overwrite                      train into a --out DIR that holds an earlier run's files (refused otherwise)
+  --workspace-dir DIR              the workspace (default: MERGE_STUDIO_WORKSPACE or ~/MergeStudio)
   --keep-from K                    keep a checkpoint after every epoch from epoch K on (none by default)
   --checkpoint-every-steps K       also keep checkpoints/step-NNNNNN.safetensors every K optimiser steps
   --init-from RUN|FILE             start from a run folder's init.safetensors, or a weights file of any format
@@ -304,6 +311,7 @@ Paired training from one initialisation:
   With --json the partner's result is under "partner".
 Ctrl-C cancels: run.json is marked cancelled and the kept checkpoints stay valid. Exit codes: 0 done,
 1 training failed (e.g. the loss became NaN; the last good weights are kept), 2 bad input, 130 cancelled.`,
+  example: 'train --arch mlp --hidden 32 --dataset mnist:train --epochs 1 --workspace-dir out/examples/workspace',
   options: {
     arch: { type: 'string' }, model: { type: 'string' }, hidden: { type: 'string' }, width: { type: 'string' },
     dataset: { type: 'string' }, task: { type: 'string', multiple: true }, 'eval-dataset': { type: 'string' },
@@ -316,7 +324,7 @@ Ctrl-C cancels: run.json is marked cancelled and the kept checkpoints stay valid
     'couple-with': { type: 'string' }, 'couple-lambda': { type: 'string' }, 'couple-layer': { type: 'string', multiple: true },
     'partner-dataset': { type: 'string' }, 'partner-task': { type: 'string', multiple: true }, 'partner-seed': { type: 'string' },
     threads: { type: 'string' }, ep: { type: 'string' }, 'steps-per-call': { type: 'string' },
-    out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+    out: { type: 'string' }, overwrite: { type: 'boolean' }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
   },
   async run(values, positionals) {
     const p = plan(values, positionals);
@@ -334,20 +342,22 @@ Ctrl-C cancels: run.json is marked cancelled and the kept checkpoints stay valid
       // datasets are loaded here so that a bad spec is a bad-input error (exit 2) before anything is written
       const train = await dataset(p.specs.train, '--dataset', ctx);
       const evalData = p.specs.eval ? await dataset(p.specs.eval, '--eval-dataset', ctx) : undefined;
-      const a: TrainOptions = { ...p.a, dataset: train, ...(evalData ? { evalDataset: evalData } : {}) };
+      const a: TrainPlan = { ...p.a, dataset: train, ...(evalData ? { evalDataset: evalData } : {}) };
       checkBatch(a.batchSize, train);
       await checkOrderFile(a, train);
-      if (!p.b) results = [await trainModel(a, ctx)];
+      const run = { workspace: str(values, 'workspace-dir') ?? defaultWorkspace(), overwrite: values.overwrite === true };
+      if (!p.b) results = await trainInWorkspace([a], ctx, run);
       else {
         const partnerData = p.specs.partner === p.specs.train ? train : await dataset(p.specs.partner!, '--partner-dataset', ctx);
         checkBatch(a.batchSize, partnerData);
         await checkOrderFile(p.b, partnerData);
         if (p.coupling?.perTensor && a.arch) checkLayerNames(p.coupling.perTensor, a, train);
-        const b: TrainOptions = { ...p.b, dataset: partnerData, threads: a.threads, ...(evalData ? { evalDataset: evalData } : {}) };
-        results = await trainPair({ a, b, ...(p.coupling ? { coupling: p.coupling } : {}) }, ctx);
+        const b: TrainPlan = { ...p.b, dataset: partnerData, threads: a.threads, ...(evalData ? { evalDataset: evalData } : {}) };
+        results = await trainInWorkspace([a, b], ctx, run, p.coupling);
       }
     } catch (err) {
-      if (isCancelled(err)) throw new CliError(`cancelled; ${p.a.outDir}/run.json is marked cancelled and the kept checkpoints stay valid`, 130);
+      if (isCancelled(err)) throw new CliError(`cancelled; ${p.a.outDir ? `${p.a.outDir}/run.json` : 'its run.json'} is marked cancelled and the kept checkpoints stay valid`, 130);
+      if (err instanceof OutputExistsError) throw new CliError(`--out ${err.message}`);
       if (err instanceof TrainingDivergedError) throw new CliError(err.message, 1);
       throw err;
     } finally {

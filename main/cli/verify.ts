@@ -34,8 +34,8 @@ Options:
   --workspace-dir DIR   the workspace whose hash cache and run records are searched first
                         (default: MERGE_STUDIO_WORKSPACE or ~/MergeStudio)
   --json                print the result as JSON: identical, parents (status, path), compared, differing, verdict
-
-Example: merge-studio verify tests/fixtures/merge/mean_of_three.safetensors --search tests/fixtures/merge`,
+`,
+  example: 'verify tests/fixtures/merge/mean_of_three.safetensors --search tests/fixtures/merge',
   options: { search: { type: 'string', multiple: true }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one merged model file');

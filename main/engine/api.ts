@@ -5,6 +5,7 @@ import { CALL_NAMES as NAMES, type CallNameList } from './callNames';
 import { TrainPairRequestSchema, TrainRequestSchema } from './train/options-schema';
 import { AlignRequestSchema, CurveRequestSchema, LayerMatchRequestSchema } from './align/schema';
 import { Environment } from './environment-schema';
+import { LABEL_MAX } from './workspace/run-label';
 import { CompareRequestSchema, PlaneRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
 import { DoctorRequestSchema } from './doctor/types';
 import { VerifyRequestSchema } from './merge/verify-request';
@@ -107,7 +108,8 @@ export const PreflightSchema = z.object({
   method: z.string(),
   models: z.array(PreflightModelSchema),
   base: PreflightModelSchema.optional(),
-  output: z.object({ path: z.string(), bytes: z.number() }),
+  /** inRunFolder: the recipe names no output path; the merge writes into its run's own new folder. */
+  output: z.object({ path: z.string(), bytes: z.number(), inRunFolder: z.boolean().optional() }),
   counts: z.object({ merged: z.number(), copied: z.number(), excluded: z.number(), tiedAliases: z.number() }),
   tied: z.array(z.array(z.string())),
   peakMemoryBytes: z.number(),
@@ -206,6 +208,8 @@ export const calls = {
   listRuns: { args: z.object({ query: z.string().max(500).optional() }).strict(), result: z.array(RunSummarySchema) },
   readRun: { args: z.object({ dir: FilePath }).strict(), result: RunDetailSchema },
   deleteRun: { args: z.object({ dir: FilePath }).strict(), result: z.object({ deleted: z.boolean() }) },
+  /** A run's label (the name the history shows), changed: 1–LABEL_MAX characters; a running run is refused. */
+  renameRun: { args: z.object({ dir: FilePath, label: z.string().trim().min(1).max(LABEL_MAX) }).strict(), result: RunSummarySchema },
   /** A comparison run's report.html and its table as CSV, for export. */
   compareReport: { args: z.object({ runDir: FilePath }).strict(), result: z.object({ html: z.string(), csv: z.string(), path: z.string() }) },
 } as const;

@@ -4,7 +4,7 @@ export const CALL_NAMES = [
   'getEnvironment', 'startJob', 'cancelJob', 'listJobs',
   'openModel', 'closeModel', 'tensorStats', 'browse', 'pickFiles', 'trainingChoices',
   'mergeMethods', 'preflightMerge', 'recipeToYaml', 'recipeFromYaml', 'saveRecipe', 'loadRecipe', 'importMergekit', 'exportMergekit', 'matchLayers',
-  'listRuns', 'readRun', 'deleteRun', 'compareReport',
+  'listRuns', 'readRun', 'deleteRun', 'renameRun', 'compareReport',
   'architectureGraph',
 ] as const;
 export type CallNameList = (typeof CALL_NAMES)[number];

@@ -7,12 +7,15 @@ import { openModel, writerFor } from './formats/registry';
 import { ModelFileError, type FormatId, type TensorSpec } from './formats/types';
 import { fromFloat32, isFloatDType, toFloat32, type DType } from './tensor/dtypes';
 import { silentContext, throwIfCancelled, type JobContext } from './job-context';
+import { refuseExisting } from './workspace/output-guard';
 
 export type ConvertDType = 'f32' | 'f16' | 'bf16';
 
 export interface ConvertOptions {
   /** Cast every float tensor to this dtype; integer and bool tensors are never converted. */
   dtype?: ConvertDType;
+  /** Replace the output file when it exists (refused otherwise). */
+  overwrite?: boolean;
 }
 
 export interface ConvertResult {
@@ -42,6 +45,7 @@ export async function convertModel(inPath: string, outPath: string, options: Con
   if (await samePath(inPath, outPath)) {
     throw new ModelFileError(outPath, 'is the input file; converting onto itself would destroy it', 'choose a different output file name');
   }
+  refuseExisting([outPath], options.overwrite);
   const writer = writerFor(outPath);
   // what a killed or crashed convert left beside its output (a temp file as big as the model) goes first
   const swept = await removeStaleTemps(path.dirname(path.resolve(outPath)));

@@ -126,8 +126,9 @@ async function walk(page: Page, appUrl: string, theme: 'light' | 'dark'): Promis
   await page.getByRole('button', { name: 'Pick a merge scheme →' }).click();
   await expect(page.getByRole('heading', { name: 'Merge scheme' })).toBeVisible();
   await page.getByRole('radiogroup', { name: 'Merge method' }).getByLabel('Mean', { exact: true }).check();
+  // the output left empty: the merge writes into its own run folder (nothing earlier is replaced)
   const out = page.getByLabel('Output file');
-  await out.fill((await out.inputValue()).replace(/merged-mean\.safetensors$/, `newcomer-${theme}-mean.safetensors`));
+  await expect(out).toHaveValue('');
   await expect(page.getByTestId('preflight-summary')).toContainText('tensors merged');
   await expect(page.getByTestId('blocking')).toHaveCount(0);
   await scan(page, 'Scheme, mean');
@@ -136,10 +137,10 @@ async function walk(page: Page, appUrl: string, theme: 'light' | 'dark'): Promis
   await expect(page.getByRole('heading', { name: 'Run', exact: true })).toBeVisible();
   const meanResult = page.getByTestId('merge-result');
   await expect(meanResult).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByTestId('merge-output')).toHaveText(/newcomer-.*-mean\.safetensors$/);
+  await expect(page.getByTestId('merge-output')).toHaveText(/runs[\\/][^\\/]+-mean[^\\/]*[\\/]merged\.safetensors$/);
   // the run ends with its result, in words, not with the last tensor's name
   const counts = page.locator('[data-status="succeeded"]').getByTestId('job-counts');
-  await expect(counts).toHaveText(/^Done: wrote newcomer-.*-mean\.safetensors \(\d+(\.\d)? KB\) in \d+\.\d s$/);
+  await expect(counts).toHaveText(/^Done: wrote merged\.safetensors \(\d+(\.\d)? KB\) in \d+\.\d s$/);
   await scan(page, 'Run, mean done');
   await shot(page, theme, '08-run-mean');
 
@@ -155,7 +156,8 @@ async function walk(page: Page, appUrl: string, theme: 'light' | 'dark'): Promis
   await expect(page.getByRole('checkbox', { name: /use .*cnn_0\.pt$/ })).not.toBeChecked();
   await expect(page.getByTestId('blocking')).toHaveCount(0);
   await expect(page.getByTestId('recipe-yaml')).toContainText(/base: .*cnn_0\.pt/);
-  await out.fill((await out.inputValue()).replace(/[^/\\]+$/, `newcomer-${theme}-ties.safetensors`));
+  // a path of one's own (relative: in the workspace); it must not exist yet
+  await out.fill(`newcomer-${theme}-ties.safetensors`);
   await expect(page.getByTestId('preflight-summary')).toContainText('tensors merged');
   await scan(page, 'Scheme, TIES');
   await shot(page, theme, '09-scheme-ties');

@@ -68,7 +68,10 @@ describe('CLI: evaluation and comparison', () => {
     expect(q.code, q.err).toBe(0);
     const search = JSON.parse(q.out);
     expect(search.trials).toHaveLength(6);
-    expect(search.trials.map((t: { values: { method: string } }) => t.values.method)).toEqual(['weighted', 'slerp', 'weighted', 'slerp', 'weighted', 'slerp']); // the first --vary is the outer loop
+    // the budget is split evenly over the methods (compare/search-grid.ts), each trying 3 distinct α
+    const trials = search.trials as { values: { method: string; alpha: number } }[];
+    expect(trials.map((t) => t.values.method)).toEqual(['weighted', 'weighted', 'weighted', 'slerp', 'slerp', 'slerp']);
+    for (const m of ['weighted', 'slerp']) expect(trials.filter((t) => t.values.method === m).map((t) => t.values.alpha)).toEqual([0, 0.5, 1]);
     expect(search.output.heldout).toBe(search.best.accuracy);
     expect(fs.existsSync(path.join(ws, 'best.safetensors'))).toBe(true);
     expect(cli('search', recipe, '--vary', 'alpha', '--heldout', 'mnist:val').err).toMatch(/write NAME=MIN:MAX/);

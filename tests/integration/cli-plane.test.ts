@@ -17,7 +17,7 @@ describe('CLI: plane', () => {
   it('runs its help example, and prints the plane as JSON with the mean marked at the centroid', () => {
     const help = cli('plane', '--help');
     expect(help.code).toBe(0);
-    const example = /Example: merge-studio (.*)$/m.exec(help.out)![1].split(/\s+/);
+    const example = /^ {2}npx merge-studio (.*)$/m.exec(help.out)![1].split(/\s+/);
     const text = cli(...example);
     expect(text.code, text.err).toBe(0);
     expect(text.out).toMatch(/^mark mean_onnx_ref\.onnx: accuracy \d+\.\d %, loss \d\.\d{4} at \(/m);

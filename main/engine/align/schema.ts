@@ -19,8 +19,10 @@ export const AlignRequestSchema = z.object({
   graph: File.optional(),
   /** Per other model (same order): its layer matching edits. */
   rename: z.array(Renames).optional(),
-  /** Where the aligned models and alignment.json go (default: a run folder in the workspace). */
+  /** Where the aligned models and alignment.json go (default: the run's own folder in the workspace). */
   outDir: File.optional(),
+  /** Replace aligned files that exist in outDir (refused otherwise, before anything runs). */
+  overwrite: z.boolean().optional(),
   threads: positiveInt.max(256).optional(),
 }).strict();
 export type AlignRequest = z.infer<typeof AlignRequestSchema>;

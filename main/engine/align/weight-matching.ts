@@ -144,7 +144,10 @@ export async function weightMatching(spec: PermutationSpec, a: StateDict, b: Sta
         trace.push({ iteration: it, group: name, gain: newL - oldL });
         if (newL > oldL + 1e-12) { progress = true; perms[name] = col; }
       }
-      ctx.progress({ done: it + 1, total: maxIter, unit: 'iterations', message: `weight matching: round ${it + 1}` });
+      // Converged: the rounds left are not needed, so the count ends full rather than at "3/100".
+      ctx.progress(progress
+        ? { done: it + 1, total: maxIter, unit: 'iterations', message: `weight matching: round ${it + 1}` }
+        : { done: maxIter, total: maxIter, unit: 'iterations', message: `weight matching: converged after ${it + 1} round${it ? 's' : ''}` });
       if (!progress) break;
     }
   } finally {

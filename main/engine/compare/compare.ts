@@ -6,7 +6,8 @@ import path from 'node:path';
 import { loadDataset, type Dataset } from '../data';
 import { agreement } from '../evaluate';
 import { silentContext, type JobContext } from '../job-context';
-import { RunFolder } from '../merge/runs';
+import { RunFolder } from '../workspace/run-folder';
+import { listOf, runLabel } from '../workspace/run-label';
 import { writeAtomic } from '../train/run-files';
 import { checkpointsOf } from './checkpoint-chart';
 import { weightDiff } from './diff';
@@ -40,7 +41,10 @@ export async function runComparison(raw: CompareRequest, ctx: JobContext = silen
   }
   const title = req.title ?? `${n} model${n === 1 ? '' : 's'} on ${req.dataset}`;
   const run = o.workspace
-    ? await RunFolder.create(o.workspace, o.slug ?? 'compare', `${JSON.stringify(req, null, 2)}\n`, { kind: 'eval', title, dataset: req.dataset, models: req.models })
+    ? await RunFolder.create(o.workspace, o.slug ?? 'compare', `${JSON.stringify(req, null, 2)}\n`, {
+      kind: 'eval', label: runLabel('compare', `${listOf(req.models.map((m) => m.label ?? path.parse(m.path).name))} on ${req.dataset}`),
+      title, dataset: req.dataset, models: req.models,
+    })
     : undefined;
   const log = (m: string) => { ctx.log(m); run?.log(m); };
   try {

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { silentContext, type JobContext } from '../job-context';
 import { runMerge } from '../merge/executor';
+import { makeRunDir } from '../workspace/run-folder';
 import { trainModel } from '../train/trainer';
 import { runComparison } from './compare';
 import type { CompareResult } from './types';
@@ -16,6 +17,8 @@ export interface DemoOptions {
   epochs?: number;
   keepFrom?: number;
   seed?: number;
+  /** Training data (default mnist:train; mnist:val, 1,000 digits, for a run of seconds). */
+  dataset?: string;
   threads?: number;
 }
 
@@ -34,21 +37,18 @@ export interface DemoResult {
 
 export const DEMO_DEFAULTS = { epochs: 6, keepFrom: 4, seed: 0 } as const;
 
-function stamp(d = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
 export async function runDemo(o: DemoOptions, ctx: JobContext = silentContext()): Promise<DemoResult & { comparison: CompareResult }> {
   const started = Date.now();
   const epochs = o.epochs ?? DEMO_DEFAULTS.epochs;
   const keepFrom = o.keepFrom ?? (o.epochs === undefined ? DEMO_DEFAULTS.keepFrom : Math.max(1, epochs - 2));
   if (!(Number.isInteger(epochs) && epochs >= 2)) throw new Error(`--epochs must be an integer ≥ 2 (two checkpoints to average), got ${epochs}`);
   if (!(Number.isInteger(keepFrom) && keepFrom >= 1 && keepFrom < epochs)) throw new Error(`--keep-from must be an epoch from 1 to ${epochs - 1}, so that at least two checkpoints are kept; got ${keepFrom}`);
-  const trainDir = path.join(o.workspace, 'runs', `${stamp()}-demo-train-smallcnn`);
-  ctx.log(`training SmallCNN on mnist:train for ${epochs} epochs, keeping checkpoints from epoch ${keepFrom} (${trainDir})`);
+  // a new folder of its own (two demos started in one second get two)
+  const trainDir = await makeRunDir(o.workspace, 'demo-train-smallcnn');
+  const dataset = o.dataset ?? 'mnist:train';
+  ctx.log(`training SmallCNN on ${dataset} for ${epochs} epochs, keeping checkpoints from epoch ${keepFrom} (${trainDir})`);
   const trained = await trainModel({
-    arch: 'smallcnn', dataset: 'mnist:train', epochs, batchSize: 128, optimizer: 'sgd', lr: 0.05, momentum: 0.9,
+    arch: 'smallcnn', dataset, epochs, batchSize: 128, optimizer: 'sgd', lr: 0.05, momentum: 0.9,
     seed: o.seed ?? DEMO_DEFAULTS.seed, keepFrom, outDir: trainDir, ...(o.threads ? { threads: o.threads } : {}),
   }, { ...ctx, progress: (u) => ctx.progress({ ...u, message: `training: ${u.message ?? ''}` }) });
   if (trained.status !== 'completed') throw new Error(`training ${trained.status}${trained.error ? `: ${trained.error}` : ''}`);

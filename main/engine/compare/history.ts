@@ -2,11 +2,17 @@
 // searches — newest first, searchable; one run's files read back; a run deleted (only inside runs/).
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../files/writeAtomic';
 import { sweepLeftovers } from '../workspace/leftovers';
+import { LABEL_MAX } from '../workspace/run-label';
 
 export interface RunSummary {
   dir: string;
   name: string;
+  /** The run's id: its folder's name (what `runs --label ID` takes). */
+  id: string;
+  /** What the user calls it: run.json's label ("merge · mean of a, b"), else the kind and title. */
+  label: string;
   /** train, merge, align, eval (a comparison), soup, search, … as its run.json says. */
   kind: string;
   /** running, succeeded, completed, failed, cancelled, interrupted, … as its run.json says ("unreadable" when it cannot be read). */
@@ -19,7 +25,7 @@ export interface RunSummary {
   accuracy?: number;
   /** Model files this run wrote (outputs, checkpoints, model.onnx), for the Compare screen's picker. */
   outputs: string[];
-  /** Files it read (a merge's parents). */
+  /** Files it read (a merge's parents), by path; run.json keeps their SHA-256. */
   inputs: string[];
   error?: string;
 }
@@ -48,11 +54,16 @@ export function runsDir(workspace: string): string {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+/** A record's inputs: paths, or {path, sha256} as runs record them now. */
+const inputPaths = (v: unknown): string[] => (Array.isArray(v)
+  ? v.flatMap((x) => (typeof x === 'string' ? [x] : x && typeof x === 'object' && typeof (x as { path?: unknown }).path === 'string' ? [(x as { path: string }).path] : []))
+  : []);
 
 function summarize(dir: string, r: Record<string, unknown>): RunSummary {
   const kind = str(r.kind) ?? 'unknown';
+  const name = path.basename(dir);
   const base: RunSummary = {
-    dir, name: path.basename(dir), kind, status: str(r.status) ?? 'unknown', startedAt: str(r.startedAt), seconds: num(r.seconds),
+    dir, name, id: name, label: '', kind, status: str(r.status) ?? 'unknown', startedAt: str(r.startedAt), seconds: num(r.seconds),
     title: str(r.title) ?? kind, outputs: [], inputs: [], ...(str(r.error) ? { error: str(r.error) } : {}),
   };
   if (kind === 'train') {
@@ -61,18 +72,20 @@ function summarize(dir: string, r: Record<string, unknown>): RunSummary {
     base.title = `${str(r.arch) ?? 'model'} on ${str(r.dataset) ?? '?'}, ${epochs.length}/${num(r.epochsPlanned) ?? '?'} epochs`;
     base.accuracy = num(last?.evalAccuracy);
     base.outputs = [...strings(r.checkpoints), ...(str(r.model) ? [str(r.model)!] : [])];
-    if (str(r.initFrom)) base.inputs = [str(r.initFrom)!];
+    base.inputs = inputPaths(r.inputs);
+    if (!base.inputs.length && str(r.initFrom)) base.inputs = [str(r.initFrom)!];
   } else if (kind === 'merge') {
     const output = r.output as { path?: string } | string | undefined;
     const out = typeof output === 'string' ? output : output?.path;
-    base.inputs = strings(r.inputs);
+    base.inputs = inputPaths(r.inputs);
     base.title = `${str(r.method) ?? 'merge'} of ${base.inputs.length} model${base.inputs.length === 1 ? '' : 's'}${out ? ` → ${path.basename(out)}` : ''}`;
     if (out && base.status === 'succeeded') base.outputs = [out];
   } else {
-    base.inputs = strings(r.inputs ?? (Array.isArray(r.models) ? (r.models as { path?: string }[]).map((m) => m?.path) : []));
+    base.inputs = inputPaths(r.inputs ?? r.models);
     base.accuracy = num(r.accuracy);
     base.outputs = strings(r.outputs);
   }
+  base.label = str(r.label) ?? `${kind} · ${base.title}`;
   return base;
 }
 
@@ -84,7 +97,7 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
 
 function matches(r: RunSummary, query: string): boolean {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  const text = [r.name, r.kind, r.status, r.title, ...r.inputs, ...r.outputs, r.error ?? ''].join(' ').toLowerCase();
+  const text = [r.name, r.label, r.kind, r.status, r.title, ...r.inputs, ...r.outputs, r.error ?? ''].join(' ').toLowerCase();
   return words.every((w) => text.includes(w));
 }
 
@@ -105,7 +118,7 @@ export async function listRuns(workspace: string, query = ''): Promise<RunSummar
       return summarize(dir, await readJson(path.join(dir, 'run.json')));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null; // not a run folder (yet)
-      return { dir, name, kind: 'unknown', status: 'unreadable', title: name, outputs: [], inputs: [], error: `run.json cannot be read: ${(e as Error).message}` };
+      return { dir, name, id: name, label: name, kind: 'unknown', status: 'unreadable', title: name, outputs: [], inputs: [], error: `run.json cannot be read: ${(e as Error).message}` };
     }
   }));
   // startedAt, else the time in the folder's name (20261122-175732-…, local time) for a run.json that cannot be read
@@ -147,10 +160,13 @@ export async function readRun(workspace: string, dir: string): Promise<RunDetail
   } catch (e) {
     throw new Error(`${d}: run.json cannot be read (${(e as Error).message}); the run may have been deleted`);
   }
-  const [recipeYaml, logText, evalText, metricsText, entries] = await Promise.all([
+  // A run whose files went to a folder of the user's (train --out DIR) keeps its curve there.
+  const outDir = str(record.outDir);
+  const [recipeYaml, logText, evalText, ownMetrics, entries] = await Promise.all([
     readOptional(path.join(d, 'recipe.yaml')), readOptional(path.join(d, 'log.txt')), readOptional(path.join(d, 'eval.json')),
     readOptional(path.join(d, 'metrics.jsonl')), readdir(d, { withFileTypes: true }),
   ]);
+  const metricsText = ownMetrics ?? (outDir ? await readOptional(path.join(outDir, 'metrics.jsonl')) : undefined);
   const files = await Promise.all(entries.filter((e) => e.isFile()).map(async (e) => ({ name: e.name, bytes: (await stat(path.join(d, e.name))).size })));
   const steps: RunDetail['steps'] = [];
   for (const line of (metricsText ?? '').split('\n')) {
@@ -178,6 +194,28 @@ export async function deleteRun(workspace: string, dir: string): Promise<void> {
   const has = await stat(path.join(d, 'run.json')).then(() => true, () => false);
   if (!has) throw new Error(`${d} holds no run.json; only run folders are deleted from the history`);
   await rm(d, { recursive: true, force: true });
+}
+
+/**
+ * Gives the run in `dir` a new label, the name the history shows. A running run is refused: its process
+ * rewrites run.json as it goes and would put the old label back.
+ */
+export async function renameRun(workspace: string, dir: string, label: string): Promise<RunSummary> {
+  const d = checkRunDir(workspace, dir);
+  const text = label.replace(/\s+/g, ' ').trim();
+  if (!text) throw new Error('a label needs some text');
+  if (text.length > LABEL_MAX) throw new Error(`a label is at most ${LABEL_MAX} characters; this one has ${text.length}`);
+  const file = path.join(d, 'run.json');
+  let record: Record<string, unknown>;
+  try {
+    record = await readJson(file);
+  } catch (e) {
+    throw new Error(`${d}: run.json cannot be read (${(e as Error).message}); only runs of the history can be renamed`);
+  }
+  if (record.status === 'running') throw new Error(`${path.basename(d)} is still running; rename it once it has finished`);
+  const updated = { ...record, label: text };
+  await writeFileAtomic(file, `${JSON.stringify(updated, null, 2)}\n`, { mkdir: false });
+  return summarize(d, updated);
 }
 
 /** The merge run that wrote `file` (succeeded), if the workspace has one: its parents and recipe. */

@@ -2,7 +2,7 @@
 export { runComparison, recipeParams, gridOf, type CompareOptions } from './compare';
 export { chartsOf, confusionOf, compareCsv, type NamedChart } from './charts-of';
 export { weightDiff, tensorDiff, type WeightDiff, type TensorDiff } from './diff';
-export { listRuns, readRun, deleteRun, checkRunDir, mergeRunOf, type RunSummary, type RunDetail } from './history';
+export { listRuns, readRun, deleteRun, renameRun, checkRunDir, mergeRunOf, type RunSummary, type RunDetail } from './history';
 export { resolveModel, checkClasses, type ModelRef, type ResolvedModel } from './models';
 export { mergeInMemory, stateSource } from './merge-in-memory';
 export { runSoup, greedySoup } from './soup';

@@ -67,7 +67,8 @@ function toState(sink: Map<string, { spec: TensorSpec; bytes: Uint8Array }>): St
  * dict. The output path in the recipe is not written.
  */
 export async function mergeInMemory(recipe: Recipe, nets: Map<string, Pick<Net, 'graph' | 'state'>>, baseDir: string, ctx: JobContext = silentContext()): Promise<StateDict> {
-  const resolved = await resolveRecipe({ ...recipe, output: { ...recipe.output, path: recipe.output.path.replace(/\.[^./\\]*$/, '') + '.safetensors' } }, baseDir);
+  // Nothing is written: a safetensors-shaped output held in memory, wherever the recipe would write.
+  const resolved = await resolveRecipe({ ...recipe, output: { ...recipe.output, path: 'in-memory.safetensors' } }, baseDir);
   const sink = new Map<string, { spec: TensorSpec; bytes: Uint8Array }>();
   const io: MergeIO = {
     openModel: async (p) => {

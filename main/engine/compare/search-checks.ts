@@ -64,8 +64,9 @@ export function searchProblems(dims: GridDimension[], recipe: Recipe): string[] 
     if (models < m.minModels) problems.push(`${m.label} needs at least ${m.minModels} models; the recipe has ${models}`);
     if (m.maxModels !== undefined && models > m.maxModels) problems.push(`${m.label} takes at most ${m.maxModels} models; the recipe has ${models}`);
   }
-  const outDir = path.dirname(recipe.output.path);
-  if (!existsSync(outDir) || !statSync(outDir).isDirectory()) problems.push(`the output folder ${outDir} does not exist (the best merge is written there); create it or choose another output path`);
+  // Without an output path the best goes into its merge's own run folder, made then.
+  const outDir = recipe.output?.path ? path.dirname(recipe.output.path) : undefined;
+  if (outDir !== undefined && (!existsSync(outDir) || !statSync(outDir).isDirectory())) problems.push(`the output folder ${outDir} does not exist (the best merge is written there); create it or choose another output path`);
   return problems;
 }
 

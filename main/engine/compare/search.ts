@@ -11,7 +11,9 @@ import { silentContext, throwIfCancelled, type JobContext } from '../job-context
 import { runMerge } from '../merge/executor';
 import { describeParams, getMethod } from '../merge/methods';
 import { checkRecipe, resolveRecipe, type Recipe } from '../merge/recipe';
-import { RunFolder } from '../merge/runs';
+import { RECIPE_OVERWRITE_HINT, refuseExisting } from '../workspace/output-guard';
+import { RunFolder } from '../workspace/run-folder';
+import { namesOf, runLabel } from '../workspace/run-label';
 import { netModel, type Net } from '../models/load-net';
 import { writeAtomic } from '../train/run-files';
 import { mergeInMemory } from './merge-in-memory';
@@ -59,13 +61,15 @@ export async function runSearch(raw: SearchRequest, ctx: JobContext = silentCont
   const recipe = checkRecipe(req.recipe);
   // Checkpoints become a list of models, so weights and α can address them.
   const resolved = await resolveRecipe(recipe, baseDir);
-  const base: Recipe = { ...recipe, checkpoints: undefined, models: resolved.models.map((m) => ({ path: m.path, ...(m.weight !== 1 ? { weight: m.weight } : {}), ...(m.parameters ? { parameters: m.parameters } : {}) })), ...(resolved.base ? { base: resolved.base } : {}), output: { ...recipe.output, path: resolved.output.path } };
+  const base: Recipe = { ...recipe, checkpoints: undefined, models: resolved.models.map((m) => ({ path: m.path, ...(m.weight !== 1 ? { weight: m.weight } : {}), ...(m.parameters ? { parameters: m.parameters } : {}) })), ...(resolved.base ? { base: resolved.base } : {}), ...(recipe.output ? { output: { ...recipe.output, ...(recipe.output.path ? { path: resolved.output.path } : {}) } } : {}) };
   delete base.checkpoints;
   const problems = searchProblems(req.dimensions, base);
   if (problems.length) throw new Error(problems.join('; '));
   const points = searchPoints(req.dimensions, req.budget, req.strategy, req.seed, base.method);
+  // The best is written at the end, to the recipe's output: a file that exists is refused now, not after every try.
+  if (!resolved.output.inRunFolder) refuseExisting([resolved.output.path], resolved.output.overwrite, RECIPE_OVERWRITE_HINT);
   const run = o.workspace
-    ? await RunFolder.create(o.workspace, 'search', `${JSON.stringify({ ...req, recipe: base }, null, 2)}\n`, { kind: 'search', title: `${req.strategy} search over ${req.dimensions.map((d) => d.name).join(' × ')} (${points.length} tries)`, heldout: req.heldout, test: req.test, models: base.models })
+    ? await RunFolder.create(o.workspace, 'search', `${JSON.stringify({ ...req, recipe: base }, null, 2)}\n`, { kind: 'search', label: runLabel('search', `${req.dimensions.map((d) => d.name).join(' × ')} for ${recipe.method} of ${namesOf(resolved.models.map((m) => m.path))}`), title: `${req.strategy} search over ${req.dimensions.map((d) => d.name).join(' × ')} (${points.length} tries)`, heldout: req.heldout, test: req.test, models: base.models })
     : undefined;
   const log = (m: string) => { ctx.log(m); run?.log(m); };
   try {

@@ -12,7 +12,9 @@ import { evaluateModel, type EvalResult } from '../evaluate';
 import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
 import { runMerge } from '../merge/executor';
 import type { Recipe } from '../merge/recipe';
-import { RunFolder } from '../merge/runs';
+import { refuseExisting } from '../workspace/output-guard';
+import { RunFolder } from '../workspace/run-folder';
+import { listOf, runLabel } from '../workspace/run-label';
 import { netModel, sameLayout, type Net } from '../models/load-net';
 import { writeAtomic } from '../train/run-files';
 import { hashInputs } from './hashes';
@@ -58,16 +60,18 @@ export function soupOutput(first: ModelRef, dir: string, kind: string, output?: 
   };
 }
 
-function meanRecipe(paths: string[], output: string, name: string): Recipe {
-  return { name, method: 'mean', models: paths.map((p) => ({ path: p })), output: { path: output } };
+function meanRecipe(paths: string[], output: string, name: string, overwrite = false): Recipe {
+  return { name, method: 'mean', models: paths.map((p) => ({ path: p })), output: { path: output, ...(overwrite ? { overwrite } : {}) } };
 }
 
 export async function runSoup(raw: SoupRequest, ctx: JobContext = silentContext(), o: SoupOptions = {}): Promise<SoupResult> {
   const started = Date.now();
   const req = SoupRequestSchema.parse(raw);
   if (req.test && req.test === req.heldout) throw new Error(`the held-out split (${req.heldout}) must not be the test split; choose on one (e.g. mnist:val) and report on the other (mnist:test)`);
+  // A soup named by the user must not replace a file unasked: said now, not after every model was scored.
+  if (req.output) refuseExisting([req.output], req.overwrite);
   const run = o.workspace
-    ? await RunFolder.create(o.workspace, `${req.kind}-soup`, `${JSON.stringify(req, null, 2)}\n`, { kind: 'soup', title: `${req.kind} soup of ${req.models.length} models`, models: req.models, heldout: req.heldout, test: req.test })
+    ? await RunFolder.create(o.workspace, `${req.kind}-soup`, `${JSON.stringify(req, null, 2)}\n`, { kind: 'soup', label: runLabel('soup', `${req.kind} of ${listOf(req.models.map((m) => m.label ?? path.parse(m.path).name))}`), title: `${req.kind} soup of ${req.models.length} models`, models: req.models, heldout: req.heldout, test: req.test })
     : undefined;
   const log = (m: string) => { ctx.log(m); run?.log(m); };
   try {
@@ -92,19 +96,21 @@ export async function runSoup(raw: SoupRequest, ctx: JobContext = silentContext(
       models.push(m); nets.push(net);
     }
     const byPath = new Map(models.map((m, i) => [path.resolve(m.ref.path), nets[i]]));
+    // Every model scored alone, then (greedy) one soup per model after the best: the count ends where it says.
+    const evaluations = models.length + (req.kind === 'greedy' ? models.length - 1 : 0);
     const alone: SoupResult['models'] = [];
     for (const [i, m] of models.entries()) {
       const h = await score(m.model, heldout);
       const t = test ? await score(m.model, test) : undefined;
       alone.push({ label: m.label, path: m.ref.path, heldout: h.accuracy, ...(t ? { test: t.accuracy } : {}) });
-      ctx.progress({ done: i + 1, total: models.length * 2, unit: 'models', message: `${m.label}: held-out ${(100 * h.accuracy).toFixed(2)} %` });
+      ctx.progress({ done: i + 1, total: evaluations, unit: 'evaluations', message: `${m.label}: held-out ${(100 * h.accuracy).toFixed(2)} %` });
       log(`${m.label}: held-out accuracy ${(100 * h.accuracy).toFixed(2)} %${t ? `, test ${(100 * t.accuracy).toFixed(2)} %` : ''}`);
     }
     let tried = 0;
     const soupScore = async (ingredients: number[]): Promise<number> => {
       const state = await mergeInMemory(meanRecipe(ingredients.map((i) => path.resolve(models[i].ref.path)), 'trial.safetensors', 'soup trial'), byPath, process.cwd(), ctx);
       const r = await score(netModel(nets[0], state), heldout);
-      ctx.progress({ done: models.length + ++tried, total: models.length * 2, unit: 'models', message: `soup of ${ingredients.length}: held-out ${(100 * r.accuracy).toFixed(2)} %` });
+      ctx.progress({ done: models.length + ++tried, total: evaluations, unit: 'evaluations', message: `soup of ${ingredients.length}: held-out ${(100 * r.accuracy).toFixed(2)} %` });
       return r.accuracy;
     };
     const scores = alone.map((a) => a.heldout);
@@ -124,7 +130,7 @@ export async function runSoup(raw: SoupRequest, ctx: JobContext = silentContext(
     const { path: out, ref: soupRef } = soupOutput(models[ingredients[0]].ref, run?.dir ?? process.cwd(), req.kind, req.output);
     let soupPath: string, mergeRunDir: string | undefined, sha256: string;
     if (ingredients.length >= 2) {
-      const merged = await runMerge(meanRecipe(ingredients.map((i) => path.resolve(models[i].ref.path)), out, `${req.kind} soup`), ctx, { workspace: o.workspace });
+      const merged = await runMerge(meanRecipe(ingredients.map((i) => path.resolve(models[i].ref.path)), out, `${req.kind} soup`, req.overwrite), ctx, { workspace: o.workspace });
       soupPath = merged.output.path; sha256 = merged.output.sha256; mergeRunDir = merged.runDir;
     } else {
       soupPath = path.resolve(models[ingredients[0]].ref.path);

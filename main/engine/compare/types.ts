@@ -81,6 +81,8 @@ export const SoupRequestSchema = z.object({
   kind: z.enum(['uniform', 'greedy']),
   /** Where the soup is written (default: in the soup's run folder). */
   output: z.string().min(1).max(4096).optional(),
+  /** Replace `output` when it exists (refused otherwise, before anything runs). */
+  overwrite: z.boolean().optional(),
   threads: z.number().int().min(1).max(256).optional(),
 }).strict();
 export type SoupRequest = z.infer<typeof SoupRequestSchema>;
@@ -143,7 +145,7 @@ export interface SearchResult {
 
 /** What the history calls answer (compare/history.ts), for the API contract. */
 export const RunSummarySchema = z.object({
-  dir: z.string(), name: z.string(), kind: z.string(), status: z.string(), startedAt: z.string().optional(), seconds: z.number().optional(),
+  dir: z.string(), name: z.string(), id: z.string(), label: z.string(), kind: z.string(), status: z.string(), startedAt: z.string().optional(), seconds: z.number().optional(),
   title: z.string(), accuracy: z.number().optional(), outputs: z.array(z.string()), inputs: z.array(z.string()), error: z.string().optional(),
 });
 export const RunDetailSchema = RunSummarySchema.extend({

@@ -4,17 +4,21 @@ import path from 'node:path';
 import { calls } from '../api';
 import { defaultWorkspace } from '../environment';
 import { compareCsv } from '../compare/charts-of';
-import { checkRunDir, deleteRun, listRuns, readRun } from '../compare/history';
+import { checkRunDir, deleteRun, listRuns, readRun, renameRun } from '../compare/history';
 import type { CompareResult } from '../compare/types';
 import type { Handlers } from './types';
 
-export function historyHandlers(): Pick<Handlers, 'listRuns' | 'readRun' | 'deleteRun' | 'compareReport'> {
+export function historyHandlers(): Pick<Handlers, 'listRuns' | 'readRun' | 'deleteRun' | 'renameRun' | 'compareReport'> {
   return {
     listRuns: async (raw) => listRuns(defaultWorkspace(), calls.listRuns.args.parse(raw).query ?? ''),
     readRun: async (raw) => readRun(defaultWorkspace(), calls.readRun.args.parse(raw).dir),
     deleteRun: async (raw) => {
       await deleteRun(defaultWorkspace(), calls.deleteRun.args.parse(raw).dir);
       return { deleted: true };
+    },
+    renameRun: async (raw) => {
+      const a = calls.renameRun.args.parse(raw);
+      return renameRun(defaultWorkspace(), a.dir, a.label);
     },
     compareReport: async (raw) => {
       const dir = checkRunDir(defaultWorkspace(), calls.compareReport.args.parse(raw).runDir);

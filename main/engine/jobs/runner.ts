@@ -2,6 +2,7 @@
 // failure isolation: a job that throws is reported as failed and the runner goes on.
 import type { JobKind, JobSummary, StudioEvent } from '../api';
 import { CancelledError, type JobContext, type ProgressUpdate } from '../job-context';
+import { EtaEstimator } from './eta';
 
 export type JobFn = (ctx: JobContext) => Promise<unknown>;
 
@@ -101,6 +102,7 @@ export class JobRunner {
     s.startedAt = this.now();
     this.publish(entry);
     let lastSent = 0;
+    const eta = new EtaEstimator();
     const ctx: JobContext = {
       signal: entry.controller.signal,
       progress: (u: ProgressUpdate) => {
@@ -109,8 +111,8 @@ export class JobRunner {
         if (u.message !== undefined) s.message = u.message;
         if (u.unit !== undefined) s.unit = u.unit;
         if (u.label !== undefined) s.label = u.label;
-        s.etaSeconds = this.eta(s);
         const t = this.now();
+        s.etaSeconds = eta.update(t, s.done, s.total, s.unit);
         if (t - lastSent >= PROGRESS_INTERVAL_MS || u.done >= u.total) {
           lastSent = t;
           this.publish(entry);
@@ -138,16 +140,14 @@ export class JobRunner {
     }
   }
 
-  private eta(s: JobSummary): number | null {
-    if (!s.startedAt || s.done <= 0 || s.total <= 0) return null;
-    const elapsed = (this.now() - s.startedAt) / 1000;
-    return Math.max(0, (elapsed * (s.total - s.done)) / s.done);
-  }
-
   private finish(entry: JobEntry, status: JobSummary['status']): void {
-    entry.summary.status = status;
-    entry.summary.finishedAt = this.now();
-    entry.summary.etaSeconds = status === 'succeeded' ? 0 : null;
+    const s = entry.summary;
+    s.status = status;
+    s.finishedAt = this.now();
+    s.etaSeconds = status === 'succeeded' ? 0 : null;
+    // A job that succeeded did all of it: its count ends full ("8/100" at the end of a greedy soup that skipped
+    // tries, or of a training stopped early by design, would read as unfinished). A failure keeps where it stopped.
+    if (status === 'succeeded' && s.total > 0) s.done = s.total;
     this.publish(entry);
   }
 

@@ -19,8 +19,8 @@ import { ParentHashes } from './parent-hashes';
 import type { MergePlan, PlanSources } from './plan';
 import { openSources, preflightWithPlan, type PreflightReport } from './preflight';
 import { Provenance, rerunRecord, type ParentRecord } from './provenance';
-import type { OutputSpec, Recipe, ResolvedRecipe } from './recipe';
-import type { RunFolder } from './runs';
+import type { Recipe, ResolvedOutput, ResolvedRecipe } from './recipe';
+import type { RunFolder } from '../workspace/run-folder';
 import { startRun, type StartedRun } from './run-start';
 import { TensorReader } from './tensor-reads';
 import { streamTensors } from './tensor-stream';
@@ -79,7 +79,7 @@ export class MergeBlockedError extends Error {
  * in worker threads from the start; the output begins once the hashes are known, and merged tensors wait
  * in a bounded queue meanwhile.
  */
-function takesMetadataLate(io: MergeIO, output: OutputSpec): boolean {
+function takesMetadataLate(io: MergeIO, output: ResolvedOutput): boolean {
   try {
     return outputWriter(io, output).lateMetadata === true;
   } catch {
@@ -123,7 +123,8 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
     const queueMax = options.hashOverlapBytes ?? QUEUE_MAX_BYTES;
     const hashers = await hashes.streamFrom([...sources.models, ...(sources.base ? [sources.base] : [])]);
     hashes.logPlan(log, queueMax > 0);
-    ctx.progress({ done: 0, total: 1, message: 'hashing parents', unit: 'bytes' });
+    // Not counted yet (total 0): "0 B/1 B" would be a count of nothing.
+    ctx.progress({ done: 0, total: 0, message: 'hashing parents' });
     if (ctx.signal.aborted) throw new CancelledError();
     const writer = outputWriter(io, resolved.output);
     output = new MergeOutput(writer, outputTarget(resolved.output.path, plan, sources.models[0], writer, report.output.bytes), queueMax, ctx, log);
@@ -155,7 +156,7 @@ export async function runMerge(recipe: Recipe | ResolvedRecipe, ctx: JobContext,
 
 /** The output's hash, the parents' and the output's hashes cached, the run recorded as succeeded. */
 async function recordSuccess(done: { written: WrittenFile | void; parents: ParentRecord[]; report: PreflightReport; started: number }, start: StartedRun, hashes: ParentHashes, ctx: JobContext): Promise<MergeResult> {
-  const { resolved, run, log } = start;
+  const { resolved, run } = start;
   const { parents, report } = done;
   // The output's hash, from the writer when it hashed the bytes as it wrote them, else by reading it back.
   const outHash = done.written ? { file: resolved.output.path, ...done.written } : (await hashFiles([resolved.output.path]))[0];
@@ -168,10 +169,14 @@ async function recordSuccess(done: { written: WrittenFile | void; parents: Paren
     seconds: (Date.now() - done.started) / 1000,
     runDir: run?.dir,
   };
-  log(`wrote ${resolved.output.path} (${outHash.bytes} bytes, sha256 ${outHash.sha256}) in ${result.seconds.toFixed(2)} s`);
+  // In the run's log only: the caller says it once from the result (the CLI printed it twice).
+  run?.log(`wrote ${resolved.output.path} (${outHash.bytes} bytes, sha256 ${outHash.sha256}) in ${result.seconds.toFixed(2)} s`);
   await hashes.remember(parents, outHash);
   try {
-    await run?.finish('succeeded', { output: result.output, parents, counts: result.counts, warnings: result.warnings });
+    await run?.finish('succeeded', {
+      output: result.output, parents, counts: result.counts, warnings: result.warnings,
+      inputs: parents.map((p) => ({ path: p.path, sha256: p.sha256, role: p.role })),
+    });
   } catch (e) {
     // The output is complete and in place; only its record is lost: a warning, not a failed merge.
     result.warnings.push(`the run could not be recorded: ${(e as Error).message}`);

@@ -116,11 +116,12 @@ function slicedConfig(r: Recipe, modelList: ModelEntry[], base: string | undefin
 
 /** A model folder's tokenizer and chat template as mergekit's keys; the path and shard size go on its command line. */
 function writeOutput(r: Recipe, modelList: ModelEntry[], cfg: Record<string, unknown>, notCarried: string[]): void {
-  const { tokenizer, chat_template: chatTemplate, shard_size: shardSize } = r.output;
+  const { tokenizer, chat_template: chatTemplate, shard_size: shardSize } = r.output ?? {};
   if (tokenizer !== undefined) cfg.tokenizer_source = typeof tokenizer === 'number' ? modelList[tokenizer]?.path : typeof tokenizer === 'object' ? tokenizer.path : tokenizer;
   if (chatTemplate !== undefined) cfg.chat_template = chatTemplate;
   const flags = shardSize !== undefined ? ` (with --out-shard-size ${shardSize})` : '';
-  notCarried.push(`output path ${r.output.path}: give it to mergekit on the command line${flags}${r.output.folder ? '' : '; mergekit writes a model folder there'}`);
+  // A recipe without an output path writes into its run's folder: nothing to tell mergekit's command line.
+  if (r.output?.path) notCarried.push(`output path ${r.output.path}: give it to mergekit on the command line${flags}${r.output.folder ? '' : '; mergekit writes a model folder there'}`);
 }
 
 /** The linear methods as mergekit's linear with explicit weights; the others by name. */
@@ -229,7 +230,7 @@ function perModelSettings(modelList: ModelEntry[], perModelKeys: readonly string
 
 /** mergekit's dtype is the one it computes in; ours is float32, then written as the output dtype. */
 function writeDType(output: Recipe['output'], cfg: Record<string, unknown>, notCarried: string[]): void {
-  const out = output.dtype;
+  const out = output?.dtype;
   if (out === 'f64') notCarried.push('output dtype f64: mergekit writes float32, float16 or bfloat16');
   cfg.dtype = 'float32';
   if (out && out !== 'f64' && out !== 'f32') cfg.out_dtype = MK_DTYPES[out];

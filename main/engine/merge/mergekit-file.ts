@@ -37,6 +37,6 @@ export function rebaseRecipe(r: Recipe, from: string, to?: string): Recipe {
     ...r,
     ...(r.models ? { models: r.models.map((m) => ({ ...m, path: rebasePath(m.path, from, to) })) } : {}),
     ...(r.base ? { base: rebasePath(r.base, from, to) } : {}),
-    ...(typeof r.output.tokenizer === 'object' ? { output: { ...r.output, tokenizer: { path: rebasePath(r.output.tokenizer.path, from, to) } } } : {}),
+    ...(typeof r.output?.tokenizer === 'object' ? { output: { ...r.output, tokenizer: { path: rebasePath(r.output.tokenizer.path, from, to) } } } : {}),
   };
 }

@@ -323,18 +323,18 @@ function outputOf(cfg: MkConfig, body: Omit<Recipe, 'output'>, path: string | un
   const outDType = cfg.out_dtype ?? cfg.dtype;
   if (computeDType && computeDType !== 'float32') notCarried.push(`dtype ${computeDType}: mergekit computes in it; here every tensor is computed in float32 and written as ${outDType} (the last bits may differ)`);
   if (outDType && !DTYPES[outDType]) notCarried.push(`dtype ${outDType}: not an output dtype here (f32, f16, bf16)`);
-  if (!path) notCarried.push('output: mergekit takes it on the command line; set output.path (a model folder "merged" for now)');
+  if (!path) notCarried.push('output: mergekit takes it on the command line; here the merge writes a model folder "merged" into its run\'s own folder unless output.path names one');
   const dtype = outDType && DTYPES[outDType] ? { dtype: DTYPES[outDType] } : {};
   const tokenizer = tokenizerOf(cfg, body, notCarried);
   if (path && MODEL_FILE.test(path)) {
     for (const k of ['tokenizer_source', 'tokenizer', 'chat_template'] as const) if (cfg[k] !== undefined) notCarried.push(`${k}: the output ${path} is one file, with no tokenizer beside it; write a model folder (a path without an extension) to carry it`);
     return { path, ...dtype };
   }
-  return { path: path ?? 'merged', ...dtype, folder: true, ...(tokenizer !== undefined ? { tokenizer } : {}), ...(cfg.chat_template ? { chat_template: cfg.chat_template } : {}) };
+  return { ...(path ? { path } : {}), ...dtype, folder: true, ...(tokenizer !== undefined ? { tokenizer } : {}), ...(cfg.chat_template ? { chat_template: cfg.chat_template } : {}) };
 }
 
 /** mergekit's tokenizer_source (or tokenizer.source): base, union, or a model — one of the recipe's, else its path. */
-function tokenizerOf(cfg: MkConfig, body: Omit<Recipe, 'output'>, notCarried: string[]): NonNullable<Recipe['output']['tokenizer']> | undefined {
+function tokenizerOf(cfg: MkConfig, body: Omit<Recipe, 'output'>, notCarried: string[]): NonNullable<NonNullable<Recipe['output']>['tokenizer']> | undefined {
   if (cfg.tokenizer_source !== undefined && cfg.tokenizer !== undefined) throw new Error('the config gives both tokenizer_source and tokenizer (mergekit refuses both)');
   if (cfg.tokenizer?.tokens) notCarried.push('tokenizer.tokens: embeddings chosen per token are not carried; the tokenizer is written as its source has it');
   if (cfg.tokenizer?.pad_to_multiple_of) notCarried.push('tokenizer.pad_to_multiple_of: padding the vocabulary is not carried');

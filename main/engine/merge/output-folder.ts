@@ -18,7 +18,7 @@ import { MK_DTYPES } from './mergekit-methods';
 import { getMethod } from './methods';
 import { modelCard } from './model-card';
 import type { MergePlan, PlanSources } from './plan';
-import type { OutputSpec, ResolvedRecipe } from './recipe';
+import type { ResolvedOutput, ResolvedRecipe } from './recipe';
 import { chatTemplateOf, chooseChatTemplate, tokenizerFilesIn, vocabularyDifferences, vocabularyOf } from './tokenizer-files';
 
 /** A file of the folder besides the weights: its text, or a file of an input folder copied as it is. */
@@ -36,7 +36,7 @@ export interface FolderPlan {
 const LAYER_KEYS = ['num_hidden_layers', 'n_layer', 'num_layers', 'n_layers'];
 
 /** The writer of the output: a model folder's sharded weights, or the file's format by its extension. */
-export function outputWriter(io: Pick<MergeIO, 'writerFor'>, output: OutputSpec): FormatWriter {
+export function outputWriter(io: Pick<MergeIO, 'writerFor'>, output: Pick<ResolvedOutput, 'path' | 'folder' | 'shard_size'>): FormatWriter {
   if (!output.folder) return io.writerFor(output.path);
   return modelFolderWriter(output.shard_size === undefined ? DEFAULT_SHARD_BYTES : parseShardSize(output.shard_size));
 }

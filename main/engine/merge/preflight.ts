@@ -13,6 +13,7 @@ import { buildPlan, type MergePlan, type PlannedTensor, type PlanSources } from 
 import { buildSlicePlan } from './slice-plan';
 import { folderHoldsInput, outputWriter, planOutputFolder } from './output-folder';
 import { recipeToYaml, resolveRecipe, type Recipe, type ResolvedRecipe } from './recipe';
+import { existingOutputs, OutputExistsError, RECIPE_OVERWRITE_HINT } from '../workspace/output-guard';
 
 export interface PreflightModel {
   path: string;
@@ -29,7 +30,8 @@ export interface PreflightReport {
   method: string;
   models: PreflightModel[];
   base?: PreflightModel;
-  output: { path: string; bytes: number };
+  /** `inRunFolder`: the recipe names no path, so the output goes into the run's new folder (its path is NEW_RUN_FOLDER/…). */
+  output: { path: string; bytes: number; inRunFolder: boolean };
   counts: { merged: number; copied: number; excluded: number; tiedAliases: number };
   tied: string[][];
   /** Peak memory (resident set) of the process during the merge: memory-estimate.ts. */
@@ -94,13 +96,12 @@ export function recipeProblems(recipe: ResolvedRecipe, method: MergeMethod = get
   if (!recipe.slices && method.normalizesWeights && recipe.parameters?.normalize !== false && n > 0 && recipe.models.reduce((a, m) => a + m.weight, 0) === 0) {
     blocking.push(`the model weights sum to 0 (${recipe.models.map((m) => m.weight).join(' + ')}), and ${method.label} divides by their sum; change a weight`);
   }
+  // Into the run's own new folder: nothing there to collide with, and the folder is made with the run.
+  if (recipe.output.inRunFolder) return blocking;
   const inputs = [...recipe.models.map((m) => m.path), ...(recipe.base ? [recipe.base] : [])];
-  for (const input of inputs) {
-    if (samePath(input, recipe.output.path)) {
-      blocking.push(`the output path ${recipe.output.path} is one of the inputs; inputs are never overwritten — choose another output name`);
-      break;
-    }
-  }
+  const isInput = inputs.some((input) => samePath(input, recipe.output.path));
+  if (isInput) blocking.push(`the output path ${recipe.output.path} is one of the inputs; inputs are never overwritten — choose another output name`);
+  else if (!recipe.output.overwrite && existingOutputs([recipe.output.path]).length) blocking.push(new OutputExistsError([recipe.output.path], RECIPE_OVERWRITE_HINT).message);
   const held = folderHoldsInput(recipe);
   if (held) blocking.push(`the output folder ${recipe.output.path} holds the input ${held}; inputs are never overwritten — choose another output folder`);
   const outDir = path.dirname(recipe.output.path);
@@ -163,7 +164,7 @@ export function preflightWithPlan(recipe: ResolvedRecipe, sources: PlanSources, 
     method: method.id,
     models: sources.models.map(describe),
     base: sources.base ? describe(sources.base) : undefined,
-    output: { path: recipe.output.path, bytes: outputBytes },
+    output: { path: recipe.output.path, bytes: outputBytes, inRunFolder: recipe.output.inRunFolder },
     counts,
     tied: plan.tied,
     // The process's peak, from how the executor buffers (memory-estimate.ts); alignment and repair included.
@@ -220,7 +221,7 @@ function unopenedReport(recipe: ResolvedRecipe, blocking: string[]): PreflightRe
   return {
     method: method.id,
     models: [],
-    output: { path: recipe.output.path, bytes: 0 },
+    output: { path: recipe.output.path, bytes: 0, inRunFolder: recipe.output.inRunFolder },
     counts: { merged: 0, copied: 0, excluded: 0, tiedAliases: 0 },
     tied: [],
     peakMemoryBytes: 0,

@@ -90,8 +90,11 @@ const Slice = z.object({
 const TokenizerSource = z.union([z.enum(['base', 'union']), z.number().int().min(0), z.object({ path: z.string().min(1) }).strict()]);
 
 const Output = z.object({
-  path: z.string().min(1),
+  /** Where the merged model goes; left out, into the run's own folder (merged.safetensors, or .onnx for ONNX models). */
+  path: z.string().min(1).optional(),
   dtype: z.enum(OUTPUT_DTYPES).optional(),
+  /** Replace the file (or folder) at `path` when it exists (without it, an existing one is never replaced). */
+  overwrite: z.boolean().optional(),
   /**
    * Write a Hugging Face model folder at `path`, as mergekit does: the weights (sharded above shard_size),
    * config.json, the tokenizer files, a README.md model card with the recipe.
@@ -159,7 +162,7 @@ export const RecipeSchema = z.object({
   slices: z.array(Slice).min(1).optional(),
   align: Align.optional(),
   data: Data.optional(),
-  output: Output,
+  output: Output.optional(),
 }).strict().superRefine((r, ctx) => {
   if (r.data && Array.isArray(r.data.dataset)) {
     const n = r.models?.length;
@@ -206,7 +209,26 @@ export interface ResolvedRecipe {
   data?: DataSpec;
   /** The recipe's slices as written (their model indexes refer to `models`). */
   slices?: SliceSpec[];
-  output: OutputSpec;
+  output: ResolvedOutput;
+}
+
+/** A recipe's output, resolved: an absolute path (in the run's folder when the recipe names none). */
+export interface ResolvedOutput extends Omit<OutputSpec, 'path' | 'overwrite'> {
+  /** Absolute; in the run's folder when the recipe names none (NEW_RUN_FOLDER stands for it before it exists). */
+  path: string;
+  /** Replace a file that exists at `path`. */
+  overwrite: boolean;
+  /** The recipe named no path: the output goes into the run's own new folder. */
+  inRunFolder: boolean;
+}
+
+/** Stands for the folder of a run not made yet, in a pre-flight's output path. */
+export const NEW_RUN_FOLDER = '(the run\'s folder)';
+
+/** The output's name in the run's folder: a model folder `merged`; an ONNX first model gives an ONNX output (its graph is kept). */
+export function defaultOutputName(firstModel: string | undefined, folder = false): string {
+  if (folder) return 'merged';
+  return firstModel && /\.onnx$/i.test(firstModel) ? 'merged.onnx' : 'merged.safetensors';
 }
 
 export interface RecipeIssue {
@@ -459,8 +481,12 @@ export async function resolveModelPath(p: string, baseDir: string): Promise<{ fi
   return modelFileOf(abs, { hfId: p }).catch(() => ({ file: abs }));
 }
 
-/** Makes paths absolute (against baseDir), model folders their weights files, and expands checkpoints. */
-export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<ResolvedRecipe> {
+/**
+ * Makes paths absolute (against baseDir), model folders their weights files, and expands checkpoints. A recipe
+ * without an output path writes into `runDir`, the run's folder (NEW_RUN_FOLDER when it is not made yet: a
+ * pre-flight).
+ */
+export async function resolveRecipe(recipe: Recipe, baseDir: string, options: { runDir?: string } = {}): Promise<ResolvedRecipe> {
   getMethod(recipe.method);
   const models = recipe.checkpoints
     ? (await expandCheckpoints(recipe.checkpoints, baseDir)).map((p) => ({ path: p, weight: 1 }))
@@ -481,6 +507,12 @@ export async function resolveRecipe(recipe: Recipe, baseDir: string): Promise<Re
     layers: [...(recipe.align?.exclude ?? []).map((n) => ({ match: n, from: 0 })), ...(recipe.layers ?? [])],
     ...(recipe.data ? { data: { ...recipe.data, ...(recipe.data.graph ? { graph: path.resolve(baseDir, recipe.data.graph) } : {}) } } : {}),
     ...(recipe.slices ? { slices: recipe.slices } : {}),
-    output: { ...recipe.output, path: path.resolve(baseDir, recipe.output.path), ...(typeof recipe.output.tokenizer === 'object' ? { tokenizer: { path: path.resolve(baseDir, recipe.output.tokenizer.path) } } : {}) },
+    output: {
+      ...recipe.output,
+      path: recipe.output?.path ? path.resolve(baseDir, recipe.output.path) : path.join(options.runDir ?? NEW_RUN_FOLDER, defaultOutputName(models[0]?.path, recipe.output?.folder)),
+      overwrite: recipe.output?.overwrite === true,
+      inRunFolder: !recipe.output?.path,
+      ...(typeof recipe.output?.tokenizer === 'object' ? { tokenizer: { path: path.resolve(baseDir, recipe.output.tokenizer.path) } } : {}),
+    },
   };
 }

@@ -4,7 +4,7 @@ import { CancelledError, type JobContext } from '../job-context';
 import { computeTensor } from './compute-tensor';
 import type { MergeOutput } from './merge-output';
 import type { MergePlan } from './plan';
-import type { RunFolder } from './runs';
+import type { RunFolder } from '../workspace/run-folder';
 import { ReadAhead, type Inputs, type TensorReader } from './tensor-reads';
 
 /** Tensor notes (a documented difference from the reference applied) logged in full; the rest are counted. */

@@ -39,6 +39,8 @@ export const TrainRequestSchema = z.object({
   provider: z.enum(['cpu', 'cuda', 'dml']).optional(),
   outDir: z.string().min(1),
   stepsPerCall: positiveInt.optional(),
+  /** Train into an outDir that holds an earlier run's files, replacing them (refused otherwise). */
+  overwrite: z.boolean().optional(),
 }).refine((o) => !!o.arch !== !!o.modelFile, { message: 'give either an architecture or a model file to fine-tune' })
   .refine((o) => !(o.orderFile && o.shuffle === false), { message: 'give an order file or shuffle: false, not both (the file sets the order)' });
 

@@ -1,4 +1,5 @@
 // What a run tells as it goes: run.json's content and the one-line summary of an epoch.
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Dataset } from '../data/types';
 import type { ProviderId } from '../runtime/providers';
@@ -29,6 +30,8 @@ export interface RunJsonFields {
 export function runJsonOf(f: RunJsonFields): Record<string, unknown> {
   const o = f.options;
   return {
+    // the run's id is its folder's name; its label what the history shows (editable there)
+    id: path.basename(o.outDir), label: o.label ?? `train · ${f.model.arch} on ${f.data.id}`,
     kind: 'train', status: f.status, startedAt: f.startedAt, updatedAt: new Date().toISOString(),
     // while running: whose run it is, so that a run whose process died is marked interrupted (jobs/leftovers.ts)
     ...(f.status === 'running' ? ownerStamp() : {}),
@@ -38,6 +41,7 @@ export function runJsonOf(f: RunJsonFields): Record<string, unknown> {
     order: o.orderFile ? { file: o.orderFile } : o.shuffle === false ? 'dataset' : 'shuffled',
     optimizer: optimizerConfig(o), lr: o.lr, schedule: scheduleOf(o), keepFrom: o.keepFrom, checkpointEverySteps: o.checkpointEverySteps, initFrom: o.initFrom,
     threads: o.threads, provider: f.provider, providerFallback: f.providerFallback, stepsPerCall: f.stepsPerCall,
+    ...(o.inputs?.length ? { inputs: o.inputs } : {}),
     epochs: f.epochs, checkpoints: f.checkpoints, model: f.modelPath,
     error: f.error,
     environment: { node: process.version, onnxruntime: ort.env.versions.common, platform: `${process.platform}-${process.arch}` },

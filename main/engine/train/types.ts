@@ -44,6 +44,10 @@ export interface TrainOptions {
   outDir: string;
   /** Steps per run() call; chosen from a timed first call (≈0.4 s per call) when absent. */
   stepsPerCall?: number;
+  /** run.json's label (default "train · ARCH on DATASET"). */
+  label?: string;
+  /** Files it reads (the model to fine-tune, the starting weights) with their SHA-256, for run.json. */
+  inputs?: { path: string; sha256?: string; role?: string }[];
 }
 
 /** λ‖w − w_partner‖² for every parameter, with optional per-tensor λ. */

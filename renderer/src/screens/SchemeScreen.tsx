@@ -16,7 +16,6 @@ const input = 'rounded border border-slate-300 px-2 py-1 text-sm';
 const card = 'rounded-lg border border-slate-200 bg-white p-4';
 
 export function SchemeScreen() {
-  const env = useStudio((s) => s.environment);
   const loaded = useStudio((s) => s.models);
   const setStep = useStudio((s) => s.setStep);
   const setMergeJob = useStudio((s) => s.setMergeJob);
@@ -54,9 +53,6 @@ export function SchemeScreen() {
       return added.length ? { ...f, models: [...f.models, ...added] } : f;
     });
   }, [loaded]);
-  useEffect(() => {
-    if (!form.output.path && env) setForm((f) => ({ ...f, output: { ...f.output, path: `${env.workspace}/merged-${f.method}.safetensors` } }));
-  }, [env, form.output.path]);
 
   const method = methods.find((m) => m.id === form.method);
   const alignment = useStudio((s) => s.alignment);
@@ -187,7 +183,7 @@ export function SchemeScreen() {
           {methods.map((m) => (
             <label key={m.id} className={`cursor-pointer rounded border p-2 text-sm ${m.id === form.method ? 'border-indigo-500 bg-indigo-50' : 'border-slate-200'}`}>
               <input type="radio" name="method" className="mr-2" checked={m.id === form.method} aria-label={m.label}
-                onChange={() => setForm((f) => ({ ...f, method: m.id, params: {}, output: { ...f.output, path: f.output.path.replace(/merged-[\w-]+\./, `merged-${m.id}.`) } }))} />
+                onChange={() => setForm((f) => ({ ...f, method: m.id, params: {} }))} />
               <span className="font-medium">{m.label}</span>
               <div className="mt-1 font-mono text-xs text-slate-700">{m.formula}</div>
               <div className="mt-1 text-xs text-slate-500">{m.whenToUse}</div>
@@ -287,7 +283,7 @@ export function SchemeScreen() {
       <section className={card} aria-label="Output">
         <h2 className="mb-2 font-medium">Output</h2>
         <div className="flex gap-2 text-sm">
-          <input className={`${input} flex-1`} value={form.output.path} aria-label="Output file" onChange={(e) => setForm({ ...form, output: { ...form.output, path: e.target.value } })} />
+          <input className={`${input} flex-1`} value={form.output.path} aria-label="Output file" placeholder="empty: into the run's own folder" onChange={(e) => setForm({ ...form, output: { ...form.output, path: e.target.value } })} />
           <select className={input} aria-label="Output dtype" value={form.output.dtype} onChange={(e) => setForm({ ...form, output: { ...form.output, dtype: e.target.value as SchemeForm['output']['dtype'] } })}>
             <option value="f32">f32</option><option value="f16">f16</option><option value="bf16">bf16</option><option value="f64">f64</option>
           </select>

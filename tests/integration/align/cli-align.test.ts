@@ -35,7 +35,11 @@ describe('align and curve on the command line', () => {
     expect(r.out).toMatch(/P_layers\.0 .* units moved/);
     expect(existsSync(path.join(out, 'epoch-001.aligned.safetensors'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(out, 'alignment.json'), 'utf8')).models[0].groups).toHaveLength(2);
-    const bad = cli('align', files[0], path.join(ROOT, 'tests/fixtures/align/vgg_a.safetensors'), '--out', out);
+    // the same folder again: its files are not replaced unasked, and nothing is computed first
+    const again = cli('align', files[0], files[1], '--method', 'weight', '--out', out);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/epoch-001\.aligned\.safetensors, .*alignment\.json exist; nothing was replaced: .*--overwrite/);
+    const bad = cli('align', files[0], path.join(ROOT, 'tests/fixtures/align/vgg_a.safetensors'), '--out', mkdtempSync(path.join(tmpdir(), 'ms-cli-align-bad-')));
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/merge-studio align: .*vgg_a\.safetensors: is not the same architecture as the reference/);
     const noData = cli('align', files[0], files[1], '--method', 'activation', '--out', out);

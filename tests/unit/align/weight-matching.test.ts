@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { derivePermutationSpec, permuteState, weightMatching } from '../../../main/engine/align';
+import { silentContext, type ProgressUpdate } from '../../../main/engine/job-context';
 import { loadNet } from '../../../main/engine/models';
 
 const DIR = path.join(__dirname, '../../fixtures/align');
@@ -30,7 +31,11 @@ describe.each(['mlp', 'vgg'])('weight matching of the %s fixture', (name) => {
     expect(objective(a.state, b.state, names)).toBeCloseTo(ref.objective.before, 3);
     expect(objective(a.state, permuteState(b.state, spec, fed.perms), names)).toBeCloseTo(ref.objective.after, 3);
 
-    const ours = await weightMatching(spec, a.state, b.state, { seed: 3 });
+    const seen: ProgressUpdate[] = [];
+    const ours = await weightMatching(spec, a.state, b.state, { seed: 3 }, { ...silentContext(), progress: (u) => seen.push(u) });
+    // converged in a few rounds of the 100 allowed: the count still ends full, and says why
+    expect(seen.slice(0, -1).map((u) => u.done)).toEqual(Array.from({ length: ours.iterations - 1 }, (_, i) => i + 1));
+    expect(seen.at(-1)).toMatchObject({ done: 100, total: 100, message: `weight matching: converged after ${ours.iterations} rounds` });
     for (const g of spec.groups) expect([...ours.perms[g.name]]).toEqual(ref.truth[g.name]);
     expect(ours.distance.after).toBeLessThan(ours.distance.before);
     expect(ours.groups.every((g) => g.similarityAfter >= g.similarityBefore)).toBe(true);

@@ -1,4 +1,4 @@
-// doctor and verify: each --help lists every option and ends with an Example line that runs from the
+// doctor and verify: each --help lists every option and ends with an example that runs from the
 // repository root, exit code 0.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,10 +16,10 @@ describe.each(['doctor', 'verify'])('%s --help', (name) => {
     for (const o of Object.keys(command.options)) expect(help).toMatch(new RegExp(`^ {2}--${o}\\b`, 'm'));
   });
 
-  it('ends with an Example line that runs from the repository root', async () => {
+  it('ends with an example that runs from the repository root', async () => {
     const last = help.trimEnd().split('\n').at(-1)!;
-    expect(last).toMatch(/^Example: merge-studio /);
-    const args = last.replace(/^Example: merge-studio \S+ /, '').split(/\s+/);
+    expect(last).toMatch(new RegExp(`^ {2}npx merge-studio ${name} `));
+    const args = last.replace(/^ {2}npx merge-studio \S+ /, '').split(/\s+/);
     const parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
     const cwd = process.cwd();
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});

@@ -53,6 +53,16 @@ describe('CLI help', () => {
     expect(fs.existsSync(path.join(dir, 'out.safetensors'))).toBe(false);
   });
 
+  it('every command\'s help ends with its example, a command line of that command (tests/integration/cli-help-examples.test.ts runs them)', () => {
+    for (const c of commands) {
+      const lines = commandHelp(c).split('\n');
+      expect(lines.at(-1), c.name).toBe(`  npx merge-studio ${c.example}`);
+      expect(c.example.split(' ')[0], c.name).toBe(c.name);
+      // runnable from the repository root: what it names is committed, what it writes goes under out/
+      for (const p of c.example.split(' ').filter((w) => /^(tests|docs)\//.test(w))) expect(fs.existsSync(path.join(ROOT, p)), `${c.name}: ${p}`).toBe(true);
+    }
+  });
+
   it('no help text carries an internal tag', () => {
     for (const c of commands) expect(commandHelp(c), c.name).not.toMatch(/seed \d{3}/);
   });

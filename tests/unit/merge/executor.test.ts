@@ -227,6 +227,40 @@ output: {path: rules.safetensors}
     expect(parseRecipe(readFileSync(path.join(res.runDir!, 'recipe.yaml'), 'utf8')).name).toBe('My first merge');
     expect(readFileSync(path.join(res.runDir!, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(9);
     expect(readFileSync(path.join(res.runDir!, 'log.txt'), 'utf8')).toContain('wrote ');
+    expect(run.id).toBe(path.basename(res.runDir!));
+    expect(run.label).toBe('merge · mean of m1, m2');
+    expect(run.inputs).toEqual([1, 2].map((s) => ({ path: path.join(dir, `m${s}.safetensors`), sha256: sha(path.join(dir, `m${s}.safetensors`)), role: 'model' })));
+  });
+
+  it('without an output path writes into its own run folder, so a second run never touches the first', async () => {
+    const ws = tempDir('ws-default');
+    const yaml = 'method: mean\nmodels: [m1.safetensors, m2.safetensors]\n';
+    const first = await merge(yaml, silentContext(), { workspace: ws });
+    const second = await merge(yaml, silentContext(), { workspace: ws });
+    expect(first.output.path).toBe(path.join(first.runDir!, 'merged.safetensors'));
+    expect(second.output.path).toBe(path.join(second.runDir!, 'merged.safetensors'));
+    expect(second.runDir).not.toBe(first.runDir);
+    // the first run's record still matches its file
+    expect(JSON.parse(readFileSync(path.join(first.runDir!, 'run.json'), 'utf8')).output.sha256).toBe(sha(first.output.path));
+    expect(sha(first.output.path)).toBe(first.output.sha256);
+    // and with no workspace there is no folder to write into: said, not guessed
+    await expect(merge(yaml)).rejects.toThrow(/output\.path: missing: without a workspace/);
+  });
+
+  it('refuses an output file that exists before anything runs, and replaces it only when the recipe says overwrite', async () => {
+    const ws = tempDir('ws-exists');
+    await merge('method: mean\nmodels: [m1.safetensors, m2.safetensors]\noutput: {path: kept.safetensors}\n', silentContext(), { workspace: ws });
+    const before = sha(path.join(dir, 'kept.safetensors'));
+    const runsBefore = readdirSync(path.join(ws, 'runs')).length;
+    await expect(merge('method: mean\nmodels: [m1.safetensors, m3.safetensors]\noutput: {path: kept.safetensors}\n', silentContext(), { workspace: ws }))
+      .rejects.toThrow(/kept\.safetensors exists; nothing was replaced: .*output\.overwrite: true/);
+    expect(sha(path.join(dir, 'kept.safetensors'))).toBe(before);
+    expect(readdirSync(path.join(ws, 'runs'))).toHaveLength(runsBefore); // no run was started
+    const pre = await runPreflight(parseRecipe('method: mean\nmodels: [m1.safetensors, m3.safetensors]\noutput: {path: kept.safetensors}\n'), { baseDir: dir, io });
+    expect(pre.blocking).toEqual([expect.stringMatching(/kept\.safetensors exists; nothing was replaced/)]);
+    const replaced = await merge('method: mean\nmodels: [m1.safetensors, m3.safetensors]\noutput: {path: kept.safetensors, overwrite: true}\n', silentContext(), { workspace: ws });
+    expect(sha(path.join(dir, 'kept.safetensors'))).toBe(replaced.output.sha256);
+    expect(replaced.output.sha256).not.toBe(before);
   });
 });
 
@@ -241,7 +275,7 @@ describe('bad input is refused before anything is written', () => {
     const b = await blocked('method: mean\nmodels: [m1.safetensors, short.safetensors]\noutput: {path: x.safetensors}\n');
     expect(b).toEqual(['features.3.bias is missing in short.safetensors (present in m1.safetensors); exclude it or copy it with a layer rule ({match: "features.3.bias", from: 0})']);
     // …and the suggested rule does make it run.
-    await merge('method: mean\nmodels: [m1.safetensors, short.safetensors]\nlayers: [{match: "features.3.bias", from: 0}]\noutput: {path: x.safetensors}\n');
+    await merge('method: mean\nmodels: [m1.safetensors, short.safetensors]\nlayers: [{match: "features.3.bias", from: 0}]\noutput: {path: short-fixed.safetensors}\n');
   });
 
   it('refuses a task-vector method without a base, one model for mean, zero-sum weights, a missing file', async () => {

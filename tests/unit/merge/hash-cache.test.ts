@@ -97,7 +97,8 @@ describe('runMerge with a workspace', () => {
       await writeModel(path.join(dir, `p${s}.pt`), smallNet(s));
       age(path.join(dir, `p${s}.pt`));
     }
-    const recipe = 'method: mean\nmodels: [p1.pt, p2.pt]\noutput: {path: out.pt}\n';
+    // the same output each time: replacing it is asked for
+    const recipe = 'method: mean\nmodels: [p1.pt, p2.pt]\noutput: {path: out.pt, overwrite: true}\n';
     const fileSha = (n: string) => sha(readFileSync(path.join(dir, n)));
 
     const first = await merge(recipe);

@@ -154,7 +154,7 @@ describe('what the formulas imply', () => {
 describe('linear\'s weights may sum to 0 only without normalize', () => {
   const recipe = (parameters: Record<string, boolean>): ResolvedRecipe => ({
     recipe: { method: 'linear', output: { path: '/tmp/o.safetensors' } }, baseDir: '/tmp', method: 'linear',
-    models: [{ path: '/tmp/a.safetensors', weight: 1 }, { path: '/tmp/b.safetensors', weight: -1 }], parameters, layers: [], output: { path: '/tmp/o.safetensors' },
+    models: [{ path: '/tmp/a.safetensors', weight: 1 }, { path: '/tmp/b.safetensors', weight: -1 }], parameters, layers: [], output: { path: '/tmp/o.safetensors', overwrite: false, inRunFolder: false },
   });
   it('normalize (the default) divides by Σw = 0: refused; normalize false: the difference a − b runs', () => {
     expect(recipeProblems(recipe({})).join(' ')).toMatch(/weights sum to 0 \(1 \+ -1\), and Linear \(mergekit\) divides/);

@@ -63,9 +63,9 @@ describe('mergekit slices configs, imported and run on model folders: mergekit\'
     expect(notCarried).toEqual([]);
     expect(recipe.base).toBe('base');
     await runMerge(recipe, silentContext(), { baseDir: FOLDERS });
-    const [ours, ref] = await Promise.all([readModel(recipe.output.path), readModel(path.join(FOLDERS, 'passthrough_ref.pt'))]);
+    const [ours, ref] = await Promise.all([readModel(recipe.output!.path!), readModel(path.join(FOLDERS, 'passthrough_ref.pt'))]);
     for (const [name, v] of ref.values) expect(maxDiff(ours.values.get(name)!, v), name).toBeLessThan(1e-6);
-    expect(importMergekit(exportMergekit(recipe).yaml, { output: recipe.output.path }).recipe).toEqual(recipe);
+    expect(importMergekit(exportMergekit(recipe).yaml, { output: recipe.output!.path }).recipe).toEqual(recipe);
   });
 });
 

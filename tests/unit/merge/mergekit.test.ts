@@ -67,8 +67,8 @@ describe('importMergekit', () => {
     expect(recipe.models).toEqual([{ path: 'math', weight: 0.5 }, { path: 'code', weight: 0.3 }]);
     // mergekit's ties defaults are written out: normalize true, lambda 1.
     expect(recipe.parameters).toEqual({ density: 0.5, normalize: true, lambda: 1 });
-    // mergekit writes a model folder: so does the recipe, until an output is given
-    expect(recipe.output).toEqual({ path: 'merged', dtype: 'f16', folder: true });
+    // mergekit writes a model folder: so does the recipe, with no path: a folder "merged" in its run's own folder
+    expect(recipe.output).toEqual({ dtype: 'f16', folder: true });
     expect(notCarried.some((n) => n.startsWith('parameters.int8_mask: mergekit keeps its sign masks as int8'))).toBe(true);
     expect(notCarried.some((n) => n.startsWith('output:'))).toBe(true);
   });

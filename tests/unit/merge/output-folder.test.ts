@@ -34,12 +34,12 @@ async function sameTensors(a: string, b: string): Promise<void> {
 
 describe('a mergekit config\'s output is a model folder', () => {
   it('imports with a folder output carrying tokenizer_source and chat_template', () => {
-    expect(importMergekit(LINEAR).recipe.output).toEqual({ path: 'merged', folder: true, dtype: 'f32', tokenizer: 'union', chat_template: TEMPLATE });
+    expect(importMergekit(LINEAR).recipe.output).toEqual({ folder: true, dtype: 'f32', tokenizer: 'union', chat_template: TEMPLATE });
     const toFile = importMergekit(LINEAR, { output: 'o.safetensors' });
     expect(toFile.recipe.output).toEqual({ path: 'o.safetensors', dtype: 'f32' });
     expect(toFile.notCarried.some((n) => n.startsWith('tokenizer_source: the output o.safetensors is one file'))).toBe(true);
     // a model of the config as the tokenizer source is that model (by index)
-    expect(importMergekit(LINEAR.replace('tokenizer_source: union', 'tokenizer_source: b')).recipe.output.tokenizer).toBe(1);
+    expect(importMergekit(LINEAR.replace('tokenizer_source: union', 'tokenizer_source: b')).recipe.output?.tokenizer).toBe(1);
   });
 
   it('writes weights, config.json, the tokenizer with the chat template, a model card and mergekit_config.yml', async () => {
@@ -94,8 +94,9 @@ describe('a mergekit config\'s output is a model folder', () => {
     const whole = await readModel(path.join(dir, 'whole'));
     expect(index.metadata.total_size).toBe([...whole.values.values()].reduce((a, v) => a + 4 * v.length, 0));
     await sameTensors(path.join(dir, 'sharded'), path.join(dir, 'whole'));
-    // written again unsharded into the same folder: the old shards and index go
-    await runMerge({ ...sharded, output: { ...sharded.output, shard_size: undefined } }, silentContext(), { baseDir: FOLDERS });
+    // written again unsharded into the same folder: refused unless asked; with overwrite the old shards and index go
+    await expect(runMerge({ ...sharded, output: { ...sharded.output, shard_size: undefined } }, silentContext(), { baseDir: FOLDERS })).rejects.toThrow(/sharded exists; nothing was replaced/);
+    await runMerge({ ...sharded, output: { ...sharded.output, shard_size: undefined, overwrite: true } }, silentContext(), { baseDir: FOLDERS });
     expect(readdirSync(path.join(dir, 'sharded')).filter((n) => n.startsWith('model'))).toEqual(['model.safetensors']);
   });
 

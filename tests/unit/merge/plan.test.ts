@@ -26,7 +26,7 @@ function resolved(yaml: string): ResolvedRecipe {
     recipe, baseDir: '/m', method: recipe.method,
     models: (recipe.models ?? []).map((m) => ({ path: `/m/${m.path}`, weight: m.weight ?? 1, ...(m.parameters ? { parameters: m.parameters } : {}) })),
     base: recipe.base ? `/m/${recipe.base}` : undefined,
-    parameters: recipe.parameters ?? {}, layers: recipe.layers ?? [], output: { path: `/m/${recipe.output.path}`, dtype: recipe.output.dtype },
+    parameters: recipe.parameters ?? {}, layers: recipe.layers ?? [], output: { path: `/m/${recipe.output!.path}`, dtype: recipe.output!.dtype, overwrite: false, inRunFolder: false },
   };
 }
 

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkRecipe, epochOf, parseRecipe, recipeToYaml, RecipeError, resolveRecipe } from '../../../main/engine/merge/recipe';
+import { checkRecipe, epochOf, NEW_RUN_FOLDER, parseRecipe, recipeToYaml, RecipeError, resolveRecipe } from '../../../main/engine/merge/recipe';
 import { tempDir } from './model-files';
 
 const EXAMPLE = `method: weighted
@@ -67,9 +67,9 @@ describe('parseRecipe', () => {
     expect(g.issues[0]).toMatchObject({ key: 'layers[0].parameters.density', line: 6 });
   });
 
-  it('refuses a YAML syntax error with its line, a missing output, and models with checkpoints', () => {
+  it('refuses a YAML syntax error with its line, a wrong output, and models with checkpoints', () => {
     expect(errorOf('method: mean\nmodels: [a.pt,\noutput: x\n').issues[0].line).toBeGreaterThanOrEqual(2);
-    expect(errorOf('method: mean\nmodels: [a.pt, b.pt]\n').issues[0]).toMatchObject({ key: 'output', message: 'missing (expected object)' });
+    expect(errorOf('method: mean\nmodels: [a.pt, b.pt]\noutput: {overwrite: yes please}\n').issues[0]).toMatchObject({ key: 'output.overwrite', line: 3 });
     expect(errorOf('method: mean\nmodels: [a.pt]\ncheckpoints: {dir: c, last: 2}\noutput: {path: m.pt}\n').issues[0]).toMatchObject({ key: 'checkpoints', line: 3 });
     expect(errorOf('method: mean\ncheckpoints: {dir: c, last: 2, from_epoch: 1}\noutput: {path: m.pt}\n').issues[0].key).toBe('checkpoints.last');
   });
@@ -138,5 +138,14 @@ describe('checkpoints and paths', () => {
     expect(r.base).toBe('/data/run/base.pt');
     const abs = await resolveRecipe(parseRecipe('method: mean\nmodels: [/x/a.pt, b.pt]\noutput: {path: m.pt}\n'), '/data');
     expect(abs.models.map((m) => m.path)).toEqual(['/x/a.pt', '/data/b.pt']);
+    expect(abs.output).toEqual({ path: '/data/m.pt', overwrite: false, inRunFolder: false });
+  });
+
+  it('without an output path writes into the run\'s folder: merged.safetensors, or merged.onnx for ONNX models', async () => {
+    const recipe = parseRecipe('method: mean\nmodels: [a.pt, b.pt]\n');
+    expect(recipe.output).toBeUndefined();
+    expect((await resolveRecipe(recipe, '/data', { runDir: '/ws/runs/r1' })).output).toEqual({ path: '/ws/runs/r1/merged.safetensors', overwrite: false, inRunFolder: true });
+    const onnx = await resolveRecipe(parseRecipe('method: mean\nmodels: [a.onnx, b.onnx]\noutput: {dtype: f16, overwrite: true}\n'), '/data');
+    expect(onnx.output).toEqual({ path: path.join(NEW_RUN_FOLDER, 'merged.onnx'), dtype: 'f16', overwrite: true, inRunFolder: true });
   });
 });

@@ -36,6 +36,13 @@ describe('the Scheme screen\'s recipe', () => {
     expect(formToRecipe(back)).toEqual(formToRecipe(form));
   });
 
+  it('an empty output path leaves the path out (the run\'s own folder), and comes back empty', () => {
+    const r = checkRecipe(formToRecipe({ ...form, output: { path: '  ', dtype: 'f16' } }));
+    expect(r.output).toEqual({ dtype: 'f16' });
+    expect(recipeToForm(parseRecipe(recipeToYaml(r)), form).output).toEqual({ path: '', dtype: 'f16' });
+    expect(recipeToForm({ method: 'mean', models: ['/m/a.pt', '/m/b.pt'] }, form).output).toEqual({ path: '', dtype: 'f32' });
+  });
+
   it('writes checkpoint windows as the engine expects them', () => {
     const ck = formToRecipe({ ...form, source: 'checkpoints', method: 'mean', base: '', params: {}, groups: [], checkpoints: { dir: '/runs/x/checkpoints', mode: 'range', last: 0, from: 10, to: 20 } });
     expect(checkRecipe(ck).checkpoints).toEqual({ dir: '/runs/x/checkpoints', from_epoch: 10, to_epoch: 20 });

@@ -26,9 +26,16 @@ describe('API contract', () => {
     ['a training run with a negative learning rate', 'startJob', { kind: 'train', params: { arch: 'mlp', dataset: 'mnist', epochs: 1, batchSize: 8, optimizer: 'sgd', lr: -1, seed: 0, outDir: '/tmp/x' } }, /lr/],
     ['a merge without a recipe', 'startJob', { kind: 'merge', params: {} }, /recipe/],
     ['an empty model path', 'openModel', { path: '' }, /path/],
+    ['a run label of blanks', 'renameRun', { dir: '/ws/runs/r', label: '   ' }, /label/],
+    ['a run label past 200 characters', 'renameRun', { dir: '/ws/runs/r', label: 'x'.repeat(201) }, /label/],
+    ['a run rename without a folder', 'renameRun', { label: 'mine' }, /dir/],
   ])('rejects %s', (_label, name, args, pattern) => {
     expect(() => parseCall(name, args)).toThrow(ApiValidationError);
     expect(() => parseCall(name, args)).toThrow(pattern);
+  });
+
+  it('trims a run label as it crosses', () => {
+    expect(parseCall('renameRun', { dir: '/ws/runs/r', label: '  my merge ' }).args).toEqual({ dir: '/ws/runs/r', label: 'my merge' });
   });
 
   it('validates events', () => {

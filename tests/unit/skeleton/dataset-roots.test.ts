@@ -131,7 +131,7 @@ describe('dataset files inside the allowed folders', () => {
 
     const keys = inHome('keys.csv');
     fs.writeFileSync(keys, `${SECRET},f1,y\n0,1,0\n1,0,1\n`);
-    const bad = await engine.call('startJob', { kind: 'train', params: train(`csv:${keys}?label=nope`) } as never);
+    const bad = await engine.call('startJob', { kind: 'train', params: train(`csv:${keys}?label=nope`, { outDir: inHome('run-2') }) } as never);
     const failed = await engine.runner.wait(bad.jobId);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/has no label column "nope"; none of the 3 names in its header row is "nope"/);

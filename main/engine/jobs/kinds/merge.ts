@@ -18,7 +18,7 @@ export function checkRecipePaths(value: unknown, baseDir: string, checkPath: (p:
     ...(recipe.base ? { base: abs(recipe.base) } : {}),
     ...(recipe.align ? { align: checkAlignPaths(recipe.align, abs, checkPath) } : {}),
     ...(recipe.data ? { data: checkDataPaths(recipe.data, abs, checkPath) } : {}),
-    output: { ...recipe.output, path: abs(recipe.output.path) },
+    ...(recipe.output ? { output: { ...recipe.output, ...(recipe.output.path ? { path: abs(recipe.output.path) } : {}) } } : {}),
   };
 }
 
@@ -40,7 +40,7 @@ export function mergeTitle(r: Recipe): string {
   const base = r.base ? ` onto base ${path.basename(r.base)}` : '';
   // The method as users know it ("TIES", "Task arithmetic"), not its recipe key.
   const method = findMethod(r.method)?.label ?? r.method;
-  return `Merge ${what}${base} with ${method} → ${path.basename(r.output.path)}`;
+  return `Merge ${what}${base} with ${method} → ${r.output?.path ? path.basename(r.output.path) : 'its run folder'}`;
 }
 
 /**
@@ -53,8 +53,8 @@ export async function runMergeJob(recipe: Recipe, ctx: JobContext, options: RunM
   const of = `${inputs} input${inputs === 1 ? '' : 's'}`;
   const labelled: JobContext = {
     ...ctx,
-    // Before the first tensor (total 1: hashing and opening) there is nothing read to count yet.
-    progress: (u) => ctx.progress({ ...u, label: u.total > 1 ? `read {done} of {total} from ${of}` : `opening ${of}` }),
+    // Before the first tensor (total 0: opening and hashing) there is nothing read to count yet.
+    progress: (u) => ctx.progress({ ...u, label: u.total > 0 ? `read {done} of {total} from ${of}` : `opening ${of}` }),
   };
   return runMerge(resolved, labelled, options);
 }

@@ -84,7 +84,8 @@ export function formToRecipe(f: SchemeForm): Record<string, unknown> {
     ...(allLayers.length ? { layers: allLayers } : {}),
     ...(f.data ? { data: dataBlock(f.data, used.map((m) => m.path)) } : {}),
     ...(f.slices?.length ? { slices: f.slices } : {}),
-    output: { path: f.output.path, dtype: f.output.dtype, ...f.outputExtras },
+    // An empty path: into the run's own new folder, so no earlier output is ever replaced.
+    output: { ...(f.output.path.trim() ? { path: f.output.path.trim() } : {}), dtype: f.output.dtype, ...f.outputExtras },
   };
 }
 
@@ -102,7 +103,7 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
   const all = (r.layers as LayerValue[] | undefined) ?? [];
   const layers = all.filter(isTableRule);
   const extra = all.filter((l) => !isTableRule(l));
-  const { path: outPath, dtype: outDType, ...outputExtras } = r.output as { path: string; dtype?: SchemeForm['output']['dtype'] } & Record<string, unknown>;
+  const { path: outPath, dtype: outDType, ...outputExtras } = (r.output ?? {}) as { path?: string; dtype?: SchemeForm['output']['dtype'] } & Record<string, unknown>;
   const data = r.data as { dataset: string | string[]; samples?: number; arch?: string } | undefined;
   const perModel = Array.isArray(data?.dataset);
   return {
@@ -128,7 +129,7 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
       },
     } : {}),
     slices: r.slices as Record<string, unknown>[] | undefined,
-    output: { path: outPath, dtype: outDType ?? 'f32' },
+    output: { path: outPath ?? '', dtype: outDType ?? 'f32' },
     outputExtras,
   };
 }

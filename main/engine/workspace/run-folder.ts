@@ -1,19 +1,30 @@
-// The run folder: <workspace>/runs/<time>-<slug>/ with recipe.yaml, run.json (status, timings,
-// environment, the process running it), log.txt and metrics.jsonl — plain files, so history is a scan of
-// the folder. A run folder is whole or absent: if it cannot be made (a full disk), nothing of it is left.
+// The run folder: <workspace>/runs/<time>-<slug>/ with recipe.yaml (the settings), run.json (id, label, status,
+// timings, inputs, outputs, environment, the process running it), log.txt and metrics.jsonl — plain files, so
+// history is a scan of the folder. Every job that writes or measures anything records one (merge, train, align,
+// curve, eval, soup, search). A run folder is whole or absent: if it cannot be made (a full disk), nothing of
+// it is left.
 import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeWriteError } from '../files/disk-errors';
 import { writeFileAtomic } from '../files/writeAtomic';
-import { claimRun, ownerStamp, releaseRun, type RunOwner } from '../workspace/run-owner';
+import { claimRun, ownerStamp, releaseRun, type RunOwner } from './run-owner';
 
 /** `interrupted`: the process died while it ran (set by the sweep in jobs/leftovers.ts). */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
+/** What a run did; comparisons and single evaluations are both `eval`. Training runs write their own run.json (train/). */
+export type RunKind = 'merge' | 'eval' | 'soup' | 'search' | 'align' | 'curve' | 'train';
+
+/** A file a run read, with its SHA-256 when it was hashed. */
+export interface RunInput { path: string; sha256?: string; role?: string }
+
 export interface RunRecord extends RunOwner {
-  /** merge; comparisons, soups and searches (compare/) record theirs as eval, soup and search. */
-  kind: 'merge' | 'eval' | 'soup' | 'search';
+  /** The folder's name: how `runs --label ID` and the history name the run. */
+  id: string;
+  /** What the user calls it ("merge · mean of epoch-004, epoch-005"); editable (history.ts renameRun). */
+  label: string;
+  kind: RunKind;
   status: RunStatus;
   startedAt: string;
   finishedAt?: string;
@@ -30,6 +41,34 @@ export function slugOf(text: string): string {
 function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** What a run's record holds from its start: kind and label, and anything else (method, dataset, inputs…). */
+export type RunStart = Record<string, unknown> & { kind: RunKind; label: string };
+
+/** The run folder of this workspace for the id `id` (its name). */
+export function runDirOf(workspace: string, id: string): string {
+  return path.join(workspace, 'runs', id);
+}
+
+/**
+ * A new, empty folder <workspace>/runs/<time>-<slug>[-N]/, made now (so two runs started in one second get
+ * two folders). Training uses it for its default output folder; RunFolder.create for the others.
+ */
+export async function makeRunDir(workspace: string, slug: string): Promise<string> {
+  const base = runDirOf(workspace, `${stamp(new Date())}-${slugOf(slug)}`);
+  let dir = base;
+  try {
+    for (let i = 2; ; i++) {
+      try { await mkdir(dir, { recursive: false }); return dir; } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') { await mkdir(path.dirname(dir), { recursive: true }); continue; }
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        dir = `${base}-${i}`;
+      }
+    }
+  } catch (e) {
+    throw describeWriteError(dir, e, undefined, 'no run folder was made');
+  }
 }
 
 /** Lines appended in order to a file made on the first line (so no empty log is ever left); the first failure is kept. */
@@ -53,11 +92,11 @@ export class RunFolder {
   private record: RunRecord;
   private readonly started = Date.now();
 
-  private constructor(readonly dir: string, extra: Record<string, unknown> & { kind?: RunRecord['kind'] }) {
+  private constructor(readonly dir: string, extra: RunStart) {
     this.logFile = new LineFile(path.join(dir, 'log.txt'));
     this.metricsFile = new LineFile(path.join(dir, 'metrics.jsonl'));
     this.record = {
-      kind: 'merge',
+      id: path.basename(dir),
       status: 'running',
       startedAt: new Date(this.started).toISOString(),
       ...ownerStamp(),
@@ -66,24 +105,16 @@ export class RunFolder {
     };
   }
 
-  static async create(workspace: string, slug: string, recipeYaml: string, extra: Record<string, unknown> & { kind?: RunRecord['kind'] }): Promise<RunFolder> {
-    const base = path.join(workspace, 'runs', `${stamp(new Date())}-${slugOf(slug)}`);
-    let dir = base;
-    try {
-      for (let i = 2; ; i++) {
-        try { await mkdir(dir, { recursive: false }); break; } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOENT') { await mkdir(path.dirname(dir), { recursive: true }); continue; }
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-          dir = `${base}-${i}`;
-        }
-      }
-    } catch (e) {
-      throw describeWriteError(dir, e, undefined, 'no run folder was made');
-    }
-    const run = new RunFolder(dir, extra);
+  /**
+   * A new run folder with recipe.yaml (`settingsText`: the recipe, or the request as JSON) and a run.json that
+   * says running; `start` gives its kind, label and what else the record holds from the start.
+   */
+  static async create(workspace: string, slug: string, settingsText: string, start: RunStart | ((dir: string) => RunStart)): Promise<RunFolder> {
+    const dir = await makeRunDir(workspace, slug);
+    const run = new RunFolder(dir, typeof start === 'function' ? start(dir) : start);
     claimRun(dir);
     try {
-      await writeFileAtomic(path.join(dir, 'recipe.yaml'), recipeYaml, { mkdir: false });
+      await writeFileAtomic(path.join(dir, 'recipe.yaml'), settingsText, { mkdir: false });
       await run.save();
     } catch (e) {
       // half a run folder would read as a run in history: none at all
@@ -93,6 +124,8 @@ export class RunFolder {
     }
     return run;
   }
+
+  get id(): string { return this.record.id; }
 
   log(message: string): void {
     this.logFile.append(`${new Date().toISOString()} ${message}\n`);
