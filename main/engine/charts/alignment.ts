@@ -11,6 +11,7 @@ export function interpolationCurveSpec(title: string, yTitle = 'test accuracy'):
     width: 'container',
     height: 200,
     data: { name: 'points' },
+    usermeta: { finiteFields: ['alpha', 'value'] },
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'alpha', type: 'quantitative', title: 'α (0 = reference, 1 = other model)', scale: { domain: [0, 1] } },

@@ -2,6 +2,7 @@
 // grid, side by side, with A, B, C and the marked merges drawn where they lie (a mark at its projection). One cell per
 // grid point, centred on it, so the heatmap covers the plane as sampled; the colour of loss is on a log scale, as
 // Garipov et al. plot it, since a basin's floor and its walls differ by orders of magnitude.
+import { emptyChartSpec, finiteRows } from './empty';
 import type { VegaLiteSpec } from './training';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -25,11 +26,16 @@ function edges(v: number[]): [number, number][] {
 }
 
 export function planeSpec(p: PlaneChartInput, title = 'Loss plane through A, B and C'): VegaLiteSpec {
+  const heading = p.dataset ? `${title} (${p.dataset})` : title;
+  if (p.xs.length < 2 || p.ys.length < 2) return emptyChartSpec(heading, 'The plane has no grid to draw.');
   const ex = edges(p.xs), ey = edges(p.ys);
-  const cells = p.ys.flatMap((y, j) => p.xs.map((x, i) => ({
+  // a cell whose loss or accuracy is not a number (a diverged point) is left blank rather than breaking the scales;
+  // the loss scale is logarithmic, so a loss that is not positive is left blank too
+  const cells = finiteRows(p.ys.flatMap((y, j) => p.xs.map((x, i) => ({
     x, y, x0: ex[i][0], x1: ex[i][1], y0: ey[j][0], y1: ey[j][1],
-    accuracy: Math.round(p.accuracy[j][i] * 10000) / 100, loss: p.loss[j][i],
-  })));
+    accuracy: Math.round(p.accuracy[j]?.[i] * 10000) / 100, loss: p.loss[j]?.[i] > 0 ? p.loss[j][i] : NaN,
+  }))), ['accuracy', 'loss']);
+  if (!cells.length) return emptyChartSpec(heading, 'No point of the plane could be measured.');
   const points = p.points.map((q) => ({
     ...q, accuracy: Math.round(q.accuracy * 10000) / 100,
     name: q.role === 'mark' ? `${q.label}${q.offPlane > 0 ? ` (${q.offPlane.toPrecision(2)} off the plane)` : ''}` : `${q.role}: ${q.label}`,
@@ -73,7 +79,7 @@ export function planeSpec(p: PlaneChartInput, title = 'Loss plane through A, B a
   });
   return {
     $schema: SCHEMA,
-    title: p.dataset ? `${title} (${p.dataset})` : title,
+    title: heading,
     hconcat: [panel('accuracy', 'accuracy (%)'), panel('loss', 'loss (cross-entropy)')],
     resolve: { scale: { color: 'independent' } },
   };

@@ -19,6 +19,8 @@ export function trainingCurveSpec(title: string, yTitle: string, options: { yZer
     width: 'container',
     height: 180,
     data: { name: 'points' },
+    // the fields its scales read: the screen shows an empty state until one point has them (charts/empty.ts)
+    usermeta: { finiteFields: ['step', 'value'] },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: options.yZero ?? false } },
