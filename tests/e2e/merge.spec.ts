@@ -33,6 +33,31 @@ test.describe('Scheme and Run screens', () => {
     await expect(page.getByTestId('run-history').getByTestId('run-status').first()).toHaveText('succeeded');
   });
 
+  test('a failed merge after a successful one replaces its result card: the success does not stay', async ({ page, appUrl }) => {
+    await page.goto(appUrl);
+    for (const i of [0, 1]) await load(page, path.join(FIXTURES, `merge/cnn_${i}.pt`));
+    await nav(page, '3 Scheme');
+    await page.getByRole('radiogroup', { name: 'Merge method' }).getByLabel('Mean', { exact: true }).check();
+    const good = path.join(SCRATCH, 'workspace', 'then-fails-good.safetensors');
+    await page.getByLabel('Output file').fill(good);
+    await page.getByRole('button', { name: 'Run merge →' }).click();
+    await expect(page.getByTestId('merge-result')).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('merge-output')).toHaveText(good);
+    // the second merge's output folder passes the pre-flight, then becomes a file before Run: it cannot succeed
+    const folder = path.join(SCRATCH, 'workspace', 'soon-a-file');
+    fs.mkdirSync(folder, { recursive: true });
+    await nav(page, '3 Scheme');
+    await page.getByLabel('Output file').fill(path.join(folder, 'merged.safetensors'));
+    await expect(page.getByRole('button', { name: 'Run merge →' })).toBeEnabled();
+    fs.rmdirSync(folder);
+    fs.writeFileSync(folder, 'a file, not a folder');
+    await page.getByRole('button', { name: 'Run merge →' }).click();
+    await expect(page.locator('[data-status="failed"]')).toBeVisible({ timeout: 30_000 });
+    await expect(page.locator('[data-status="failed"]').getByRole('alert')).not.toBeEmpty();
+    await expect(page.getByTestId('merge-result')).toHaveCount(0);
+    await expect(page.locator('[data-status="succeeded"]')).toHaveCount(0);
+  });
+
   test('pre-flight explains what blocks, and Run stays off', async ({ page, appUrl }) => {
     await page.goto(appUrl);
     await load(page, path.join(FIXTURES, 'merge/cnn_0.pt'));

@@ -1,42 +1,38 @@
-// A job's live progress: bar, done/total in words, ETA, current item, Cancel; then its outcome (the result,
-// not the last item worked on).
+// A job's live progress: bar, done/total in words, time left, current item, Cancel; then its outcome (the
+// result, not the last item worked on). What it says is decided in job-progress-text.ts.
 import type { ReactNode } from 'react';
 import type { JobSummary } from '../../../main/engine/api';
 import { studio } from '../api/studio';
-import { progressText } from './format';
-
-export function formatEta(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return 'estimating…';
-  if (seconds < 1) return 'less than a second left';
-  if (seconds < 90) return `about ${Math.round(seconds)} s left`;
-  const m = Math.floor(seconds / 60);
-  return `about ${m} min ${Math.round(seconds - m * 60)} s left`;
-}
+import { barPercent, etaText, statusLine } from './job-progress-text';
 
 export function JobProgress({ job, outcome }: { job: JobSummary; outcome?: ReactNode }) {
-  const pct = job.total > 0 ? Math.min(100, (100 * job.done) / job.total) : 0;
+  const pct = barPercent(job);
   const active = job.status === 'running' || job.status === 'queued';
+  const eta = etaText(job);
+  const line = job.status === 'succeeded' && outcome ? outcome : statusLine(job);
   return (
     <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={`job-${job.id}`} data-status={job.status}>
       <div className="mb-2 flex items-center justify-between gap-4">
         <div className="font-medium">{job.title}</div>
         <span className="text-sm text-slate-600" data-testid="job-status">{job.status}</span>
       </div>
+      {/* a step of unknown size (opening files, hashing parents) has no count: an indeterminate bar */}
       <div
         className="h-3 w-full overflow-hidden rounded bg-slate-200"
         role="progressbar"
         aria-valuemin={0}
-        aria-valuemax={job.total}
-        aria-valuenow={job.done}
+        aria-valuemax={pct === null ? undefined : job.total}
+        aria-valuenow={pct === null ? undefined : Math.min(job.done, job.total)}
         aria-label={`${job.title} progress`}
       >
-        <div className={`h-full ${job.status === 'failed' ? 'bg-red-500' : 'bg-indigo-500'} transition-[width]`} style={{ width: `${pct}%` }} />
+        <div
+          className={`h-full ${job.status === 'failed' ? 'bg-red-500' : 'bg-indigo-500'} ${pct === null && active ? 'animate-pulse' : ''} transition-[width]`}
+          style={{ width: `${pct ?? (active ? 100 : 0)}%`, opacity: pct === null && active ? 0.35 : undefined }}
+        />
       </div>
-      <div className="mt-2 flex items-center justify-between text-sm text-slate-600">
-        <span data-testid="job-counts">
-          {job.status === 'succeeded' ? (outcome ?? `Done · ${progressText(job)}`) : `${progressText(job)}${active && job.message ? ` · ${job.message}` : ''}`}
-        </span>
-        {active && <span data-testid="job-eta">{formatEta(job.etaSeconds)}</span>}
+      <div className="mt-2 flex items-center justify-between gap-3 text-sm text-slate-600">
+        <span data-testid="job-counts">{line}</span>
+        {eta && <span data-testid="job-eta">{eta}</span>}
         {active && (
           <button
             type="button"

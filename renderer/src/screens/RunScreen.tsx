@@ -7,6 +7,7 @@ import { studio } from '../api/studio';
 import { forwardFrom } from '../navigation';
 import { formatBytes } from '../components/format';
 import { JobProgress } from '../components/JobProgress';
+import { currentJobs } from '../components/job-progress-text';
 import { RunHistory } from '../components/RunHistory';
 import { Guide, Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
@@ -49,9 +50,10 @@ function MergeResultPanel({ job }: { job: JobSummary }) {
 export function RunScreen() {
   const jobMap = useStudio((s) => s.jobs);
   const mergeJobId = useStudio((s) => s.mergeJobId);
-  // newest first; ids are job-<n>
-  const merges = useMemo(() => Object.values(jobMap).filter((j) => j.kind === 'merge').sort((a, b) => Number(b.id.slice(4)) - Number(a.id.slice(4))), [jobMap]);
-  const done = merges.some((j) => j.status === 'succeeded');
+  // the newest merge (and any older one still running): an older result never stands beside a newer failure
+  const merges = useMemo(() => currentJobs(Object.values(jobMap), 'merge'), [jobMap]);
+  // Next stays open once any merge of this session has an output to compare, even after a later failure
+  const done = Object.values(jobMap).some((j) => j.kind === 'merge' && j.status === 'succeeded');
   return (
     <Screen title="Run" lead="Compute the merge tensor by tensor, with progress, time left and Cancel at any point." next={done ? forwardFrom('run') : undefined}>
       {merges.length === 0 && (
