@@ -34,7 +34,7 @@ export function checkpointAverageSpec(all: CheckpointPoint[], averaged: { label:
         data: { values: points.map((p) => ({ x: p.x, value: pct(p.accuracy), label: p.label })) },
         mark: { type: 'point', filled: true, size: 80, color: '#4f46e5' },
         encoding: {
-          x: { field: 'x', type: 'quantitative', title: xTitle, axis: { tickMinStep: 1 }, scale: { zero: false, padding: 20 } },
+          x: { field: 'x', type: 'quantitative', title: xTitle, axis: { tickMinStep: 1, format: '~g' }, scale: { zero: false, padding: 20 } },
           y, tooltip: [{ field: 'label', title: 'checkpoint' }, { field: 'value', title: 'accuracy (%)', format: '.2f' }],
         },
       },
@@ -43,7 +43,8 @@ export function checkpointAverageSpec(all: CheckpointPoint[], averaged: { label:
         mark: { type: 'rule', strokeWidth: 2 },
         encoding: {
           y,
-          color: { field: 'line', type: 'nominal', title: null, scale: { range: ['#059669', '#94a3b8'] }, legend: { orient: 'bottom', labelLimit: 400 } },
+          color: { field: 'line', type: 'nominal', title: null, scale: { range: ['#059669', '#94a3b8'] }, // one entry a line under the chart, at full length: beside it, or in a row, the labels were cut
+          legend: { orient: 'bottom', direction: 'vertical', labelLimit: 1000 } },
           strokeDash: { field: 'kind', type: 'nominal', scale: { domain: ['averaged', 'mean'], range: [[1, 0], [6, 4]] }, legend: null },
         },
       },
@@ -62,7 +63,8 @@ export function interpolationSpec(curves: CurveSeries[], ends: { a: string; b: s
     return { curve: c.name, alpha: c.barrier.alpha, loss: c.loss[i], label: `barrier ${c.barrier.loss.toFixed(3)}` };
   });
   const x = { field: 'alpha', type: 'quantitative', title: `α  (0 = ${ends.a}, 1 = ${ends.b})`, scale: { domain: [0, 1] } };
-  const color = { field: 'curve', type: 'nominal', title: 'curve' };
+  // the legend under the panels, one curve a line: to the right it ran past the chart's edge and was cut
+  const color = { field: 'curve', type: 'nominal', title: 'curve', legend: { orient: 'bottom', direction: 'vertical', labelLimit: 1000 } };
   const panel = (field: 'accuracy' | 'loss', title: string) => ({
     width: 300,
     height: 200,

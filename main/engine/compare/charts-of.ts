@@ -30,6 +30,13 @@ export function chartsOf(r: CompareResult, grid?: { x: string; y: string }): Nam
   return out;
 }
 
+/** The row with the highest accuracy (the first of equals; a row not measured, NaN, never wins). */
+export function mostAccurate(r: CompareResult): number {
+  let best = 0;
+  r.rows.forEach((row, i) => { if (Number.isFinite(row.accuracy) && !(row.accuracy <= r.rows[best].accuracy)) best = i; });
+  return best;
+}
+
 /** The confusion matrix of one row. */
 export function confusionOf(r: CompareResult, row: number): NamedChart {
   return { id: 'confusion', title: `Confusion: ${r.rows[row].label}`, spec: confusionSpec(r.rows[row].confusion, r.classes, `Confusion matrix: ${r.rows[row].label} on ${r.dataset.spec}`) };

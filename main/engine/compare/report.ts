@@ -2,7 +2,7 @@
 // charts as inline SVG (the screen's own specs, rendered in Node), the ensemble note, then provenance — each
 // input's SHA-256, each merge's recipe and parents. Nothing is fetched when it is opened.
 import { chartSvg } from '../charts/svg';
-import { chartsOf, confusionOf } from './charts-of';
+import { chartsOf, confusionOf, mostAccurate } from './charts-of';
 import type { CompareResult } from './types';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -55,8 +55,15 @@ function provenance(r: CompareResult): string {
 
 export async function renderCompareReport(r: CompareResult): Promise<string> {
   const charts = chartsOf(r);
-  const best = r.best.accuracy;
-  const svgs = await Promise.all([...charts, confusionOf(r, best)].map(async (c) => `<figure class="chart" data-chart="${c.id}" aria-label="${esc(c.title)}">${await chartSvg(c.spec)}</figure>`));
+  // the confusion matrix shown is the most accurate model's, found from the rows themselves, and named
+  const best = mostAccurate(r);
+  const confusion = confusionOf(r, best);
+  const figure = async (c: { id: string; title: string; spec: Record<string, unknown> }, caption = '') =>
+    `<figure class="chart" data-chart="${c.id}" aria-label="${esc(c.title)}">${caption}${await chartSvg(c.spec)}</figure>`;
+  const svgs = await Promise.all([
+    ...charts.map((c) => figure(c)),
+    figure(confusion, `<figcaption data-testid="confusion-of">Confusion matrix of the most accurate model, <b>${esc(r.rows[best].label)}</b> (${pct(r.rows[best].accuracy)}): rows are the true class, columns the predicted one.</figcaption>`),
+  ]);
   const curveErrors = r.curves?.errors.length ? `<p>${r.curves.errors.map(esc).join('<br>')}</p>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
