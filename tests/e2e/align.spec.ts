@@ -37,7 +37,8 @@ test('Align screen: layer table, weight matching with a summary, midpoint previe
   await page.getByRole('button', { name: 'Align now' }).click();
   const summary = page.getByTestId('align-summary');
   await expect(summary).toBeVisible({ timeout: 60_000 });
-  await expect(summary).toContainText('P_layers.0');
+  await expect(summary).toContainText('layers.0');
+  await expect(summary).not.toContainText('P_layers.0');
   await expect(summary).toContainText(/\d+\/64/);
   await page.getByRole('button', { name: 'Preview curve' }).click();
   const preview = page.getByTestId('curve-preview');

@@ -1,4 +1,5 @@
 // An ONNX model's graph: layers and what feeds what, laid out top-down by depth.
+import { nodeLabel } from './layer-names';
 import { useMemo } from 'react';
 import { Background, Controls, ReactFlow, type Edge, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
@@ -32,7 +33,7 @@ export function layoutGraph(graph: Graph): { nodes: Node[]; edges: Edge[] } {
   };
   const nodes: Node[] = [
     ...graph.inputs.map((v) => ({ id: `in:${v.name}`, position: place(`in:${v.name}`), data: { label: `input ${v.name}` }, type: 'input', className: 'graph-input-node' })),
-    ...graph.nodes.map((n, i) => ({ id: ids[i], position: place(ids[i]), data: { label: n.opType + (n.name ? ` · ${n.name}` : '') }, title: n.name })),
+    ...graph.nodes.map((n, i) => ({ id: ids[i], position: place(ids[i]), data: { label: nodeLabel(n.name, n.opType) || n.opType } })),
   ];
   const edges: Edge[] = [];
   graph.nodes.forEach((n, i) => {

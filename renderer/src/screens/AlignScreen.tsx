@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { JobSummary, LayerMatchResult, LoadedModel } from '../../../main/engine/api';
 import { curvePoints, interpolationCurveSpec } from '../../../main/engine/charts/alignment';
 import { studio } from '../api/studio';
+import { groupLabel, nodeLabel } from '../components/layer-names';
 import { JobProgress } from '../components/JobProgress';
 import { Guide, Screen } from '../components/Screen';
 import { forwardFrom } from '../navigation';
@@ -188,12 +189,12 @@ export function AlignScreen() {
         {alignJob && <div className="mt-3"><JobProgress job={alignJob} /></div>}
         {alignResult && (
           <div className="mt-3 space-y-2" data-testid="align-summary">
-            {alignResult.report.spec.unsupported.map((u) => <p key={u.node} className="text-sm text-amber-800">Left unpermuted: {u.opType} {u.node} — {u.message}</p>)}
+            {alignResult.report.spec.unsupported.map((u) => <p key={u.node} className="text-sm text-amber-800">Left unpermuted: {nodeLabel(u.node, u.opType)} — {u.message}</p>)}
             {alignResult.report.models.map((m, k) => (
               <div key={m.file} className="text-sm">
                 <div className="font-medium">{others[k]?.fileName}: {m.iterations} round{m.iterations === 1 ? '' : 's'}, distance to the reference {m.distance.before.toFixed(1)} → {m.distance.after.toFixed(1)}</div>
                 <table className="mt-1 text-xs"><thead><tr><th className="pr-4 text-left">group</th><th className="pr-4">units moved</th><th className="pr-4">similarity before</th><th>after</th></tr></thead>
-                  <tbody>{m.groups.map((g) => <tr key={g.name}><td className="pr-4 font-mono">{g.name}</td><td className="pr-4 text-center">{g.moved}/{g.size}</td><td className="pr-4 text-center">{g.similarityBefore.toFixed(2)}</td><td className="text-center">{g.similarityAfter.toFixed(2)}</td></tr>)}</tbody>
+                  <tbody>{m.groups.map((g) => <tr key={g.name}><td className="pr-4 font-mono">{groupLabel(g.name)}</td><td className="pr-4 text-center">{g.moved}/{g.size}</td><td className="pr-4 text-center">{g.similarityBefore.toFixed(2)}</td><td className="text-center">{g.similarityAfter.toFixed(2)}</td></tr>)}</tbody>
                 </table>
               </div>
             ))}

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { MethodInfo, PreflightResult } from '../../../main/engine/api';
 import { studio } from '../api/studio';
-import { formatBytes, formatCount } from '../components/format';
+import { formatBytes, formatCount, formatParams } from '../components/format';
 import { Guide, Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
 import { BaseModelField } from './scheme/BaseModelField';
@@ -148,7 +148,7 @@ export function SchemeScreen() {
                 <li key={m.path} className="flex items-center gap-3 text-sm">
                   <input type="checkbox" checked={m.use} aria-label={`use ${m.path}`} onChange={(e) => setForm({ ...form, models: form.models.map((x, j) => (j === i ? { ...x, use: e.target.checked } : x)) })} />
                   <span className="flex-1 truncate font-mono text-xs" title={m.path}>{m.path}</span>
-                  {m.parameters && <span className="text-xs text-slate-500" title="this model's own parameters">{Object.entries(m.parameters).map(([k, v]) => `${k} ${String(v)}`).join(', ')}</span>}
+                  {m.parameters && <span className="text-xs text-slate-500" title="this model's own parameters">{formatParams(m.parameters)}</span>}
                   {m.path === form.base && <span className="rounded bg-indigo-50 px-1.5 text-xs text-indigo-700">base</span>}
                   {method?.usesWeights && (
                     <label>weight <input className={`${input} w-20`} type="number" step="any" value={m.weight} aria-label={`weight of ${m.path}`} onChange={(e) => setForm({ ...form, models: form.models.map((x, j) => (j === i ? { ...x, weight: Number(e.target.value) } : x)) })} /></label>

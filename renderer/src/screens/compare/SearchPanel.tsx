@@ -7,6 +7,7 @@ import { mergeGridSpec, searchSpec } from '../../../../main/engine/charts/compar
 import type { SearchResult } from '../../../../main/engine/compare/types';
 import { studio } from '../../api/studio';
 import { ChartCard } from '../../components/ChartCard';
+import { formatValue } from '../../components/format';
 import { JobProgress } from '../../components/JobProgress';
 import { useStudio } from '../../state/store';
 import { defaultVary, searchDimensions, varyOptions, type VaryChoice } from './searchDimensions';
@@ -82,7 +83,7 @@ export function SearchPanel({ heldout, test, onCompareBest }: { heldout: string;
   const gridSpec = useMemo(() => {
     if (!result) return undefined;
     const x = result.dimensions.find((d) => d.name !== 'method')?.name;
-    return mergeGridSpec(result.trials.filter((t) => !t.error).map((t) => ({ x: String(x ? t.values[x] ?? '—' : '—'), y: String(t.values.method ?? result.output.recipe.method ?? ''), accuracy: t.accuracy, label: t.label, id: String(t.trial) })),
+    return mergeGridSpec(result.trials.filter((t) => !t.error).map((t) => ({ x: x ? formatValue(t.values[x] ?? '—') : '—', y: String(t.values.method ?? result.output.recipe.method ?? ''), accuracy: t.accuracy, label: t.label, id: String(t.trial) })),
       x ? x.replace(/^parameters\./, '') : '', 'method');
   }, [result]);
   const running = job?.status === 'running' || job?.status === 'queued';
