@@ -194,8 +194,8 @@ export function HistoryPanel({ onCompare }: { onCompare: () => void }) {
               const models = modelFiles(r.outputs);
               return (
                 <tr key={r.dir} className={`cursor-pointer border-t border-slate-100 align-top hover:bg-indigo-50 ${detail?.dir === r.dir ? 'bg-indigo-50' : ''}`} onClick={() => void open(r.dir)} data-testid="history-row">
-                  <td className="max-w-sm p-2"><RunLabel run={r} onRenamed={renamed} /></td>
-                  <td className="py-2" title={r.title}>{KIND_LABEL[r.kind] ?? r.kind}</td>
+                  <td className="max-w-sm p-2"><RunLabel run={r} onRenamed={renamed} /><div className="truncate text-xs text-slate-600" title={r.title}>{r.title}</div></td>
+                  <td className="py-2">{KIND_LABEL[r.kind] ?? r.kind}</td>
                   <td className="py-2"><span className={`rounded px-2 py-0.5 text-xs ${STATUS_STYLE[r.status] ?? 'bg-slate-100 text-slate-700'}`} title={r.error}>{r.status}</span></td>
                   <td className="py-2 whitespace-nowrap">{r.startedAt ? new Date(r.startedAt).toLocaleString() : '—'}</td>
                   <td className="max-w-xs py-2 text-xs" data-testid="history-output">
