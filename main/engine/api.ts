@@ -210,6 +210,11 @@ export const calls = {
   deleteRun: { args: z.object({ dir: FilePath }).strict(), result: z.object({ deleted: z.boolean() }) },
   /** A run's label (the name the history shows), changed: 1–LABEL_MAX characters; a running run is refused. */
   renameRun: { args: z.object({ dir: FilePath, label: z.string().trim().min(1).max(LABEL_MAX) }).strict(), result: RunSummarySchema },
+  /** Model files named by the run that wrote them ("train 3 · epoch-002"), for lists that show them together. */
+  modelNames: {
+    args: z.object({ paths: z.array(FilePath).max(5000) }).strict(),
+    result: z.array(z.object({ path: z.string(), runId: z.string().optional(), runLabel: z.string().optional(), short: z.string() })),
+  },
   /** A comparison run's report.html and its table as CSV, for export. */
   compareReport: { args: z.object({ runDir: FilePath }).strict(), result: z.object({ html: z.string(), csv: z.string(), path: z.string() }) },
 } as const;

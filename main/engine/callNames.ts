@@ -4,7 +4,7 @@ export const CALL_NAMES = [
   'getEnvironment', 'startJob', 'cancelJob', 'listJobs',
   'openModel', 'closeModel', 'tensorStats', 'browse', 'pickFiles', 'trainingChoices',
   'mergeMethods', 'preflightMerge', 'recipeToYaml', 'recipeFromYaml', 'saveRecipe', 'loadRecipe', 'importMergekit', 'exportMergekit', 'matchLayers',
-  'listRuns', 'readRun', 'deleteRun', 'renameRun', 'compareReport',
+  'listRuns', 'readRun', 'deleteRun', 'renameRun', 'compareReport', 'modelNames',
   'architectureGraph',
 ] as const;
 export type CallNameList = (typeof CALL_NAMES)[number];

@@ -7,6 +7,8 @@ import { loadDataset, type Dataset } from '../data';
 import { agreement } from '../evaluate';
 import { silentContext, type JobContext } from '../job-context';
 import { RunFolder } from '../workspace/run-folder';
+import { nameModels } from '../workspace/model-names';
+import { runFilesIn } from '../workspace/run-index';
 import { listOf, runLabel } from '../workspace/run-label';
 import { writeAtomic } from '../train/run-files';
 import { checkpointsOf } from './checkpoint-chart';
@@ -67,12 +69,21 @@ export async function runComparison(raw: CompareRequest, ctx: JobContext = silen
   }
 }
 
+/**
+ * Models without a label of the user's named by the run that wrote them ("train 3 · epoch-002"), so the table,
+ * the charts and the report tell files of one name apart.
+ */
+async function runNamed(refs: CompareRequest['models'], workspace: string): Promise<CompareRequest['models']> {
+  const names = nameModels(refs.map((r) => r.path), await runFilesIn(workspace));
+  return refs.map((r, i) => (r.label ? r : { ...r, label: names[i].short }));
+}
+
 /** The comparison itself: predictions, rows, agreement, then the charts' data asked for. */
 async function compare(req: CompareRequest, title: string, ctx: JobContext, workspace: string | undefined, log: (m: string) => void): Promise<CompareResult> {
   const data: Dataset = await loadDataset(req.dataset, ctx);
   if (data.size === 0) throw new Error(`${req.dataset} has no examples; pick a dataset with labelled examples`);
   const models: ResolvedModel[] = [];
-  for (const ref of req.models) models.push(await resolveModel(ref, data, workspace));
+  for (const ref of workspace ? await runNamed(req.models, workspace) : req.models) models.push(await resolveModel(ref, data, workspace));
   const preds = await predictAll(models, data, req, ctx, log);
   const rows = modelRows(models, preds, data);
   log(models.map((m, i) => `${m.label}: accuracy ${(100 * rows[i].accuracy).toFixed(2)} %, loss ${rows[i].loss.toFixed(4)}`).join('\n'));

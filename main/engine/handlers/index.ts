@@ -6,6 +6,7 @@ import { environmentHandlers } from './environment';
 import { historyHandlers } from './history';
 import { jobHandlers } from './jobs';
 import { mergeHandlers, mergeJobs } from './merge';
+import { modelNameHandlers } from './model-names';
 import { modelHandlers } from './models';
 import { trainHandlers, trainJobs } from './train';
 import type { HandlerContext, Handlers, JobStarters } from './types';
@@ -23,5 +24,6 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...alignHandlers(ctx),
     ...trainHandlers(),
     ...historyHandlers(),
+    ...modelNameHandlers(ctx),
   };
 }

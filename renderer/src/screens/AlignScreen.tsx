@@ -8,6 +8,7 @@ import { curvePoints, interpolationCurveSpec } from '../../../main/engine/charts
 import { studio } from '../api/studio';
 import { groupLabel, nodeLabel } from '../components/layer-names';
 import { JobProgress } from '../components/JobProgress';
+import { useModelNames } from '../components/modelNames';
 import { Guide, Screen } from '../components/Screen';
 import { forwardFrom } from '../navigation';
 import { VegaChart } from '../components/VegaChart';
@@ -32,6 +33,7 @@ function hasBatchNorm(m: LoadedModel): boolean {
 
 export function AlignScreen() {
   const models = useStudio((s) => s.models);
+  const nameOf = useModelNames(models.map((m) => m.path));
   const jobs = useStudio((s) => s.jobs);
   const stored = useStudio((s) => s.alignment);
   const setAlignment = useStudio((s) => s.setAlignment);
@@ -119,7 +121,7 @@ export function AlignScreen() {
       <div className={card}>
         <label className="text-sm">Reference model{' '}
           <select aria-label="Reference model" className={input} value={reference!.modelId} onChange={(e) => setRefId(e.target.value)}>
-            {models.map((m) => <option key={m.modelId} value={m.modelId}>{m.fileName}</option>)}
+            {models.map((m) => <option key={m.modelId} value={m.modelId} title={m.path}>{nameOf(m.path)}</option>)}
           </select>
         </label>
         <span className="ml-3 text-sm text-slate-500">The other models are lined up with it and permuted onto it.</span>
@@ -134,10 +136,10 @@ export function AlignScreen() {
           const counts = t.rows.reduce<Record<string, number>>((c, r) => ({ ...c, [r.status]: (c[r.status] ?? 0) + 1 }), {});
           return (
             <div key={other.path} className="mt-3" data-testid="layer-table">
-              <div className="mb-1 text-sm"><span className="font-medium">{other.fileName}</span> — {Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}</div>
+              <div className="mb-1 text-sm"><span className="font-medium" title={other.path}>{nameOf(other.path)}</span> — {Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}</div>
               <div className="max-h-72 overflow-auto rounded border border-slate-200">
                 <table className="w-full text-left text-xs">
-                  <thead className="sticky top-0 bg-slate-50"><tr><th className="p-1">{reference!.fileName}</th><th className="p-1">shape</th><th className="p-1">{other.fileName}</th><th className="p-1">status</th><th className="p-1">exclude</th></tr></thead>
+                  <thead className="sticky top-0 bg-slate-50"><tr><th className="p-1" title={reference!.path}>{nameOf(reference!.path)}</th><th className="p-1">shape</th><th className="p-1" title={other.path}>{nameOf(other.path)}</th><th className="p-1">status</th><th className="p-1">exclude</th></tr></thead>
                   <tbody>
                     {t.rows.map((r) => (
                       <tr key={r.reference} className="border-t border-slate-100" data-status={r.status}>
@@ -192,7 +194,7 @@ export function AlignScreen() {
             {alignResult.report.spec.unsupported.map((u) => <p key={u.node} className="text-sm text-amber-800">Left unpermuted: {nodeLabel(u.node, u.opType)} — {u.message}</p>)}
             {alignResult.report.models.map((m, k) => (
               <div key={m.file} className="text-sm">
-                <div className="font-medium">{others[k]?.fileName}: {m.iterations} round{m.iterations === 1 ? '' : 's'}, distance to the reference {m.distance.before.toFixed(1)} → {m.distance.after.toFixed(1)}</div>
+                <div className="font-medium" title={others[k]?.path}>{others[k] ? nameOf(others[k].path) : ''}: {m.iterations} round{m.iterations === 1 ? '' : 's'}, distance to the reference {m.distance.before.toFixed(1)} → {m.distance.after.toFixed(1)}</div>
                 <table className="mt-1 text-xs"><thead><tr><th className="pr-4 text-left">group</th><th className="pr-4">units moved</th><th className="pr-4">similarity before</th><th>after</th></tr></thead>
                   <tbody>{m.groups.map((g) => <tr key={g.name}><td className="pr-4 font-mono">{groupLabel(g.name)}</td><td className="pr-4 text-center">{g.moved}/{g.size}</td><td className="pr-4 text-center">{g.similarityBefore.toFixed(2)}</td><td className="text-center">{g.similarityAfter.toFixed(2)}</td></tr>)}</tbody>
                 </table>

@@ -6,6 +6,7 @@ import type { CallResult } from '../../../main/engine/api';
 import type { CompareRequest, CompareResult } from '../../../main/engine/compare/types';
 import { studio } from '../api/studio';
 import { JobProgress } from '../components/JobProgress';
+import { useModelNames } from '../components/modelNames';
 import { Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
 import { CompareResults } from './compare/CompareResults';
@@ -13,7 +14,7 @@ import { HistoryPanel } from './compare/HistoryPanel';
 import { ModelPicker } from './compare/ModelPicker';
 import { PlanePanel } from './compare/PlanePanel';
 import { SoupsPanel } from './compare/SoupsPanel';
-import { baseName, card, input, primary } from './compare/ui';
+import { card, input, primary } from './compare/ui';
 
 type Tab = 'compare' | 'soups' | 'plane' | 'history';
 const TABS: { id: Tab; label: string }[] = [
@@ -26,6 +27,7 @@ const TABS: { id: Tab; label: string }[] = [
 function ComparePanel() {
   const models = useStudio((s) => s.compareModels);
   const setModels = useStudio((s) => s.setCompareModels);
+  const nameOf = useModelNames(models.map((m) => m.path));
   const jobs = useStudio((s) => s.jobs);
   const [datasets, setDatasets] = useState<CallResult<'trainingChoices'>['datasets']>([]);
   const [dataset, setDataset] = useState('mnist:test');
@@ -58,7 +60,7 @@ function ComparePanel() {
   }
   const choose = (value: number, on: (v: number) => void, label: string) => (
     <select className={input} aria-label={label} value={value} onChange={(e) => on(Number(e.target.value))}>
-      {models.map((m, i) => <option key={m.path} value={i}>{baseName(m.path)}</option>)}
+      {models.map((m, i) => <option key={m.path} value={i} title={m.path}>{m.label ?? nameOf(m.path)}</option>)}
     </select>
   );
   const specs = useMemo(() => datasets.flatMap((d) => d.builtins), [datasets]);

@@ -6,6 +6,7 @@ import { studio } from '../api/studio';
 import { FileBrowser } from '../components/FileBrowser';
 import { formatBytes, formatCount } from '../components/format';
 import { GraphView } from '../components/GraphView';
+import { useModelNames } from '../components/modelNames';
 import { Screen } from '../components/Screen';
 import { WeightsOnlyGraph } from '../components/WeightsOnlyGraph';
 import { forwardFrom } from '../navigation';
@@ -16,6 +17,7 @@ import { useStudio } from '../state/store';
 
 export function LoadScreen() {
   const { models, loadErrors, selectedModelId, addModel, addLoadError, removeModel, selectModel, setStep } = useStudio();
+  const nameOf = useModelNames(models.map((m) => m.path));
   const [browsing, setBrowsing] = useState(false);
   const [typedPath, setTypedPath] = useState('');
   const [busy, setBusy] = useState(0);
@@ -91,7 +93,7 @@ export function LoadScreen() {
             <li key={m.modelId}>
               <button type="button" onClick={() => selectModel(m.modelId)} aria-pressed={m.modelId === selectedModelId}
                 className={`rounded-lg border px-3 py-2 text-left text-sm ${m.modelId === selectedModelId ? 'border-indigo-500 bg-indigo-50' : 'border-slate-200 bg-white'}`}>
-                <div className="font-medium">{m.fileName}</div>
+                <div className="font-medium" title={m.path} data-testid="open-model-name">{nameOf(m.path)}</div>
                 <div className="text-slate-600">{m.inspection.format} · {formatCount(m.inspection.parameterCount)} params</div>
               </button>
               <button type="button" aria-label={`Close ${m.fileName}`} className="ml-1 text-xs text-slate-600 underline hover:text-red-700" onClick={() => { void studio.closeModel({ modelId: m.modelId }); removeModel(m.modelId); }}>close</button>

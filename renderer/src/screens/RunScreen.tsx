@@ -8,6 +8,7 @@ import { forwardFrom } from '../navigation';
 import { formatBytes } from '../components/format';
 import { JobProgress } from '../components/JobProgress';
 import { currentJobs } from '../components/job-progress-text';
+import { useModelNames } from '../components/modelNames';
 import { RunHistory } from '../components/RunHistory';
 import { Guide, Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
@@ -17,6 +18,8 @@ interface MergeOutput { output: { path: string; bytes: number; sha256: string };
 function MergeResultPanel({ job }: { job: JobSummary }) {
   const { addModel, addLoadError, setStep, setCompareModels } = useStudio();
   const r = job.result as MergeOutput | undefined;
+  // the parents by the runs that wrote them: two `epoch-002` files from different trainings read differently
+  const nameOf = useModelNames(r?.parents.flatMap((p) => (p.path ? [p.path] : [])) ?? []);
   if (job.status !== 'succeeded' || !r?.output) return null;
   async function inspect() {
     try { addModel(await studio.openModel({ path: r!.output.path })); } catch (e) { addLoadError(r!.output.path, (e as Error).message); }
@@ -35,7 +38,14 @@ function MergeResultPanel({ job }: { job: JobSummary }) {
         <dt className="text-slate-700">Output</dt><dd className="break-all font-mono text-xs" data-testid="merge-output">{r.output.path}</dd>
         <dt className="text-slate-700">Size</dt><dd>{formatBytes(r.output.bytes)}</dd>
         <dt className="text-slate-700">SHA-256</dt><dd className="break-all font-mono text-xs" data-testid="merge-sha">{r.output.sha256}</dd>
-        <dt className="text-slate-700">Parents</dt><dd className="break-all font-mono text-xs">{r.parents.map((p) => `${p.name} ${p.sha256.slice(0, 12)}…`).join(' · ')}</dd>
+        <dt className="text-slate-700">Parents</dt>
+        <dd className="text-xs" data-testid="merge-parents">
+          {r.parents.map((p, i) => (
+            <span key={`${p.role ?? ''}-${p.path ?? p.name}-${i}`} title={p.path ?? p.name}>
+              {i > 0 && ' · '}{p.role === 'base' && 'base: '}{p.path ? nameOf(p.path) : p.name} <span className="font-mono text-slate-500">{p.sha256.slice(0, 12)}…</span>
+            </span>
+          ))}
+        </dd>
         {r.runDir && <><dt className="text-slate-700">Run folder</dt><dd className="break-all font-mono text-xs">{r.runDir}</dd></>}
       </dl>
       {r.warnings.map((w) => <p key={w} className="mt-1 flex items-start gap-1 text-amber-800"><TriangleAlert aria-hidden className="mt-0.5 size-4 shrink-0" />{w}</p>)}

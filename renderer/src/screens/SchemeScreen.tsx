@@ -5,6 +5,7 @@ import type { MethodInfo, PreflightResult } from '../../../main/engine/api';
 import { studio } from '../api/studio';
 import { formatBytes, formatCount, formatParams } from '../components/format';
 import { Guide, Screen } from '../components/Screen';
+import { useModelNames } from '../components/modelNames';
 import { useStudio } from '../state/store';
 import { BaseModelField } from './scheme/BaseModelField';
 import { CheckPanel } from './scheme/CheckPanel';
@@ -24,6 +25,7 @@ export function SchemeScreen() {
   // search varies the recipe it makes.
   const setSchemeForm = useStudio((s) => s.setSchemeForm);
   const [form, setForm] = useState<SchemeForm>(() => useStudio.getState().schemeForm ?? emptySchemeForm());
+  const nameOf = useModelNames(form.models.map((m) => m.path));
   useEffect(() => { setSchemeForm(form); }, [form, setSchemeForm]);
   const [yaml, setYaml] = useState('');
   const [recipeError, setRecipeError] = useState<string | null>(null);
@@ -147,7 +149,7 @@ export function SchemeScreen() {
               {form.models.map((m, i) => (
                 <li key={m.path} className="flex items-center gap-3 text-sm">
                   <input type="checkbox" checked={m.use} aria-label={`use ${m.path}`} onChange={(e) => setForm({ ...form, models: form.models.map((x, j) => (j === i ? { ...x, use: e.target.checked } : x)) })} />
-                  <span className="flex-1 truncate font-mono text-xs" title={m.path}>{m.path}</span>
+                  <span className="flex-1 truncate font-mono text-xs" title={m.path} data-testid="scheme-model-name">{nameOf(m.path)}</span>
                   {m.parameters && <span className="text-xs text-slate-500" title="this model's own parameters">{formatParams(m.parameters)}</span>}
                   {m.path === form.base && <span className="rounded bg-indigo-50 px-1.5 text-xs text-indigo-700">base</span>}
                   {method?.usesWeights && (
@@ -264,7 +266,7 @@ export function SchemeScreen() {
                     <td>
                       {rule?.action === 'from' && (
                         <select className={input} aria-label={`keep ${g} from`} value={rule.from} onChange={(e) => setRule(g, { from: Number(e.target.value) })}>
-                          {used.map((m, i) => <option key={m.path} value={i}>{m.path.split(/[\\/]/).pop()}</option>)}
+                          {used.map((m, i) => <option key={m.path} value={i} title={m.path}>{nameOf(m.path)}</option>)}
                         </select>
                       )}
                       {rule?.action === 'weights' && used.map((m, i) => (

@@ -126,8 +126,13 @@ describe('a comparison of checkpoints and their average', () => {
     const lines = compareCsv(r).trimEnd().split('\r\n');
     expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(/^model,kind,path,sha256,accuracy,loss,n,accuracy class 0,/);
-    expect(lines[0]).toContain(`agreement with ${path.basename(ckpts[2])}`);
-    expect(lines[4].split(',')[4]).toBe(String(r.rows[3].accuracy));
+    // checkpoints of one name from different runs must read apart: each is named by its training run's label
+    const trainLabel = JSON.parse(readFileSync(path.join(ws, 'runs', '20260101-000000-train-mlp', 'run.json'), 'utf8')).label as string;
+    expect(lines[0].split(',')).toContain(`agreement with ${trainLabel} · ${path.parse(ckpts[2]).name}`);
+    expect(r.rows[3].label).toMatch(/^merge · mean of epoch-001.* · avg$/); // the merge run's label, shortened, and its file
+    // the merge's name holds commas: its cell is quoted
+    expect(lines[4].startsWith(`"${r.rows[3].label}",`)).toBe(true);
+    expect(lines[4].replace(/^"(?:[^"]|"")*"/, 'label').split(',')[4]).toBe(String(r.rows[3].accuracy));
   });
 
   it('appears in the history, newest first', async () => {

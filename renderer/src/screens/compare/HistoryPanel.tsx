@@ -8,6 +8,8 @@ import { trainingCurveSpec } from '../../../../main/engine/charts/training';
 import { studio } from '../../api/studio';
 import { ChartCard } from '../../components/ChartCard';
 import { downloadText } from '../../components/download';
+import { forgetModelNames, useModelNames } from '../../components/modelNames';
+import { RunLabel } from '../../components/RunLabel';
 import { useStudio } from '../../state/store';
 import { card, input, pct, primary, secondary } from './ui';
 
@@ -18,12 +20,20 @@ const LOSS_SPEC = trainingCurveSpec('Training loss', 'cross-entropy');
 /** run.json's kinds as a person reads them. */
 const KIND_LABEL: Record<string, string> = { eval: 'comparison' };
 
+/** The model files among a run's outputs (not reports or alignment files). */
+const modelFiles = (outputs: string[]) => outputs.filter((o) => /\.(onnx|safetensors|pt|pth|bin|ckpt)$/i.test(o));
+
 const STATUS_STYLE: Record<string, string> = {
   succeeded: 'bg-emerald-100 text-emerald-800', completed: 'bg-emerald-100 text-emerald-800', running: 'bg-indigo-100 text-indigo-800',
   failed: 'bg-red-100 text-red-800', cancelled: 'bg-slate-200 text-slate-700', interrupted: 'bg-amber-100 text-amber-900', unreadable: 'bg-red-100 text-red-800',
 };
 
-function RunDetail({ d, onClose, onDeleted, onCompare }: { d: Detail; onClose: () => void; onDeleted: () => void; onCompare: () => void }) {
+/** The record's process facts, in words; shown only inside the "Process" disclosure. */
+const PROCESS_FACTS: Record<string, string> = { pid: 'process number', pidStart: 'process started', host: 'computer' };
+/** Shown at the top already (label, id, kind, status, time). */
+const HEADER_FACTS = new Set(['id', 'label', 'kind', 'status', 'startedAt']);
+
+function RunDetail({ d, onClose, onDeleted, onCompare, onRenamed }: { d: Detail; onClose: () => void; onDeleted: () => void; onCompare: () => void; onRenamed: (r: Runs[number]) => void }) {
   const setRecipeToLoad = useStudio((s) => s.setRecipeToLoad);
   const setStep = useStudio((s) => s.setStep);
   const setCompareModels = useStudio((s) => s.setCompareModels);
@@ -43,7 +53,7 @@ function RunDetail({ d, onClose, onDeleted, onCompare }: { d: Detail; onClose: (
     } catch (e) { setMessage((e as Error).message); }
   }
   async function remove() {
-    try { await studio.deleteRun({ dir: d.dir }); onDeleted(); } catch (e) { setMessage((e as Error).message); setConfirm(false); }
+    try { await studio.deleteRun({ dir: d.dir }); forgetModelNames(); onDeleted(); } catch (e) { setMessage((e as Error).message); setConfirm(false); }
   }
   /** Finds the merge's parents by SHA-256, re-runs its recorded recipe and compares every tensor (a job). */
   async function verify() {
@@ -53,17 +63,32 @@ function RunDetail({ d, onClose, onDeleted, onCompare }: { d: Detail; onClose: (
     try { downloadText('report.html', (await studio.compareReport({ runDir: d.dir })).html, 'text/html'); } catch (e) { setMessage((e as Error).message); }
   }
   const mergedFile = d.kind === 'merge' && d.status === 'succeeded' ? outputs.find((o) => /\.(onnx|safetensors|pt|pth|bin)$/i.test(o)) : undefined;
-  const facts = Object.entries(d.record).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)).slice(0, 16);
+  const simple = Object.entries(d.record).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v));
+  const facts = simple.filter(([k]) => !(k in PROCESS_FACTS) && !HEADER_FACTS.has(k)).slice(0, 16);
+  const process = simple.filter(([k]) => k in PROCESS_FACTS);
   return (
     <section className={card} aria-label="Run details" data-testid="run-detail">
       <div className="mb-2 flex items-start justify-between gap-3">
-        <div><div className="font-medium">{d.title}</div><code className="text-xs text-slate-500">{d.dir}</code></div>
+        <div>
+          <RunLabel run={d} onRenamed={onRenamed} />
+          <div className="text-sm text-slate-600">{KIND_LABEL[d.kind] ?? d.kind} · {d.status}{d.startedAt ? ` · ${new Date(d.startedAt).toLocaleString()}` : ''} · {d.title}</div>
+          <code className="text-xs text-slate-500">{d.dir}</code>
+        </div>
         <button type="button" className={secondary} onClick={onClose}>Close</button>
       </div>
       {d.error && <p className="text-sm text-red-700">{d.error}</p>}
       <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-0.5 text-sm">
         {facts.map(([k, v]) => <Fragment key={k}><dt className="text-slate-600">{k}</dt><dd className="truncate font-mono text-xs">{String(v)}</dd></Fragment>)}
       </dl>
+      {process.length > 0 && (
+        <details className="mt-2 text-sm" data-testid="run-process">
+          <summary className="cursor-pointer text-slate-600">Process</summary>
+          <p className="text-xs text-slate-500">The program that ran it, on which computer: how a run left “running” by a crash is recognised.</p>
+          <dl className="grid grid-cols-[auto_1fr] gap-x-4 text-xs">
+            {process.map(([k, v]) => <Fragment key={k}><dt className="text-slate-600">{PROCESS_FACTS[k]}</dt><dd className="font-mono">{String(v)}</dd></Fragment>)}
+          </dl>
+        </details>
+      )}
       {d.epochs.length > 0 && (
         <table className="mt-3 w-full text-sm"><thead><tr className="text-left text-slate-600"><th>Epoch</th><th>Loss</th><th>Train acc.</th><th>Test acc.</th></tr></thead>
           <tbody>{d.epochs.map((e, i) => <tr key={i} className="border-t border-slate-100"><td>{String(e.epoch)}</td><td>{Number(e.loss).toFixed(4)}</td><td>{pct(Number(e.accuracy))}</td><td>{typeof e.evalAccuracy === 'number' ? pct(e.evalAccuracy) : '—'}</td></tr>)}</tbody></table>
@@ -140,6 +165,12 @@ export function HistoryPanel({ onCompare }: { onCompare: () => void }) {
     try { setDemoJob((await studio.startJob({ kind: 'demo', params: {} })).jobId); } catch (e) { setError((e as Error).message); }
   }
   const demoState = demoJob ? jobs[demoJob] : undefined;
+  const nameOf = useModelNames(useMemo(() => (runs ?? []).flatMap((r) => modelFiles(r.outputs)), [runs]));
+  /** A renamed run, in the table and in the open detail. */
+  function renamed(r: Runs[number]) {
+    setRuns((rs) => rs?.map((x) => (x.dir === r.dir ? { ...x, label: r.label } : x)) ?? null);
+    setDetail((d) => (d && d.dir === r.dir ? { ...d, label: r.label } : d));
+  }
 
   return (
     <div className="space-y-4">
@@ -157,21 +188,28 @@ export function HistoryPanel({ onCompare }: { onCompare: () => void }) {
       )}
       {runs && runs.length > 0 && (
         <table className="w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Runs" data-testid="history-table">
-          <thead><tr className="bg-slate-50 text-left"><th className="p-2">Started</th><th>Kind</th><th>Status</th><th>What</th><th className="text-right">Accuracy</th></tr></thead>
+          <thead><tr className="bg-slate-50 text-left"><th className="p-2">Run</th><th>Kind</th><th>Status</th><th>Started</th><th>Wrote</th><th className="pr-2 text-right">Accuracy</th></tr></thead>
           <tbody>
-            {runs.map((r) => (
-              <tr key={r.dir} className={`cursor-pointer border-t border-slate-100 hover:bg-indigo-50 ${detail?.dir === r.dir ? 'bg-indigo-50' : ''}`} onClick={() => void open(r.dir)} data-testid="history-row">
-                <td className="p-2 whitespace-nowrap">{r.startedAt ? new Date(r.startedAt).toLocaleString() : '—'}</td>
-                <td>{KIND_LABEL[r.kind] ?? r.kind}</td>
-                <td><span className={`rounded px-2 py-0.5 text-xs ${STATUS_STYLE[r.status] ?? 'bg-slate-100 text-slate-700'}`}>{r.status}</span></td>
-                <td className="max-w-md truncate" title={r.error ?? r.title}>{r.title}</td>
-                <td className="pr-2 text-right">{r.accuracy === undefined ? '' : pct(r.accuracy)}</td>
-              </tr>
-            ))}
+            {runs.map((r) => {
+              const models = modelFiles(r.outputs);
+              return (
+                <tr key={r.dir} className={`cursor-pointer border-t border-slate-100 align-top hover:bg-indigo-50 ${detail?.dir === r.dir ? 'bg-indigo-50' : ''}`} onClick={() => void open(r.dir)} data-testid="history-row">
+                  <td className="max-w-sm p-2"><RunLabel run={r} onRenamed={renamed} /><div className="truncate text-xs text-slate-600" title={r.title}>{r.title}</div></td>
+                  <td className="py-2">{KIND_LABEL[r.kind] ?? r.kind}</td>
+                  <td className="py-2"><span className={`rounded px-2 py-0.5 text-xs ${STATUS_STYLE[r.status] ?? 'bg-slate-100 text-slate-700'}`} title={r.error}>{r.status}</span></td>
+                  <td className="py-2 whitespace-nowrap">{r.startedAt ? new Date(r.startedAt).toLocaleString() : '—'}</td>
+                  <td className="max-w-xs py-2 text-xs" data-testid="history-output">
+                    {models.slice(-1).map((o) => <span key={o} className="block truncate font-mono" title={o}>{nameOf(o)}</span>)}
+                    {models.length > 1 && <span className="text-slate-500">and {models.length - 1} more</span>}
+                  </td>
+                  <td className="py-2 pr-2 text-right">{r.accuracy === undefined ? '' : pct(r.accuracy)}</td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
-      {detail && <RunDetail d={detail} onClose={() => setDetail(null)} onCompare={onCompare} onDeleted={() => { setDetail(null); setRuns((rs) => rs?.filter((x) => x.dir !== detail.dir) ?? null); }} />}
+      {detail && <RunDetail d={detail} onClose={() => setDetail(null)} onCompare={onCompare} onRenamed={renamed} onDeleted={() => { setDetail(null); setRuns((rs) => rs?.filter((x) => x.dir !== detail.dir) ?? null); }} />}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { CallResult } from '../../../../main/engine/api';
 import { studio } from '../../api/studio';
 import { FileBrowser } from '../../components/FileBrowser';
+import { useModelNames } from '../../components/modelNames';
 import type { CompareModel } from '../../state/store';
 import { baseName, input, secondary } from './ui';
 
@@ -16,6 +17,8 @@ export function ModelPicker({ models, onChange }: { models: CompareModel[]; onCh
   const add = (paths: string[]) => onChange([...models, ...paths.filter((p) => p && !models.some((m) => m.path === p)).map((p) => ({ path: p }))]);
   useEffect(() => { studio.listRuns({}).then(setRuns, () => setRuns([])); }, []);
   const fromRuns = runs.flatMap((r) => r.outputs.filter((o) => /\.(onnx|safetensors|pt|pth|bin|ckpt)$/i.test(o)).map((o) => ({ file: o, run: r })));
+  const nameOf = useModelNames(models.map((m) => m.path));
+  const runFileName = useModelNames(fromRuns.map((f) => f.file));
 
   async function browse() {
     const r = await studio.pickFiles({ title: 'Models to compare' }).catch(() => ({ available: false, paths: [] as string[] }));
@@ -29,7 +32,7 @@ export function ModelPicker({ models, onChange }: { models: CompareModel[]; onCh
         {models.length === 0 && <li className="px-3 py-2 text-sm text-slate-500">No model yet: add files below, or pick what your runs wrote.</li>}
         {models.map((m, i) => (
           <li key={m.path} className="flex flex-wrap items-center gap-2 px-3 py-2 text-sm">
-            <span className="font-medium">{baseName(m.path)}</span>
+            <span className="font-medium" title={m.path} data-testid="compare-model-name">{nameOf(m.path)}</span>
             <code className="flex-1 truncate text-xs text-slate-500" title={m.path}>{m.path}</code>
             <select className={input} aria-label={`architecture of ${baseName(m.path)}`} value={m.arch ?? ''} onChange={(e) => onChange(models.map((x, j) => (j === i ? { ...x, arch: e.target.value || undefined } : x)))}>
               <option value="">architecture as stored</option>
@@ -47,7 +50,7 @@ export function ModelPicker({ models, onChange }: { models: CompareModel[]; onCh
         {fromRuns.length > 0 && (
           <select className={input} aria-label="Add a model from the run history" value="" onChange={(e) => e.target.value && add([e.target.value])}>
             <option value="">From the run history…</option>
-            {fromRuns.map(({ file, run }) => <option key={file} value={file}>{run.kind} · {run.name} · {baseName(file)}</option>)}
+            {fromRuns.map(({ file }) => <option key={file} value={file} title={file}>{runFileName(file)}</option>)}
           </select>
         )}
       </div>

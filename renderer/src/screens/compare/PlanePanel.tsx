@@ -6,12 +6,14 @@ import type { PlaneRequest, PlaneResult } from '../../../../main/engine/compare/
 import { studio } from '../../api/studio';
 import { ChartCard } from '../../components/ChartCard';
 import { JobProgress } from '../../components/JobProgress';
+import { useModelNames } from '../../components/modelNames';
 import { useStudio } from '../../state/store';
-import { baseName, card, input, pct, primary } from './ui';
+import { card, input, pct, primary } from './ui';
 
 export function PlanePanel() {
   const models = useStudio((s) => s.compareModels);
   const jobs = useStudio((s) => s.jobs);
+  const nameOf = useModelNames(models.map((m) => m.path));
   const [corners, setCorners] = useState([0, 1, 2]);
   const [dataset, setDataset] = useState('mnist:test');
   const [grid, setGrid] = useState(11);
@@ -44,7 +46,7 @@ export function PlanePanel() {
           {(['A', 'B', 'C'] as const).map((name, k) => (
             <label key={name} className="flex flex-col gap-1"><span className="text-slate-600">{name}</span>
               <select className={input} aria-label={`Plane model ${name}`} value={corners[k]} onChange={(e) => setCorners(corners.map((c, j) => (j === k ? Number(e.target.value) : c)))}>
-                {models.map((m, i) => <option key={m.path} value={i}>{m.label ?? baseName(m.path)}</option>)}
+                {models.map((m, i) => <option key={m.path} value={i} title={m.path}>{m.label ?? nameOf(m.path)}</option>)}
               </select></label>
           ))}
           <label className="flex flex-col gap-1"><span className="text-slate-600">Dataset</span><input className={`${input} w-56`} aria-label="Plane dataset" value={dataset} onChange={(e) => setDataset(e.target.value)} /></label>
@@ -53,7 +55,7 @@ export function PlanePanel() {
           <button type="button" className={primary} disabled={!distinct || !dataset.trim() || running} onClick={() => void run()}>Measure the plane</button>
         </div>
         {!distinct && <p role="alert" className="mt-2 text-sm text-red-700">A, B and C must be three different models.</p>}
-        {marks.length > 0 && <p className="mt-2 text-xs text-slate-500">Marked: {marks.map((i) => models[i].label ?? baseName(models[i].path)).join(', ')}</p>}
+        {marks.length > 0 && <p className="mt-2 text-xs text-slate-500">Marked: {marks.map((i) => models[i].label ?? nameOf(models[i].path)).join(', ')}</p>}
       </section>
       {error && <p role="alert" className="text-red-700">{error}</p>}
       {job && job.status !== 'succeeded' && <JobProgress job={job} />}

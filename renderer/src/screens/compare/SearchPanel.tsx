@@ -9,10 +9,11 @@ import { studio } from '../../api/studio';
 import { ChartCard } from '../../components/ChartCard';
 import { formatValue } from '../../components/format';
 import { JobProgress } from '../../components/JobProgress';
+import { useModelNames } from '../../components/modelNames';
 import { useStudio } from '../../state/store';
 import { defaultVary, searchDimensions, varyOptions, type VaryChoice } from './searchDimensions';
 import { searchRecipe } from './searchRecipe';
-import { baseName, card, input, pct, primary, secondary } from './ui';
+import { card, input, pct, primary, secondary } from './ui';
 
 const SEARCH_SPEC = searchSpec();
 const SEARCH_METHODS = ['weighted', 'slerp', 'task_arithmetic', 'ties', 'dare_linear'];
@@ -54,6 +55,7 @@ export function SearchPanel({ heldout, test, onCompareBest }: { heldout: string;
   // The Scheme's method unless the Scheme has no models yet (its default, the mean, has nothing to vary).
   const tried = methods ?? [start.from === 'scheme' ? start.method : 'weighted'];
   const plan = searchRecipe(scheme, compareModels, alignment, tried, '');
+  const nameOf = useModelNames([...plan.models, ...(plan.base ? [plan.base] : [])]);
   const choices = [...new Set([...SEARCH_METHODS, start.method])];
   const options = varyOptions(infos.filter((m) => tried.includes(m.id)), plan.models);
   const first = defaultVary(options);
@@ -93,8 +95,8 @@ export function SearchPanel({ heldout, test, onCompareBest }: { heldout: string;
       <h2 className="font-medium">Parameter search</h2>
       <p className="mb-2 text-sm text-slate-600" data-testid="search-source">
         {plan.from === 'scheme' ? 'Varies the Scheme screen\'s recipe: ' : 'The Scheme screen has no models yet, so the models picked on the Compare tab are merged: '}
-        {plan.checkpoints !== undefined ? <>the checkpoints of <code className="text-xs">{plan.checkpoints}</code></> : <>{plan.models.length} model{plan.models.length === 1 ? '' : 's'} ({plan.models.map(baseName).join(', ') || 'none'})</>}
-        {plan.base ? <>, base {baseName(plan.base)}</> : ', no base model'}
+        {plan.checkpoints !== undefined ? <>the checkpoints of <code className="text-xs">{plan.checkpoints}</code></> : <>{plan.models.length} model{plan.models.length === 1 ? '' : 's'} ({plan.models.map(nameOf).join(', ') || 'none'})</>}
+        {plan.base ? <>, base <span title={plan.base}>{nameOf(plan.base)}</span></> : ', no base model'}
         {plan.recipe.align ? ', aligned as the Align screen says' : ''}.
         {' '}Each try is scored on the held-out split; the best is written and scored on the test split.
         <button type="button" className={`${secondary} ml-2`} onClick={() => setStep('scheme')}>Edit on the Scheme screen</button>

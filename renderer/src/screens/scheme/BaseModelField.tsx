@@ -1,9 +1,9 @@
 // The base model of task-vector methods: a list of the models already open (and any in the recipe), plus
 // Browse… for another file. Choosing a model as the base leaves it out of the models being merged.
+import { useModelNames } from '../../components/modelNames';
 import { useFilePicker } from '../../components/useFilePicker';
 
 const BROWSE = '__browse__';
-const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 
 export function BaseModelField({ required, value, candidates, onChange }: {
   required: boolean;
@@ -14,8 +14,8 @@ export function BaseModelField({ required, value, candidates, onChange }: {
 }) {
   const picker = useFilePicker({ title: 'Choose the base model', onPick: onChange });
   const options = [...new Set([...candidates, ...(value ? [value] : [])])];
-  // Two files of one name in different folders: show the folder too.
-  const label = (p: string) => (options.filter((o) => fileName(o) === fileName(p)).length > 1 ? p : fileName(p));
+  // By the run that wrote each (or with its folder, where two files share a name): the engine's names.
+  const label = useModelNames(options);
   return (
     <div className="mt-3 text-sm">
       <label className="flex flex-col gap-1">
