@@ -10,6 +10,7 @@ import { BaseModelField } from './scheme/BaseModelField';
 import { CheckPanel } from './scheme/CheckPanel';
 import { withAlignment } from './alignRecipe';
 import { DataSampleField } from './scheme/DataSampleField';
+import { RecipeStepsList } from './scheme/RecipeStepsList';
 import { DEFAULT_DATA, emptySchemeForm, formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
 
 const input = 'rounded border border-slate-300 px-2 py-1 text-sm';
@@ -56,6 +57,7 @@ export function SchemeScreen() {
 
   const method = methods.find((m) => m.id === form.method);
   const alignment = useStudio((s) => s.alignment);
+  const setAlignment = useStudio((s) => s.setAlignment);
   // a data-aware method's sample goes into the recipe only while such a method is chosen
   const recipe = useMemo(() => withAlignment(formToRecipe({ ...form, data: method?.needsData ? (form.data ?? DEFAULT_DATA) : undefined }), alignment), [form, alignment, method]);
 
@@ -283,15 +285,24 @@ export function SchemeScreen() {
       <section className={card} aria-label="Output">
         <h2 className="mb-2 font-medium">Output</h2>
         <div className="flex gap-2 text-sm">
-          <input className={`${input} flex-1`} value={form.output.path} aria-label="Output file" placeholder="empty: into the run's own folder" onChange={(e) => setForm({ ...form, output: { ...form.output, path: e.target.value } })} />
+          {/* a new path has not been agreed to be replaced: the tick goes with the path it was given for */}
+          <input className={`${input} flex-1`} value={form.output.path} aria-label="Output file" placeholder="empty: into the run's own folder" onChange={(e) => setForm({ ...form, output: { ...form.output, path: e.target.value, overwrite: false } })} />
           <select className={input} aria-label="Output dtype" value={form.output.dtype} onChange={(e) => setForm({ ...form, output: { ...form.output, dtype: e.target.value as SchemeForm['output']['dtype'] } })}>
             <option value="f32">f32</option><option value="f16">f16</option><option value="bf16">bf16</option><option value="f64">f64</option>
           </select>
         </div>
+        {form.output.path.trim() && (
+          <label className="mt-2 flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={form.output.overwrite === true} onChange={(e) => setForm({ ...form, output: { ...form.output, overwrite: e.target.checked } })} />
+            Replace the existing file <span className="text-xs text-slate-500">(only if a file is already at this path; without the tick the merge never replaces one)</span>
+          </label>
+        )}
         <p className="mt-1 text-xs text-slate-500">.safetensors, .pt/.pth, or .onnx (keeps the first model's graph; needs ONNX inputs).</p>
       </section>
 
       <CheckPanel recipe={recipe} disabled={nothingChosen || !!recipeError} />
+
+      <RecipeStepsList recipe={recipe} methods={methods} form={form} onForm={setForm} alignment={alignment} onAlignment={setAlignment} />
 
       <section className={card} aria-label="Pre-flight" data-testid="preflight">
         <h2 className="mb-2 font-medium">Pre-flight {checking && <span className="text-sm font-normal text-slate-500">checking…</span>}</h2>
