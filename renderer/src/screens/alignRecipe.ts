@@ -18,6 +18,7 @@ export function withAlignment<R extends RecipeLike>(recipe: R, a: AlignChoice | 
       repair: a.repair,
       ...(rename.length ? { rename } : {}),
       ...(a.exclude.length ? { exclude: a.exclude } : {}),
+      ...(a.arch ? { arch: a.arch } : {}),
     },
   };
 }

@@ -23,7 +23,7 @@ const CASES: [string, SchemeForm, AlignChoice | null][] = [
     extraLayers: [{ regex: '^head\\.', parameters: { density: [0.1, 0.9] } }],
     output: { path: '/m/out.safetensors', dtype: 'bf16', overwrite: true },
   }, weightAlign],
-  ['weighted, aligned by activations with REPAIR', { ...emptySchemeForm(), models: two, method: 'weighted' }, { ...weightAlign, method: 'activation', repair: 'repair', rename: {}, exclude: [] }],
+  ['weighted, aligned by activations with REPAIR', { ...emptySchemeForm(), models: two, method: 'weighted' }, { ...weightAlign, method: 'activation', repair: 'repair', rename: {}, exclude: [], arch: 'mlp' }],
   ['fisher with a per-model data sample', {
     ...emptySchemeForm(), models: two, method: 'fisher',
     data: { ...DEFAULT_DATA, perModel: true, datasets: { '/m/a.safetensors': 'mnist:fit?task=subset:0-4' }, arch: 'mlp' },
