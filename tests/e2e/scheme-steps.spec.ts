@@ -15,14 +15,18 @@ async function load(page: Page, file: string) {
 const nav = (page: Page, label: string) =>
   page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: label, exact: true }).click();
 
+const RUNS = path.join(SCRATCH, 'workspace', 'runs');
+
 /**
- * Runs the merge shown on Scheme; its output and its run's recipe.yaml (the default output lies in the run's
- * folder). `earlier`: outputs of earlier merges, whose results the Run screen may still show.
+ * Runs the merge shown on Scheme; its output and its run's recipe.yaml. Its default output lies in its run's own
+ * new folder, which tells it from the results of earlier merges that the Run screen may still show.
  */
-async function mergeAndReadRecipe(page: Page, earlier: string[] = []): Promise<{ output: string; recipe: string }> {
+async function mergeAndReadRecipe(page: Page): Promise<{ output: string; recipe: string }> {
+  const before = new Set(fs.existsSync(RUNS) ? fs.readdirSync(RUNS) : []);
   await expect(page.getByTestId('blocking')).toHaveCount(0);
   await page.getByRole('button', { name: 'Run merge →' }).click();
-  const fresh = async () => (await page.getByTestId('merge-output').allTextContents()).map((t) => t.trim()).find((t) => !earlier.includes(t));
+  const fresh = async () => (await page.getByTestId('merge-output').allTextContents()).map((t) => t.trim())
+    .find((t) => path.dirname(path.dirname(t)) === RUNS && !before.has(path.basename(path.dirname(t))));
   await expect.poll(fresh, { timeout: 60_000 }).toBeTruthy();
   const output = (await fresh())!;
   return { output, recipe: fs.readFileSync(path.join(path.dirname(output), 'recipe.yaml'), 'utf8') };
@@ -51,7 +55,7 @@ test('an alignment shows on Scheme before the merge and is recorded only while s
   await alignStep.getByRole('button', { name: /^Remove/ }).click();
   await expect(alignStep).toHaveCount(0);
   await expect(page.getByTestId('recipe-yaml')).not.toContainText('align:');
-  const plain = await mergeAndReadRecipe(page, [aligned.output]);
+  const plain = await mergeAndReadRecipe(page);
   expect(path.dirname(plain.output)).not.toBe(path.dirname(aligned.output));
   expect(plain.recipe).toContain('method: mean');
   expect(plain.recipe).not.toMatch(/^align:/m);

@@ -8,7 +8,7 @@ import { Guide, Screen } from '../components/Screen';
 import { useStudio } from '../state/store';
 import { BaseModelField } from './scheme/BaseModelField';
 import { CheckPanel } from './scheme/CheckPanel';
-import { withAlignment } from './alignRecipe';
+import { alignmentFromRecipe, withAlignment } from './alignRecipe';
 import { DataSampleField } from './scheme/DataSampleField';
 import { RecipeStepsList } from './scheme/RecipeStepsList';
 import { DEFAULT_DATA, emptySchemeForm, formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
@@ -20,6 +20,7 @@ export function SchemeScreen() {
   const loaded = useStudio((s) => s.models);
   const setStep = useStudio((s) => s.setStep);
   const setMergeJob = useStudio((s) => s.setMergeJob);
+  const setAlignment = useStudio((s) => s.setAlignment);
   const [methods, setMethods] = useState<MethodInfo[]>([]);
   // The form outlives the screen (the store keeps it): coming back finds it as left, and the Compare screen's
   // search varies the recipe it makes.
@@ -43,9 +44,10 @@ export function SchemeScreen() {
   useEffect(() => {
     if (!recipeToLoad) return;
     setForm((f) => recipeToForm(recipeToLoad as never, f));
+    setAlignment(alignmentFromRecipe(recipeToLoad));
     setFileMessage('Loaded the settings of a run from the history');
     setRecipeToLoad(null);
-  }, [recipeToLoad, setRecipeToLoad]);
+  }, [recipeToLoad, setRecipeToLoad, setAlignment]);
   // Models opened on the Load screen join the list (unticked ones stay out of the recipe).
   useEffect(() => {
     setForm((f) => {
@@ -57,7 +59,6 @@ export function SchemeScreen() {
 
   const method = methods.find((m) => m.id === form.method);
   const alignment = useStudio((s) => s.alignment);
-  const setAlignment = useStudio((s) => s.setAlignment);
   // a data-aware method's sample goes into the recipe only while such a method is chosen
   const recipe = useMemo(() => withAlignment(formToRecipe({ ...form, data: method?.needsData ? (form.data ?? DEFAULT_DATA) : undefined }), alignment), [form, alignment, method]);
 
@@ -125,6 +126,7 @@ export function SchemeScreen() {
     try {
       const r = await studio.loadRecipe({ path: recipePath });
       setForm((f) => recipeToForm(r.recipe, f));
+      setAlignment(alignmentFromRecipe(r.recipe)); // the recipe runs as written, its alignment included
       setFileMessage(`Loaded ${recipePath}`);
     } catch (e) { setFileMessage((e as Error).message); }
   }

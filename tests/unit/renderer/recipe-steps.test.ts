@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeMethods } from '../../../main/engine/merge/methods';
 import { checkRecipe } from '../../../main/engine/merge/recipe';
-import { withAlignment } from '../../../renderer/src/screens/alignRecipe';
+import { alignmentFromRecipe, withAlignment } from '../../../renderer/src/screens/alignRecipe';
 import { DEFAULT_DATA, emptySchemeForm, formToRecipe, type SchemeForm } from '../../../renderer/src/screens/scheme/recipeForm';
 import { describeRecipe, valueWords, withoutStep, type RecipeStep } from '../../../renderer/src/screens/scheme/recipeSteps';
 import type { AlignChoice } from '../../../renderer/src/state/store';
@@ -109,5 +109,13 @@ describe('"What this merge will do" on the Scheme screen', () => {
     expect(recipe.output).toEqual({ path: '/m/out.safetensors', dtype: 'bf16' });
     // TIES needs its base: not removable
     expect(recipe.base).toBe('/m/base.safetensors');
+  });
+
+  it('a loaded recipe brings its own alignment, or none: the Align screen\'s earlier choice does not slip in', () => {
+    const withArch = { ...weightAlign, arch: 'mlp' };
+    const recipe = recipeOf(CASES[1][1], withArch);
+    expect(alignmentFromRecipe(recipe)).toEqual(withArch);
+    expect(withAlignment(formToRecipe(CASES[1][1]), alignmentFromRecipe(recipe)).align).toEqual(recipe.align);
+    expect(alignmentFromRecipe(recipeOf(CASES[0][1], null))).toBeNull();
   });
 });
