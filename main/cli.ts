@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import pkg from '../package.json';
 import { commands } from './cli/commands';
 import { CliError, oneLine } from './cli/common';
+import { speakFlags } from './cli/flag-words';
 import { commandHelp } from './cli/help';
 import { guardConsole, terminalSafe } from './cli/terminal-text';
 
@@ -25,9 +26,12 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   // names from files reach the terminal through the commands' output: no control byte passes raw
   const restoreConsole = guardConsole();
+  // the engine's advice names the app's fields; here it names the flags
+  const restoreWords = speakFlags();
   try {
     return await dispatch(argv);
   } finally {
+    restoreWords();
     restoreConsole();
   }
 }

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { probeShapes } from '../autodiff/shapes';
 import type { Dataset } from '../data/types';
 import { silentContext, throwIfCancelled, type JobContext } from '../job-context';
+import { MORE_EXAMPLES_HINT } from '../models/hints';
 import { inferenceModel } from '../models/state';
 import type { ArchitectureGraph, StateDict } from '../models/types';
 import { GraphBuilder } from '../onnx/builder';
@@ -75,7 +76,7 @@ export async function activationMatching(spec: PermutationSpec, graph: Architect
     const rows = points.filter((p) => p.group === g.name).reduce((m, p) => Math.max(m, n * p.positions), 0);
     if (rows < g.size) {
       const need = Math.ceil(g.size / Math.max(1, rows / Math.max(1, n)));
-      throw new ActivationDataError(`activation matching of ${g.name} (${g.size} units) needs at least ${g.size} activation rows; ${n} example${n === 1 ? '' : 's'} of ${data.id} give ${rows} — use at least ${need} examples (--samples)`);
+      throw new ActivationDataError(`activation matching of ${g.name} (${g.size} units) needs at least ${g.size} activation rows; ${n} example${n === 1 ? '' : 's'} of ${data.id} give ${rows} — use at least ${need} examples (${MORE_EXAMPLES_HINT})`);
     }
   }
 

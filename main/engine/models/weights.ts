@@ -5,6 +5,7 @@
 import { openModel } from '../formats/registry';
 import { ModelFileError, type ModelSource, type TensorInfo } from '../formats/types';
 import { isFloatDType, toFloat32 } from '../tensor/dtypes';
+import { ARCH_OPTIONS_OR_GRAPH_HINT, ARCH_OR_GRAPH_HINT, sizeHint } from './hints';
 import { getArchitecture } from './registry';
 import type { ArchitectureGraph, ArchitectureOptions, NamedShape, StateDict, StateTensorSpec } from './types';
 
@@ -48,12 +49,6 @@ export async function readBytes(info: TensorInfo): Promise<Uint8Array> {
   return Buffer.isBuffer(b) || b.byteOffset % 8 !== 0 ? new Uint8Array(b) : b;
 }
 
-function hintFor(arch: string): string {
-  if (arch === 'mlp') return 'check --hidden, or the dataset\'s input size';
-  if (arch === 'vgg' || arch === 'resnet') return 'check --width, or the dataset\'s input size';
-  return 'check the architecture and the dataset\'s input size';
-}
-
 /**
  * The tensors `layout` lists, out of `src` by name; every one must be there with its shape. `model` names
  * the architecture in errors.
@@ -67,11 +62,11 @@ export async function readStateFrom(file: string, src: ModelSource, layout: Stat
     if (!info) {
       // PyTorch < 0.4.1 and some exporters leave it out; it only counts batches
       if (t.role === 'num_batches_tracked') { state.set(t.name, { shape: t.shape, data: new BigInt64Array(1) }); continue; }
-      throw new ModelFileError(file, `has no tensor "${t.name}", which ${model} needs`, 'give the architecture and options it was trained with, or --graph G.onnx');
+      throw new ModelFileError(file, `has no tensor "${t.name}", which ${model} needs`, ARCH_OPTIONS_OR_GRAPH_HINT);
     }
     const infoN = info.shape.reduce((a, b) => a * b, 1);
     if (infoN !== n || (t.shape.length > 0 && info.shape.join('x') !== t.shape.join('x'))) {
-      throw new ModelFileError(file, `tensor "${t.name}" has shape [${info.shape.join(', ')}], ${model} needs [${t.shape.join(', ')}]`, hintFor(model));
+      throw new ModelFileError(file, `tensor "${t.name}" has shape [${info.shape.join(', ')}], ${model} needs [${t.shape.join(', ')}]`, sizeHint(model));
     }
     const bytes = await readBytes(info);
     if (t.dtype === 'i64') {
@@ -120,7 +115,7 @@ export async function loadArchWeights(file: string, o: ArchWeightsOptions = {}):
 /** The same from an already opened source. */
 export async function archWeightsFrom(file: string, src: ModelSource, o: ArchWeightsOptions = {}): Promise<ArchWeights> {
   const arch = o.arch ?? (src.metadata.arch && src.metadata.arch !== 'onnx' ? src.metadata.arch : undefined);
-  if (!arch) throw new ModelFileError(file, `holds weights only (${src.format}) and does not say which architecture they belong to`, 'give the architecture (--arch) or a graph (--graph G.onnx)');
+  if (!arch) throw new ModelFileError(file, `holds weights only (${src.format}) and does not say which architecture they belong to`, ARCH_OR_GRAPH_HINT);
   const recorded = recordedShape(src);
   const graph = getArchitecture(arch).build({
     inputShape: o.inputShape ?? recorded.inputShape ?? [1, 28, 28],

@@ -64,6 +64,10 @@ export function AlignScreen() {
   const [curveJobId, setCurveJobId] = useState<string | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
   const [evalDataset, setEvalDataset] = useState('mnist:test');
+  const [architectures, setArchitectures] = useState<{ id: string; label: string }[]>([]);
+  useEffect(() => { studio.trainingChoices({}).then((c) => setArchitectures(c.architectures), () => {}); }, []);
+  // weights that record no architecture are read as the one chosen here (the engine's errors point to this field)
+  const archParam = choice.arch ? { arch: choice.arch } : {};
   const alignJob: JobSummary | undefined = alignJobId ? jobs[alignJobId] : undefined;
   const curveJob: JobSummary | undefined = curveJobId ? jobs[curveJobId] : undefined;
   const alignResult = alignJob?.status === 'succeeded' ? (alignJob.result as AlignResult) : undefined;
@@ -81,7 +85,7 @@ export function AlignScreen() {
         params: {
           reference: reference!.path, others: others.map((o) => o.path), method: choice.method,
           ...(choice.method === 'activation' ? { dataset: choice.dataset, samples: choice.samples } : {}),
-          rename: others.map((o) => choice.rename[o.path] ?? {}),
+          rename: others.map((o) => choice.rename[o.path] ?? {}), ...archParam,
         },
       });
       setAlignJobId(r.jobId);
@@ -97,7 +101,7 @@ export function AlignScreen() {
         params: {
           a: reference!.path, b: others[0].path, dataset: evalDataset, steps: 5, aligns, repair: choice.repair,
           ...(choice.method === 'activation' || choice.repair !== 'none' ? { sampleDataset: choice.dataset, samples: choice.samples } : {}),
-          rename: choice.rename[others[0].path] ?? {},
+          rename: choice.rename[others[0].path] ?? {}, ...archParam,
         },
       });
       setCurveJobId(r.jobId);
@@ -185,6 +189,12 @@ export function AlignScreen() {
         </div>
         <div className="mt-2 flex flex-wrap items-center gap-3 text-sm">
           <label>Data sample <input aria-label="Data sample" className={input} value={choice.dataset} onChange={(e) => update({ dataset: e.target.value })} /></label>
+          <label>Architecture{' '}
+            <select aria-label="Architecture" className={input} value={choice.arch ?? ''} onChange={(e) => update({ arch: e.target.value || undefined })}>
+              <option value="">as recorded in the files</option>
+              {architectures.map((a) => <option key={a.id} value={a.id}>{a.label}</option>)}
+            </select>
+          </label>
           <label>Examples <input aria-label="Examples" type="number" min={1} className={`${input} w-24`} value={choice.samples} onChange={(e) => update({ samples: Math.max(1, Number(e.target.value) || 1) })} /></label>
           <button type="button" className="rounded-md bg-indigo-600 px-3 py-1 font-medium text-white hover:bg-indigo-700 disabled:opacity-40" disabled={blocking || choice.method === 'none'} onClick={() => void runAlignment()}>Align now</button>
         </div>

@@ -9,8 +9,9 @@ import { useModelNames } from '../components/modelNames';
 import { useStudio } from '../state/store';
 import { BaseModelField } from './scheme/BaseModelField';
 import { CheckPanel } from './scheme/CheckPanel';
-import { withAlignment } from './alignRecipe';
+import { alignmentFromRecipe, withAlignment } from './alignRecipe';
 import { DataSampleField } from './scheme/DataSampleField';
+import { RecipeStepsList } from './scheme/RecipeStepsList';
 import { DEFAULT_DATA, emptySchemeForm, formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
 
 const input = 'rounded border border-slate-300 px-2 py-1 text-sm';
@@ -20,6 +21,7 @@ export function SchemeScreen() {
   const loaded = useStudio((s) => s.models);
   const setStep = useStudio((s) => s.setStep);
   const setMergeJob = useStudio((s) => s.setMergeJob);
+  const setAlignment = useStudio((s) => s.setAlignment);
   const [methods, setMethods] = useState<MethodInfo[]>([]);
   // The form outlives the screen (the store keeps it): coming back finds it as left, and the Compare screen's
   // search varies the recipe it makes.
@@ -44,9 +46,10 @@ export function SchemeScreen() {
   useEffect(() => {
     if (!recipeToLoad) return;
     setForm((f) => recipeToForm(recipeToLoad as never, f));
+    setAlignment(alignmentFromRecipe(recipeToLoad));
     setFileMessage('Loaded the settings of a run from the history');
     setRecipeToLoad(null);
-  }, [recipeToLoad, setRecipeToLoad]);
+  }, [recipeToLoad, setRecipeToLoad, setAlignment]);
   // Models opened on the Load screen join the list (unticked ones stay out of the recipe).
   useEffect(() => {
     setForm((f) => {
@@ -125,6 +128,7 @@ export function SchemeScreen() {
     try {
       const r = await studio.loadRecipe({ path: recipePath });
       setForm((f) => recipeToForm(r.recipe, f));
+      setAlignment(alignmentFromRecipe(r.recipe)); // the recipe runs as written, its alignment included
       setFileMessage(`Loaded ${recipePath}`);
     } catch (e) { setFileMessage((e as Error).message); }
   }
@@ -285,15 +289,24 @@ export function SchemeScreen() {
       <section className={card} aria-label="Output">
         <h2 className="mb-2 font-medium">Output</h2>
         <div className="flex gap-2 text-sm">
-          <input className={`${input} flex-1`} value={form.output.path} aria-label="Output file" placeholder="empty: into the run's own folder" onChange={(e) => setForm({ ...form, output: { ...form.output, path: e.target.value } })} />
+          {/* a new path has not been agreed to be replaced: the tick goes with the path it was given for */}
+          <input className={`${input} flex-1`} value={form.output.path} aria-label="Output file" placeholder="empty: into the run's own folder" onChange={(e) => setForm({ ...form, output: { ...form.output, path: e.target.value, overwrite: false } })} />
           <select className={input} aria-label="Output dtype" value={form.output.dtype} onChange={(e) => setForm({ ...form, output: { ...form.output, dtype: e.target.value as SchemeForm['output']['dtype'] } })}>
             <option value="f32">f32</option><option value="f16">f16</option><option value="bf16">bf16</option><option value="f64">f64</option>
           </select>
         </div>
+        {form.output.path.trim() && (
+          <label className="mt-2 flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={form.output.overwrite === true} onChange={(e) => setForm({ ...form, output: { ...form.output, overwrite: e.target.checked } })} />
+            Replace the existing file <span className="text-xs text-slate-500">(only if a file is already at this path; without the tick the merge never replaces one)</span>
+          </label>
+        )}
         <p className="mt-1 text-xs text-slate-500">.safetensors, .pt/.pth, or .onnx (keeps the first model's graph; needs ONNX inputs).</p>
       </section>
 
       <CheckPanel recipe={recipe} disabled={nothingChosen || !!recipeError} />
+
+      <RecipeStepsList recipe={recipe} methods={methods} form={form} onForm={setForm} alignment={alignment} onAlignment={setAlignment} />
 
       <section className={card} aria-label="Pre-flight" data-testid="preflight">
         <h2 className="mb-2 font-medium">Pre-flight {checking && <span className="text-sm font-normal text-slate-500">checking…</span>}</h2>

@@ -22,6 +22,8 @@ export interface AlignChoice {
   /** Per other model (by path): reference tensor → its tensor, for the rows that are not matched by name. */
   rename: Record<string, Record<string, string>>;
   exclude: string[];
+  /** The built-in architecture of weights that do not record theirs (empty: as the files say). */
+  arch?: string;
 }
 /** A model picked on the Compare screen (bare weights name their architecture). */
 export interface CompareModel { path: string; arch?: string; label?: string }

@@ -95,4 +95,14 @@ describe('an imported mergekit recipe in the form', () => {
     expect(back.slices).toEqual(imported.slices);
     expect(back.output).toEqual({ ...imported.output, dtype: 'f32' });
   });
+
+  it('carries "Replace the existing file" as output.overwrite, there and back, only with a path it is about', () => {
+    const ticked = { ...form, output: { path: '/m/out.safetensors', dtype: 'f32' as const, overwrite: true } };
+    const r = checkRecipe(formToRecipe(ticked));
+    expect(r.output).toEqual({ path: '/m/out.safetensors', dtype: 'f32', overwrite: true });
+    const back = recipeToForm(parseRecipe(recipeToYaml(r)), form);
+    expect(back.output).toEqual(ticked.output);
+    expect(back.outputExtras).toEqual({});
+    expect(checkRecipe(formToRecipe({ ...form, output: { path: '/m/out.safetensors', dtype: 'f32', overwrite: false } })).output).not.toHaveProperty('overwrite');
+  });
 });

@@ -65,7 +65,7 @@ describe('trainModel', () => {
     // a checkpoint alone rebuilds a runnable model (architecture and widths from its metadata)
     const fromCk = await evaluateModel(encodeModel(await checkpointModel(r.checkpoints[1])), test);
     expect(fromCk.accuracy).toBe(ev.accuracy);
-    await expect(checkpointModel(path.join(__dirname, '../../fixtures/train/mlp-sgd.safetensors'))).rejects.toThrow(/does not say which architecture.*--arch/);
+    await expect(checkpointModel(path.join(__dirname, '../../fixtures/train/mlp-sgd.safetensors'))).rejects.toThrow(/does not say which architecture.*choose their architecture in the Architecture field/);
   });
 
   const detCases: [string, { hidden?: number[]; width?: number }][] = [['mlp', { hidden: [32] }], ['vgg', { width: 4, hidden: [32] }]];

@@ -28,7 +28,8 @@ export interface SchemeForm {
   data?: DataSample;
   /** A loaded recipe's slices (a frankenmerge's layer stack), kept as they are: the form has no table for them. */
   slices?: Record<string, unknown>[];
-  output: { path: string; dtype: 'f32' | 'f16' | 'bf16' | 'f64' };
+  /** overwrite: the user ticked "Replace the existing file" for this path (cleared when the path changes). */
+  output: { path: string; dtype: 'f32' | 'f16' | 'bf16' | 'f64'; overwrite?: boolean };
   /** A loaded recipe's model folder output (folder, shard_size, tokenizer, chat_template), kept as it is. */
   outputExtras?: Record<string, unknown>;
 }
@@ -85,7 +86,11 @@ export function formToRecipe(f: SchemeForm): Record<string, unknown> {
     ...(f.data ? { data: dataBlock(f.data, used.map((m) => m.path)) } : {}),
     ...(f.slices?.length ? { slices: f.slices } : {}),
     // An empty path: into the run's own new folder, so no earlier output is ever replaced.
-    output: { ...(f.output.path.trim() ? { path: f.output.path.trim() } : {}), dtype: f.output.dtype, ...f.outputExtras },
+    // Replacing is only ever about a path the user typed: the run's own folder holds nothing to replace.
+    output: {
+      ...(f.output.path.trim() ? { path: f.output.path.trim(), ...(f.output.overwrite ? { overwrite: true } : {}) } : {}),
+      dtype: f.output.dtype, ...f.outputExtras,
+    },
   };
 }
 
@@ -103,7 +108,7 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
   const all = (r.layers as LayerValue[] | undefined) ?? [];
   const layers = all.filter(isTableRule);
   const extra = all.filter((l) => !isTableRule(l));
-  const { path: outPath, dtype: outDType, ...outputExtras } = (r.output ?? {}) as { path?: string; dtype?: SchemeForm['output']['dtype'] } & Record<string, unknown>;
+  const { path: outPath, dtype: outDType, overwrite, ...outputExtras } = (r.output ?? {}) as { path?: string; dtype?: SchemeForm['output']['dtype']; overwrite?: boolean } & Record<string, unknown>;
   const data = r.data as { dataset: string | string[]; samples?: number; arch?: string } | undefined;
   const perModel = Array.isArray(data?.dataset);
   return {
@@ -129,7 +134,7 @@ export function recipeToForm(r: Record<string, unknown>, current: SchemeForm): S
       },
     } : {}),
     slices: r.slices as Record<string, unknown>[] | undefined,
-    output: { path: outPath ?? '', dtype: outDType ?? 'f32' },
+    output: { path: outPath ?? '', dtype: outDType ?? 'f32', ...(overwrite && outPath ? { overwrite: true } : {}) },
     outputExtras,
   };
 }
