@@ -41,9 +41,9 @@ export interface PlaneRunOptions {
 
 export type PlaneJobResult = PlaneResult & { runDir?: string };
 
-/** Every file the plane reads: the models, the marks and any ONNX graph their weights go into. */
+/** Every file the plane reads (the models, the marks, any ONNX graph their weights go into), by absolute path. */
 function planeFiles(r: PlaneRequest): string[] {
-  return [...r.models, ...(r.marks ?? [])].flatMap((m) => [m.path, ...(m.graph ? [m.graph] : [])]);
+  return [...r.models, ...(r.marks ?? [])].flatMap((m) => [m.path, ...(m.graph ? [m.graph] : [])]).map((f) => path.resolve(f));
 }
 
 /** The loss plane recorded as a plane run: its settings, its inputs with SHA-256, plane.json (and the SVG) as outputs. */
