@@ -47,6 +47,10 @@ describe('doctor and verify jobs', () => {
     expect(verified.result as VerifyResult).toMatchObject({ identical: true, verdict: 'verified: identical', compared: 18 });
     const verifyRun = (await runsListed(defaultWorkspace())).find((x) => x.dir === (verified.result as { runDir: string }).runDir)!;
     expect(verifyRun).toMatchObject({ kind: 'verify', label: 'verify · mean.safetensors', status: 'succeeded', title: 'Verify mean.safetensors: identical' });
+    // History's Delete removes it like any run
+    await engine.call('deleteRun', { dir: doctorRun.dir });
+    expect(fs.existsSync(doctorRun.dir)).toBe(false);
+    expect((await runsListed(defaultWorkspace())).some((x) => x.dir === doctorRun.dir)).toBe(false);
     expect(runRecord(verifyRun.dir)).toMatchObject({ result: 'identical', inputs: [{ path: path.join(dir, 'mean.safetensors'), sha256: sha256Of(path.join(dir, 'mean.safetensors')), role: 'output' }, ...models.map((m) => ({ path: m, sha256: sha256Of(m), role: 'model' }))] });
   });
 
