@@ -1,9 +1,11 @@
 // `merge-studio doctor MODEL… [--base B] [--dataset SPEC] [--json]` (or `doctor RECIPE.yaml`): before a merge,
 // whether it is sound — compatibility, peak memory and time, lineage, interference per layer, a probe of the
-// midpoints — and a verdict in words (engine/doctor/).
-import { runDoctor } from '../engine/doctor/doctor';
+// midpoints — and a verdict in words (engine/doctor/); recorded as a doctor run of the workspace.
+import path from 'node:path';
 import type { DoctorRequest, DoctorResult } from '../engine/doctor/types';
 import { formatBytes } from '../engine/doctor/verdict';
+import { defaultWorkspace } from '../engine/environment';
+import { doctorAsRun } from '../engine/jobs/kinds/doctor';
 import { loadRecipe, RecipeError } from '../engine/merge/recipe';
 import { CliError, type CliCommand } from './common';
 import { inTerminal } from './progress';
@@ -38,7 +40,7 @@ function printResult(r: DoctorResult): void {
 
 export const doctorCommand: CliCommand = {
   name: 'doctor',
-  usage: 'doctor MODEL... [--base B] [--dataset SPEC] [--json]',
+  usage: 'doctor MODEL... [--base B] [--dataset SPEC] [--workspace-dir DIR] [--json]',
   summary: 'before a merge: compatibility, peak memory and time, lineage, interference per layer, a verdict',
   help: `
 MODEL… are the models to merge (any format merge reads), or one RECIPE.yaml: then its models, base, method
@@ -56,10 +58,15 @@ Options:
   --samples N           samples the probe evaluates on (default 500)
   --arch ARCH           for the probe, the built-in architecture of bare weights (mlp, smallcnn, vgg, resnet)
   --graph G.onnx        for the probe, the ONNX graph bare weights belong to
-  --json                print the whole result as JSON (memory, lineage, layers, probe, verdict)
+  --workspace-dir DIR   where the check is recorded as a run, with doctor.json (the whole result) in its folder
+                        (default: MERGE_STUDIO_WORKSPACE or ~/MergeStudio)
+  --json                print the whole result as JSON (memory, lineage, layers, probe, verdict, runDir)
 `,
-  example: 'doctor tests/fixtures/merge/cnn_0.pt tests/fixtures/merge/cnn_1.pt tests/fixtures/merge/cnn_2.pt',
-  options: { base: { type: 'string' }, dataset: { type: 'string' }, samples: { type: 'string' }, arch: { type: 'string' }, graph: { type: 'string' }, json: { type: 'boolean' } },
+  example: 'doctor tests/fixtures/merge/cnn_0.pt tests/fixtures/merge/cnn_1.pt tests/fixtures/merge/cnn_2.pt --workspace-dir out/examples/workspace',
+  options: {
+    base: { type: 'string' }, dataset: { type: 'string' }, samples: { type: 'string' }, arch: { type: 'string' }, graph: { type: 'string' },
+    'workspace-dir': { type: 'string' }, json: { type: 'boolean' },
+  },
   async run(values, positionals) {
     if (positionals.length === 0) throw new CliError('give the models to check (two or more), or one recipe file');
     const samples = values.samples === undefined ? undefined : Number(values.samples);
@@ -82,10 +89,14 @@ Options:
       if (positionals.length < 2) throw new CliError('give two or more models (or one recipe file)');
       req = { models: positionals, ...(values.base ? { base: values.base as string } : {}), ...probe };
     }
+    const workspace = path.resolve((values['workspace-dir'] as string | undefined) ?? defaultWorkspace());
     return inTerminal('checking', values.json === true, 'cancelled', async (ctx) => {
-      const r = await runDoctor(req, ctx);
+      const r = await doctorAsRun(req, ctx, { workspace });
       if (values.json) console.log(JSON.stringify(r, null, 2));
-      else printResult(r);
+      else {
+        printResult(r);
+        if (r.runDir) console.log(`run recorded in ${r.runDir}`);
+      }
       return 0;
     });
   },

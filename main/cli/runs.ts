@@ -10,7 +10,7 @@ import { CliError, type CliCommand } from './common';
 export const runsCommand: CliCommand = {
   name: 'runs',
   usage: 'runs [WORDS...] [--json] [--workspace-dir DIR] | runs --label ID TEXT',
-  summary: 'the workspace\'s runs (train, merge, align, curve, eval, soup, search) with their status, newest first',
+  summary: 'the workspace\'s runs (train, merge, align, curve, eval, soup, search, plane, doctor, verify) with their status, newest first',
   help: `
 Each run is a folder <workspace>/runs/<time>-<name>/ with recipe.yaml (its settings), run.json (id, label, status,
 times, inputs with SHA-256, outputs), log.txt and what it wrote. WORDS keep the runs whose id, label, kind, status,

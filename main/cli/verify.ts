@@ -1,7 +1,10 @@
 // `merge-studio verify OUTPUT [--search DIR…] [--json]`: find the parents a merged file records (by SHA-256),
-// re-run its recorded recipe and compare every tensor bit for bit (engine/merge/verify.ts).
+// re-run its recorded recipe and compare every tensor bit for bit (engine/merge/verify.ts); recorded as a verify
+// run of the workspace.
+import path from 'node:path';
 import { defaultWorkspace } from '../engine/environment';
-import { NotVerifiableError, verifyOutput, type VerifyResult } from '../engine/merge/verify';
+import { verifyAsRun } from '../engine/jobs/kinds/doctor';
+import { NotVerifiableError, type VerifyResult } from '../engine/merge/verify';
 import { CliError, type CliCommand } from './common';
 import { inTerminal } from './progress';
 
@@ -18,7 +21,7 @@ function printResult(r: VerifyResult): void {
 
 export const verifyCommand: CliCommand = {
   name: 'verify',
-  usage: 'verify OUTPUT [--search DIR...] [--json]',
+  usage: 'verify OUTPUT [--search DIR...] [--workspace-dir DIR] [--json]',
   summary: 'find a merge\'s parents by SHA-256, re-run its recorded recipe and compare every tensor bit for bit',
   help: `
 OUTPUT is a model written by a merge (merge-studio merge, the Scheme screen, soup, search): it records its
@@ -31,25 +34,29 @@ Exit codes: 0 "verified: identical"; 1 a parent is missing or has changed (named
 
 Options:
   --search DIR          also look for the parents in DIR and its subfolders (repeatable)
-  --workspace-dir DIR   the workspace whose hash cache and run records are searched first
-                        (default: MERGE_STUDIO_WORKSPACE or ~/MergeStudio)
-  --json                print the result as JSON: identical, parents (status, path), compared, differing, verdict
+  --workspace-dir DIR   the workspace whose hash cache and run records are searched first, and where the check
+                        is recorded as a run with verify.json (default: MERGE_STUDIO_WORKSPACE or ~/MergeStudio)
+  --json                print the result as JSON: identical, parents (status, path), compared, differing, verdict, runDir
 `,
-  example: 'verify tests/fixtures/merge/mean_of_three.safetensors --search tests/fixtures/merge',
+  example: 'verify tests/fixtures/merge/mean_of_three.safetensors --search tests/fixtures/merge --workspace-dir out/examples/workspace',
   options: { search: { type: 'string', multiple: true }, 'workspace-dir': { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new CliError('give exactly one merged model file');
     const search = (values.search as string[] | undefined) ?? [];
+    const workspace = path.resolve((values['workspace-dir'] as string | undefined) ?? defaultWorkspace());
     return inTerminal('verifying', values.json === true, 'cancelled', async (ctx) => {
-      let r: VerifyResult;
+      let r: VerifyResult & { runDir?: string };
       try {
-        r = await verifyOutput(positionals[0], ctx, { search, workspace: (values['workspace-dir'] as string | undefined) ?? defaultWorkspace() });
+        r = await verifyAsRun({ output: positionals[0], ...(search.length ? { search } : {}) }, ctx, { workspace });
       } catch (e) {
         if (e instanceof NotVerifiableError) throw new CliError(e.message);
         throw e;
       }
       if (values.json) console.log(JSON.stringify(r, null, 2));
-      else printResult(r);
+      else {
+        printResult(r);
+        if (r.runDir) console.log(`run recorded in ${r.runDir}`);
+      }
       return r.identical ? 0 : 1;
     });
   },

@@ -65,6 +65,8 @@ test('Check before merging: verdict, memory, lineage and heatmap; then the merge
   const heatmap = panel.getByTestId('chart-card-interference');
   await expect(heatmap.locator('svg')).toContainText('layers.2');
   await expect(heatmap.locator('svg')).toContainText('sign conflict');
+  // the check is a run of the workspace, named where it is kept
+  await expect(panel.getByTestId('check-run')).toContainText(path.join(SCRATCH, 'workspace', 'runs'));
   await panel.screenshot({ path: path.join(ROOT, 'test-results/screenshots/scheme-check.png') });
 
   await page.getByRole('button', { name: 'Run merge →' }).click();
@@ -75,4 +77,8 @@ test('Check before merging: verdict, memory, lineage and heatmap; then the merge
   await page.getByRole('button', { name: 'Verify', exact: true }).click();
   await expect(page.getByTestId('verify-verdict')).toHaveText('verified: identical', { timeout: 60_000 });
   await expect(page.getByTestId('verify-result')).toContainText('doctor-b');
+  // the check and the verification are in the history beside the merge, the verification with its result
+  const rows = page.getByTestId('history-table');
+  await expect(rows.getByTestId('history-row').filter({ hasText: 'Verify doctor-mean.safetensors: identical' })).toHaveCount(1);
+  await expect(rows.getByTestId('history-row').filter({ hasText: 'Check doctor-a.safetensors, doctor-b.safetensors, doctor-c.safetensors (probe on mnist:test)' })).toHaveCount(1);
 });

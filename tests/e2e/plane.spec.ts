@@ -58,4 +58,8 @@ test('the loss plane through three checkpoints, their mean marked at its project
   const rows = result.locator('tbody tr');
   await expect(rows).toHaveCount(4);
   await expect(rows.nth(3)).toContainText(/◆ plane-mean\.safetensors\s*\d+\.\d\d %/);
+  // recorded as a run of the workspace, with plane.json in its folder
+  const kept = await page.getByTestId('plane-run').locator('code').textContent();
+  expect(path.dirname(kept!)).toBe(path.join(SCRATCH, 'workspace', 'runs'));
+  expect(JSON.parse(fs.readFileSync(path.join(kept!, 'plane.json'), 'utf8')).points).toHaveLength(4);
 });

@@ -73,7 +73,7 @@ describe('every --help ends with an example that runs as written', () => {
     expect(r.status, r.stderr).toBe(0);
     const runs = (JSON.parse(r.stdout) as { id: string; label: string; kind: string; status: string; dir: string; startedAt?: string }[])
       .filter((x) => x.startedAt && Date.parse(x.startedAt) >= started);
-    expect(new Set(runs.map((x) => x.kind))).toEqual(new Set(['train', 'merge', 'align', 'curve', 'eval', 'soup', 'search']));
+    expect(new Set(runs.map((x) => x.kind))).toEqual(new Set(['train', 'merge', 'align', 'curve', 'eval', 'soup', 'search', 'plane', 'doctor', 'verify']));
     for (const x of runs) {
       expect(x.id).toBe(path.basename(x.dir));
       expect(x.label).toMatch(new RegExp(`^(${x.kind}|compare) · `));

@@ -4,8 +4,7 @@ import { runComparison } from '../compare/compare';
 import { runDemo } from '../compare/demo';
 import { runSearch } from '../compare/search';
 import { runSoup } from '../compare/soup';
-import { lossPlane } from '../compare/plane';
-import { checkPlanePaths, planeTitle } from '../jobs/kinds/plane';
+import { checkPlanePaths, planeTitle, runPlane } from '../jobs/kinds/plane';
 import { checkComparePaths, checkSearchPaths, checkSoupPaths, compareTitle, searchTitle, soupTitle } from '../jobs/kinds/compare';
 import type { HandlerContext, JobStarters } from './types';
 
@@ -26,7 +25,7 @@ export function compareJobs(ctx: HandlerContext): Pick<JobStarters, 'compare' | 
     },
     plane: (params) => {
       const p = checkPlanePaths(params, checkPath);
-      return runner.submit('plane', planeTitle(p), (job) => lossPlane(p, job));
+      return runner.submit('plane', planeTitle(p), (job) => runPlane(p, job, { workspace: defaultWorkspace() }));
     },
     demo: (p) => runner.submit('demo', 'Demo: train SmallCNN on MNIST and average its checkpoints', async (job) => {
       const { comparison: _c, ...r } = await runDemo({ workspace: defaultWorkspace(), ...p }, job);

@@ -1,7 +1,7 @@
 // The run folder: <workspace>/runs/<time>-<slug>/ with recipe.yaml (the settings), run.json (id, label, status,
 // timings, inputs, outputs, environment, the process running it), log.txt and metrics.jsonl — plain files, so
 // history is a scan of the folder. Every job that writes or measures anything records one (merge, train, align,
-// curve, eval, soup, search). A run folder is whole or absent: if it cannot be made (a full disk), nothing of
+// curve, eval, soup, search, plane, doctor, verify). A run folder is whole or absent: if it cannot be made (a full disk), nothing of
 // it is left.
 import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,7 +14,7 @@ import { claimRun, ownerStamp, releaseRun, type RunOwner } from './run-owner';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 /** What a run did; comparisons and single evaluations are both `eval`. Training runs write their own run.json (train/). */
-export type RunKind = 'merge' | 'eval' | 'soup' | 'search' | 'align' | 'curve' | 'train';
+export type RunKind = 'merge' | 'eval' | 'soup' | 'search' | 'align' | 'curve' | 'train' | 'plane' | 'doctor' | 'verify';
 
 /** A file a run read, with its SHA-256 when it was hashed. */
 export interface RunInput { path: string; sha256?: string; role?: string }

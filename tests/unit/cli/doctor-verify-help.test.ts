@@ -1,10 +1,11 @@
 // doctor and verify: each --help lists every option and ends with an example that runs from the
-// repository root, exit code 0.
+// repository root, exit code 0, and records its run in the example workspace (`runs --json` lists it).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { commands } from '../../../main/cli/commands';
 import { commandHelp } from '../../../main/cli/help';
+import { runRecord, runsListed } from './runs-listed';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -21,8 +22,10 @@ describe.each(['doctor', 'verify'])('%s --help', (name) => {
     expect(last).toMatch(new RegExp(`^ {2}npx merge-studio ${name} `));
     const args = last.replace(/^ {2}npx merge-studio \S+ /, '').split(/\s+/);
     const parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
+    expect(parsed.values['workspace-dir']).toBe('out/examples/workspace');
     const cwd = process.cwd();
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((m: string) => { lines.push(m); });
     process.chdir(ROOT);
     try {
       expect(await command.run(parsed.values as never, parsed.positionals)).toBe(0);
@@ -30,5 +33,12 @@ describe.each(['doctor', 'verify'])('%s --help', (name) => {
       process.chdir(cwd);
       log.mockRestore();
     }
+    const dir = /^run recorded in (.+)$/m.exec(lines.join('\n'))?.[1];
+    expect(dir, lines.join('\n')).toBeDefined();
+    const listed = (await runsListed(path.join(ROOT, 'out/examples/workspace'))).find((r) => r.dir === dir);
+    expect(listed).toMatchObject({ kind: name, label: expect.stringMatching(new RegExp(`^${name} · `)), status: 'succeeded' });
+    const inputs = runRecord(dir!).inputs;
+    expect(inputs.length).toBeGreaterThanOrEqual(3);
+    for (const i of inputs) expect(i.sha256, i.path).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -1,6 +1,6 @@
 // The merge doctor on small MLPs trained here on MNIST: fine-tunes of one model and an independent one
 // (lineage, alignment, interference per layer, the probe of the midpoints, the verdict), fine-tunes of one
-// task, checkpoints of one run, and the CLI's JSON.
+// task, checkpoints of one run, and the CLI's JSON and the run it records.
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,6 +9,7 @@ import { runDoctor } from '../../../main/engine/doctor/doctor';
 import { HIGH_CONFLICT, layerRanges } from '../../../main/engine/doctor/verdict';
 import { silentContext } from '../../../main/engine/job-context';
 import { trainMlp } from '../compare/helpers';
+import { runRecord, runsListed, sha256Of } from '../cli/runs-listed';
 import { tempDir } from '../train/helpers';
 
 let dir: string;
@@ -78,17 +79,29 @@ describe('merge doctor', () => {
     expect(Math.abs(r.lineage!.pairs[0].weight_cosine)).toBeLessThan(0.1);
   });
 
-  it('doctor --json gives memory, lineage, layers and verdict', async () => {
+  it('doctor --json gives memory, lineage, layers and verdict, and records the check as a run', async () => {
     const lines: string[] = [];
     const spy = vi.spyOn(console, 'log').mockImplementation((m: string) => { lines.push(m); });
+    const workspace = tempDir('doctor-ws');
     let code: number;
-    try { code = await doctorCommand.run({ json: true, base: f('a') }, [f('b'), f('c'), f('d')]); } finally { spy.mockRestore(); }
+    try {
+      code = await doctorCommand.run({ json: true, base: f('a'), dataset: 'mnist:test', samples: '100', 'workspace-dir': workspace }, [f('b'), f('c'), f('d')]);
+    } finally { spy.mockRestore(); }
     expect(code).toBe(0);
     const j = JSON.parse(lines.join('\n'));
     expect(j.memory.peak_bytes).toBeGreaterThan(100e6);
     expect(j.lineage).toMatchObject({ base: 'a.safetensors', needs_alignment: ['d.safetensors'], shared_init: [['b.safetensors', 'c.safetensors', 'a.safetensors']] });
     expect(j.layers[0]).toEqual({ name: 'layers.0', sign_conflict: expect.any(Number), cosine: expect.any(Number), parameters: 784 * 32 + 32 });
     expect(j.verdict).toContain('independent model d.safetensors needs alignment first');
+    // the run: listed by `runs --json`, the models and the base by SHA-256, the probe's data named
+    const [listed, ...others] = await runsListed(workspace);
+    expect(others).toEqual([]);
+    expect(listed).toMatchObject({ kind: 'doctor', label: 'doctor · b, c, d on mnist:test', status: 'succeeded', dir: j.runDir });
+    expect(runRecord(listed.dir)).toMatchObject({
+      ok: true, verdict: j.verdict, probe: 'mnist:test',
+      inputs: ['b', 'c', 'd', 'a'].map((n) => ({ path: f(n), sha256: sha256Of(f(n)) })),
+      outputs: [path.join(listed.dir, 'doctor.json')],
+    });
   });
 
   it('folds runs of layer numbers in the verdict', () => {

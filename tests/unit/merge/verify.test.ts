@@ -1,7 +1,8 @@
 // `merge-studio verify`: a merged file's parents found by the SHA-256 it records, its recipe re-run (seeds
 // included) and every tensor compared bit for bit; a parent missing or changed, or a tensor tampered with,
-// is named and the exit code is 1.
-import { copyFileSync } from 'node:fs';
+// is named and the exit code is 1. Each verify is a run of the workspace: its label, inputs by SHA-256 and
+// outcome (identical, different, or failed with its error) in run.json, listed by `runs --json`.
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyCommand } from '../../../main/cli/verify';
@@ -10,6 +11,7 @@ import { silentContext } from '../../../main/engine/job-context';
 import { METADATA_KEYS, runMerge } from '../../../main/engine/merge/executor';
 import { parseRecipe, resolveRecipe } from '../../../main/engine/merge/recipe';
 import { verifyOutput } from '../../../main/engine/merge/verify';
+import { runRecord, runsListed, sha256Of } from '../cli/runs-listed';
 import { smallNet, tempDir, writeModel } from './model-files';
 
 const PARENTS = ['m1.safetensors', 'm2.safetensors', 'm3.safetensors', 'base.safetensors'];
@@ -17,13 +19,14 @@ let parentsDir: string;
 let outDir: string;
 let output: string;
 
-/** The CLI command in process: its exit code and what it printed (--json). */
-async function cli(args: string[], values: Record<string, unknown>): Promise<{ code: number; json: Record<string, unknown> }> {
+/** The CLI command in process: its exit code, what it printed (--json) and the workspace it recorded its run in. */
+async function cli(args: string[], values: Record<string, unknown>): Promise<{ code: number; json: Record<string, unknown>; workspace: string }> {
   const lines: string[] = [];
   const spy = vi.spyOn(console, 'log').mockImplementation((m: string) => { lines.push(m); });
+  const workspace = tempDir('verify-ws');
   try {
-    const code = await verifyCommand.run({ json: true, 'workspace-dir': tempDir('verify-ws'), ...values } as never, args);
-    return { code, json: JSON.parse(lines.join('\n')) };
+    const code = await verifyCommand.run({ json: true, 'workspace-dir': workspace, ...values } as never, args);
+    return { code, json: JSON.parse(lines.join('\n')), workspace };
   } finally {
     spy.mockRestore();
   }
@@ -67,9 +70,20 @@ describe('verify', () => {
     ]);
     expect(r.compared).toBe(smallNet(1).length);
     // found under a subfolder of the one given, too
-    const { code, json } = await cli([output], { search: [path.dirname(parentsDir)] });
+    const { code, json, workspace } = await cli([output], { search: [path.dirname(parentsDir)] });
     expect(code).toBe(0);
     expect(json.verdict).toBe('verified: identical');
+    // recorded as a run: listed by `runs --json` with its label, the output and the parents by SHA-256
+    const [listed, ...others] = await runsListed(workspace);
+    expect(others).toEqual([]);
+    expect(listed).toMatchObject({ kind: 'verify', label: 'verify · dare.safetensors', status: 'succeeded', dir: json.runDir });
+    const rec = runRecord(listed.dir);
+    expect(rec).toMatchObject({ result: 'identical', identical: true, verdict: 'verified: identical', compared: smallNet(1).length });
+    expect(rec.inputs.map((i) => [i.role, i.path, i.sha256])).toEqual([
+      ['output', output, sha256Of(output)],
+      ...['m1', 'm2', 'm3', 'base'].map((n) => [n === 'base' ? 'base' : 'model', path.join(parentsDir, `${n}.safetensors`), sha256Of(path.join(parentsDir, `${n}.safetensors`))]),
+    ]);
+    expect(JSON.parse(readFileSync(path.join(listed.dir, 'verify.json'), 'utf8'))).toMatchObject({ identical: true, compared: smallNet(1).length });
   });
 
   it('names a parent whose file changed since the merge, and exits 1', async () => {
@@ -80,6 +94,11 @@ describe('verify', () => {
     expect(json.identical).toBe(false);
     expect(json.verdict).toMatch(/parent m2\.safetensors \(model\) has changed/);
     expect((json.parents as { name: string; status: string }[]).map((p) => p.status)).toEqual(['found', 'changed', 'found', 'found']);
+    const rec = runRecord(json.runDir as string);
+    expect(rec).toMatchObject({ status: 'succeeded', result: 'parents missing or changed', identical: false });
+    // the changed file by the SHA-256 it has now, not the one the output records
+    const changed = rec.inputs.find((i) => i.path === path.join(d, 'm2.safetensors'))!;
+    expect(changed.sha256).toBe(sha256Of(path.join(d, 'm2.safetensors')));
   });
 
   it('names a parent that is missing, and exits 1', async () => {
@@ -101,13 +120,23 @@ describe('verify', () => {
     }
     await session.finish();
     await src.close();
-    const { code, json } = await cli([tampered], { search: [parentsDir] });
+    const { code, json, workspace } = await cli([tampered], { search: [parentsDir] });
     expect(code).toBe(1);
     expect(json.differing).toEqual([{ name: 'features.3.weight', why: expect.stringMatching(/^1 of 1152 bytes differ \(first at byte 5/) }]);
     expect(json.verdict).toMatch(/1 tensor differs .*: features\.3\.weight$/);
+    const [listed] = await runsListed(workspace);
+    expect(listed).toMatchObject({ label: 'verify · dare.safetensors', status: 'succeeded', title: 'Verify dare.safetensors: different' });
+    expect(runRecord(listed.dir)).toMatchObject({ result: 'different', identical: false, differing: 1 });
   });
 
-  it('refuses a file that records no recipe with exit code 2', async () => {
-    await expect(verifyCommand.run({ search: [parentsDir] }, [path.join(parentsDir, 'm1.safetensors')])).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/records no recipe/) });
+  it('refuses a file that records no recipe with exit code 2, and records the run as failed with that error', async () => {
+    const workspace = tempDir('verify-ws');
+    const file = path.join(parentsDir, 'm1.safetensors');
+    await expect(verifyCommand.run({ search: [parentsDir], 'workspace-dir': workspace }, [file])).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/records no recipe/) });
+    const [listed, ...others] = await runsListed(workspace);
+    expect(others).toEqual([]);
+    expect(listed).toMatchObject({ kind: 'verify', label: 'verify · m1.safetensors', status: 'failed', error: expect.stringMatching(/m1\.safetensors: records no recipe/) });
+    expect(runRecord(listed.dir).inputs).toEqual([{ path: file, role: 'output' }]);
+    expect(existsSync(path.join(listed.dir, 'verify.json'))).toBe(false);
   });
 });

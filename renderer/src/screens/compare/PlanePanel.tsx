@@ -32,7 +32,8 @@ export function PlanePanel() {
     try { setJobId((await studio.startJob({ kind: 'plane', params: request })).jobId); } catch (e) { setError((e as Error).message); }
   }
   const job = jobId ? jobs[jobId] : undefined;
-  const result = job?.status === 'succeeded' ? (job.result as PlaneResult) : undefined;
+  // the job records the plane as a run of the workspace (runDir: its folder, with plane.json)
+  const result = job?.status === 'succeeded' ? (job.result as PlaneResult & { runDir?: string }) : undefined;
   const running = job?.status === 'running' || job?.status === 'queued';
   const spec = useMemo(() => result && planeSpec(result), [result]);
 
@@ -62,6 +63,7 @@ export function PlanePanel() {
       {result && spec && (
         <div className="space-y-3" data-testid="plane-result">
           <ChartCard id="plane" title="Loss plane through A, B and C" spec={spec} fileName="loss-plane" />
+          {result.runDir && <p className="text-xs text-slate-500" data-testid="plane-run">Kept in the run history: <code>{result.runDir}</code></p>}
           <table className="w-full text-sm"><thead><tr className="text-left text-slate-600"><th>Model</th><th>accuracy</th><th>loss</th><th>where</th></tr></thead>
             <tbody>{result.points.map((p) => (
               <tr key={`${p.role}-${p.path}`} className="border-t border-slate-100">

@@ -15,12 +15,13 @@ const card = 'rounded-lg border border-slate-200 bg-white p-4';
 const HEATMAP = interferenceHeatmapSpec();
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
-function Result({ r }: { r: DoctorResult }) {
+function Result({ r }: { r: DoctorResult & { runDir?: string } }) {
   const points = useMemo(() => interferencePoints(r.layers), [r]);
   const l = r.lineage;
   return (
     <div className="mt-3 space-y-3 text-sm" data-testid="check-result">
       <p className="rounded bg-indigo-50 p-2 text-indigo-950" data-testid="check-verdict"><span className="font-semibold">Verdict:</span> {r.verdict}</p>
+      {r.runDir && <p className="text-xs text-slate-500" data-testid="check-run">Kept in the run history: <code>{r.runDir}</code></p>}
       <p data-testid="check-memory">
         Peak memory about {formatBytes(r.memory.peak_bytes)} of {formatBytes(r.memory.free_bytes)} free
         {r.memory.fits ? '' : <span className="font-semibold text-red-700"> — more than is free</span>} · about {r.memory.seconds < 1 ? '1 s' : `${Math.round(r.memory.seconds)} s`}
