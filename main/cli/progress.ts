@@ -16,6 +16,12 @@ function formatBytes(n: number): string {
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
+/** A log line that reports a problem (a warning, a failure, a fallback): `--quiet` still prints these. */
+export function reportsProblem(line: string): boolean {
+  return /^(?:run [A-Z]: )?(?:warning|error)\b/i.test(line) || /\b(?:could not|cannot|failed|not available|running on cpu)\b/i.test(line);
+}
+
+/** `quiet` silences the bar and the log lines that only say how the job goes; problems and errors still print. */
 export function terminalJob(label: string, quiet = false): TerminalJob {
   const controller = new AbortController();
   const onSigint = () => {
@@ -56,7 +62,7 @@ export function terminalJob(label: string, quiet = false): TerminalJob {
   const ctx: JobContext = {
     signal: controller.signal,
     progress: draw,
-    log: (m) => { if (!quiet) process.stderr.write(`${tty ? '\n' : ''}${terminalSafe(m, { keepLines: true })}\n`); },
+    log: (m) => { if (!quiet || reportsProblem(m)) process.stderr.write(`${tty && !quiet ? '\n' : ''}${terminalSafe(m, { keepLines: true })}\n`); },
     metric: () => {},
   };
   return {

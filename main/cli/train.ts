@@ -300,7 +300,7 @@ Run (every training is a run of the workspace, listed by merge-studio runs):
                                    (a PyTorch state dict of the same module tree: sizes are read off its shapes)
   --threads T  --ep cpu|cuda|dml  --steps-per-call K (chosen automatically)
   --json                           print {status, epochs:[{epoch, seconds, loss, accuracy, …}], checkpoints, model, …}
-  --quiet                          no progress bar or log lines on stderr
+  --quiet                          no progress bar or progress lines on stderr (warnings and errors still print)
 Paired training from one initialisation:
   --couple-with DIR2               also train a partner run into DIR2, in lockstep with this one and from the
                                    SAME initial weights (this run's, from --seed or --init-from). Same options,

@@ -43,11 +43,21 @@ test('Align screen: layer table, weight matching with a summary, midpoint previe
   await page.getByRole('button', { name: 'Preview curve' }).click();
   const preview = page.getByTestId('curve-preview');
   await expect(preview).toBeVisible({ timeout: 120_000 });
-  await expect(preview).toContainText(/none \d+\.\d % · weight \d+\.\d %/);
+  // the preview says whether its points were repaired; these MLPs have no BatchNorm and step 3 chose none
+  await expect(preview).toContainText(/Midpoint test accuracy, without repair: naive \d+\.\d % · weight matching \d+\.\d %/);
   await expect(page.getByTestId('chart-interpolation curve')).toHaveAttribute('data-points', '10');
+  const percents = [...(await preview.textContent() ?? '').matchAll(/(\d+\.\d) %/g)].map((m) => Number(m[1]));
+  expect(Math.max(...percents)).toBeGreaterThan(1); // percent, not a fraction
+  // repair for the preview only: said beside the numbers, kept out of the recipe
+  const repairBox = page.getByRole('checkbox', { name: /Repair each point first \(REPAIR rescaling on mnist:train\)/ });
+  await expect(repairBox).not.toBeChecked();
+  await repairBox.check();
+  await page.getByRole('button', { name: 'Preview curve' }).click();
+  await expect(preview).toContainText('Midpoint test accuracy, with REPAIR rescaling on mnist:train:', { timeout: 120_000 });
   await nav(page, '3 Scheme');
   await expect(page.getByTestId('recipe-yaml')).toContainText('align:');
   await expect(page.getByTestId('recipe-yaml')).toContainText('method: weight');
+  await expect(page.getByTestId('recipe-yaml')).toContainText('repair: none');
 });
 
 test('Align screen with models of different architectures says which tensors have no match', async ({ page, appUrl }) => {

@@ -4,6 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import { buildModel, valueInfo } from '../onnx/builder';
 import { encodeModel, TensorDataType } from '../onnx/proto';
+import { createOrtSession } from '../runtime/ort-log';
 
 /** Below this many multiply-adds the loop wins over a session call (measured in bench/align.ts). */
 const LOOP_MAX_MACS = 1 << 18;
@@ -20,7 +21,7 @@ export class Products {
       output: [valueInfo('z', TensorDataType.FLOAT, ['n', 'k'])],
       valueInfo: [],
     });
-    const session = await ort.InferenceSession.create(encodeModel(model), { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all' });
+    const session = await createOrtSession(encodeModel(model), { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all' });
     return new Products(session);
   }
 

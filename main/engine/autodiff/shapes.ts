@@ -3,6 +3,7 @@
 import * as ort from 'onnxruntime-node';
 import { buildModel } from '../onnx/builder';
 import { encodeModel, TensorDataType, type GraphProto } from '../onnx/proto';
+import { createOrtSession } from '../runtime/ort-log';
 import type { ShapeMap } from './types';
 
 export async function probeShapes(graph: GraphProto, inputShapes: Record<string, number[]>): Promise<ShapeMap> {
@@ -11,7 +12,7 @@ export async function probeShapes(graph: GraphProto, inputShapes: Record<string,
   for (const t of graph.initializer) shapes.set(t.name, t.dims.map(Number));
   const outputs = [...new Set(graph.node.flatMap((n) => n.output).filter((o) => o))];
   const probe = buildModel({ ...graph, output: outputs.map((name) => ({ name })), valueInfo: [] });
-  const session = await ort.InferenceSession.create(encodeModel(probe), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
+  const session = await createOrtSession(encodeModel(probe), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const inp of graph.input) {

@@ -1,10 +1,11 @@
 // Vega-Lite spec for interpolation curves per alignment (accuracy along α from model A to model B). Charts are
 // data: the Align screen draws it; points stream into the dataset "points" as {alpha, value, alignment}.
+// Accuracy is in percent throughout, as the screen's words say it: one unit on the axis and in the text.
 import type { VegaLiteSpec } from './training';
 
 export interface CurvePoint { alpha: number; value: number; alignment: string }
 
-export function interpolationCurveSpec(title: string, yTitle = 'test accuracy'): VegaLiteSpec {
+export function interpolationCurveSpec(title: string, yTitle = 'test accuracy (%)'): VegaLiteSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -21,7 +22,10 @@ export function interpolationCurveSpec(title: string, yTitle = 'test accuracy'):
   };
 }
 
-/** The points of a curve result ({alphas, curves: {none: {accuracy}, …}}). */
-export function curvePoints(r: { alphas: number[]; curves: Record<string, { accuracy: number[] }> }): CurvePoint[] {
-  return Object.entries(r.curves).flatMap(([alignment, c]) => r.alphas.map((alpha, i) => ({ alpha, value: c.accuracy[i], alignment })));
+/**
+ * The points of a curve result ({alphas, curves: {none: {accuracy}, …}}), accuracy in percent; `names` words an
+ * alignment's key for the legend (none → "naive").
+ */
+export function curvePoints(r: { alphas: number[]; curves: Record<string, { accuracy: number[] }> }, names: Record<string, string> = {}): CurvePoint[] {
+  return Object.entries(r.curves).flatMap(([key, c]) => r.alphas.map((alpha, i) => ({ alpha, value: 100 * c.accuracy[i], alignment: names[key] ?? key })));
 }

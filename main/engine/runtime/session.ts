@@ -1,6 +1,7 @@
 // onnxruntime sessions with an execution-provider choice and a reported fallback to CPU.
 import * as ort from 'onnxruntime-node';
 import { encodeModel, type ModelProto } from '../onnx/proto';
+import { createOrtSession } from './ort-log';
 import { isProviderListed, type ProviderId } from './providers';
 
 export interface SessionOptions {
@@ -33,18 +34,18 @@ export async function createSession(model: ModelProto | Uint8Array, options: Ses
   const asked = options.provider ?? 'cpu';
   if (asked !== 'cpu') {
     if (!isProviderListed(asked)) {
-      const s = await ort.InferenceSession.create(bytes, { ...baseOptions(options.threads), executionProviders: ['cpu'] });
+      const s = await createOrtSession(bytes, { ...baseOptions(options.threads), executionProviders: ['cpu'] });
       return { session: s, provider: 'cpu', fallback: `execution provider "${asked}" is not available in this onnxruntime build; running on cpu` };
     }
     try {
-      const s = await ort.InferenceSession.create(bytes, { ...baseOptions(options.threads), executionProviders: [asked, 'cpu'] });
+      const s = await createOrtSession(bytes, { ...baseOptions(options.threads), executionProviders: [asked, 'cpu'] });
       return { session: s, provider: asked };
     } catch (e) {
-      const s = await ort.InferenceSession.create(bytes, { ...baseOptions(options.threads), executionProviders: ['cpu'] });
+      const s = await createOrtSession(bytes, { ...baseOptions(options.threads), executionProviders: ['cpu'] });
       return { session: s, provider: 'cpu', fallback: `execution provider "${asked}" failed to start (${(e as Error).message}); running on cpu` };
     }
   }
-  const s = await ort.InferenceSession.create(bytes, { ...baseOptions(options.threads), executionProviders: ['cpu'] });
+  const s = await createOrtSession(bytes, { ...baseOptions(options.threads), executionProviders: ['cpu'] });
   return { session: s, provider: 'cpu' };
 }
 

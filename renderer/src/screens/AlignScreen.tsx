@@ -23,7 +23,16 @@ const STATUS_STYLE: Record<string, string> = {
 
 interface GroupRow { name: string; size: number; moved: number; similarityBefore: number; similarityAfter: number }
 interface AlignResult { report: { models: { file: string; iterations: number; groups: GroupRow[]; distance: { before: number; after: number } }[]; spec: { unsupported: { node: string; opType: string; message: string }[] } }; outputs: string[]; alignmentFile: string }
-interface CurveResult { alphas: number[]; curves: Record<string, { accuracy: number[]; loss: number[] }>; barriers: Record<string, number> }
+interface CurveResult { alphas: number[]; curves: Record<string, { accuracy: number[]; loss: number[] }>; barriers: Record<string, number>; repair: AlignChoice['repair']; sampleDataset?: string }
+
+/** The alignments of the preview in words (its curves are keyed by method). */
+const ALIGN_WORDS: Record<string, string> = { none: 'naive', weight: 'weight matching', activation: 'activation matching' };
+const REPAIR_WORDS = { reset: 'BatchNorm statistics repaired', repair: 'REPAIR rescaling' } as const;
+
+/** How the preview's points were made, said beside its numbers: a repair changes them a lot. */
+function repairSaid(repair: AlignChoice['repair'], sample?: string): string {
+  return repair === 'none' ? 'without repair' : `with ${REPAIR_WORDS[repair]} on ${sample ?? 'the data sample'}`;
+}
 
 const DEFAULT: AlignChoice = { method: 'weight', dataset: 'mnist:train', samples: 1024, repair: 'none', rename: {}, exclude: [] };
 
@@ -72,8 +81,13 @@ export function AlignScreen() {
   const curveJob: JobSummary | undefined = curveJobId ? jobs[curveJobId] : undefined;
   const alignResult = alignJob?.status === 'succeeded' ? (alignJob.result as AlignResult) : undefined;
   const curve = curveJob?.status === 'succeeded' ? (curveJob.result as CurveResult) : undefined;
-  const spec = useMemo(() => interpolationCurveSpec('Accuracy from the reference (α = 0) to the other model (α = 1)'), []);
-  const points = useMemo(() => (curve ? curvePoints(curve) : []), [curve]);
+  const spec = useMemo(() => interpolationCurveSpec('Test accuracy (%) from the reference (α = 0) to the other model (α = 1)'), []);
+  const points = useMemo(() => (curve ? curvePoints(curve, ALIGN_WORDS) : []), [curve]);
+  // The preview repairs each point as the merge will (step 3), unless the user turns it off here; the choice
+  // is the preview's own and never reaches the recipe. With no repair in step 3 it offers the one that fits.
+  const [previewRepairOn, setPreviewRepairOn] = useState<boolean | null>(null);
+  const previewRepairMethod: 'reset' | 'repair' = choice.repair !== 'none' ? choice.repair : bn ? 'reset' : 'repair';
+  const previewRepair: AlignChoice['repair'] = (previewRepairOn ?? choice.repair !== 'none') ? previewRepairMethod : 'none';
 
   const blocking = (tables ?? []).some((t) => t.rows.some((r) => r.status === 'missing' || r.status === 'shape differs'));
   async function runAlignment() {
@@ -99,8 +113,8 @@ export function AlignScreen() {
       const r = await studio.startJob({
         kind: 'curve',
         params: {
-          a: reference!.path, b: others[0].path, dataset: evalDataset, steps: 5, aligns, repair: choice.repair,
-          ...(choice.method === 'activation' || choice.repair !== 'none' ? { sampleDataset: choice.dataset, samples: choice.samples } : {}),
+          a: reference!.path, b: others[0].path, dataset: evalDataset, steps: 5, aligns, repair: previewRepair,
+          ...(choice.method === 'activation' || previewRepair !== 'none' ? { sampleDataset: choice.dataset, samples: choice.samples } : {}),
           rename: choice.rename[others[0].path] ?? {}, ...archParam,
         },
       });
@@ -217,13 +231,18 @@ export function AlignScreen() {
           <span>Preview the midpoint, naive vs aligned, on</span>
           <input aria-label="Evaluation dataset" className={input} value={evalDataset} onChange={(e) => setEvalDataset(e.target.value)} />
           <button type="button" className="rounded border border-slate-300 px-3 py-1 hover:bg-slate-100" disabled={blocking} onClick={() => void preview()}>Preview curve</button>
+          <label className="basis-full text-slate-700">
+            <input type="checkbox" checked={previewRepair !== 'none'} onChange={(e) => setPreviewRepairOn(e.target.checked)} />{' '}
+            Repair each point first ({REPAIR_WORDS[previewRepairMethod]} on {choice.dataset}), for this preview only
+          </label>
         </div>
         {curveJob && <div className="mt-3"><JobProgress job={curveJob} /></div>}
         {curve && (
           <div className="mt-3" data-testid="curve-preview">
             <p className="text-sm">
-              Midpoint: {Object.entries(curve.curves).map(([k, c]) => `${k} ${(100 * c.accuracy[Math.floor(c.accuracy.length / 2)]).toFixed(1)} %`).join(' · ')}
-              {' '}(loss barrier {Object.entries(curve.barriers).map(([k, b]) => `${k} ${b.toFixed(3)}`).join(', ')})
+              Midpoint test accuracy, {repairSaid(curve.repair, curve.sampleDataset)}:{' '}
+              {Object.entries(curve.curves).map(([k, c]) => `${ALIGN_WORDS[k] ?? k} ${(100 * c.accuracy[Math.floor(c.accuracy.length / 2)]).toFixed(1)} %`).join(' · ')}
+              {' '}(loss barrier {Object.entries(curve.barriers).map(([k, b]) => `${ALIGN_WORDS[k] ?? k} ${b.toFixed(3)}`).join(', ')})
             </p>
             <VegaChart spec={spec} points={points} label="interpolation curve" />
           </div>

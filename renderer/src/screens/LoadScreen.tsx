@@ -14,10 +14,12 @@ import { Link2 } from 'lucide-react';
 import { TensorStatsPanel } from '../components/TensorStatsPanel';
 import { TensorTable, type TensorRowView } from '../components/TensorTable';
 import { useStudio } from '../state/store';
+import { useDroppedCopies } from './load/useDroppedCopies';
 
 export function LoadScreen() {
-  const { models, loadErrors, selectedModelId, addModel, addLoadError, removeModel, selectModel, setStep } = useStudio();
+  const { models, loadErrors, selectedModelId, addModel, addLoadError, removeModel, selectModel, setStep, setRecipeToLoad } = useStudio();
   const nameOf = useModelNames(models.map((m) => m.path));
+  const [recipeReady, setRecipeReady] = useState<string | null>(null);
   const [browsing, setBrowsing] = useState(false);
   const [typedPath, setTypedPath] = useState('');
   const [busy, setBusy] = useState(0);
@@ -42,8 +44,18 @@ export function LoadScreen() {
     else setBrowsing(true);
   }
 
-  // Desktop app: preload posts the paths of dropped files. A browser never learns where a dropped file lives.
-  const [dropHint, setDropHint] = useState<string | null>(null);
+  // Desktop app: preload posts the paths of dropped files. A browser never learns where a dropped file lives:
+  // there the file is copied into the workspace's imports folder and that copy is opened.
+  const browser = !window.studio;
+  const dropped = useDroppedCopies({
+    openModel: (path) => openPaths([path]),
+    openRecipe: async (path) => {
+      const r = await studio.loadRecipe({ path });
+      setRecipeToLoad(r.recipe);
+      setRecipeReady(path.split(/[\\/]/).pop() ?? path);
+    },
+    fail: (name, message) => addLoadError(name, message),
+  });
   useEffect(() => {
     const onMessage = (e: MessageEvent) => {
       if (e.source !== window || e.data?.type !== 'merge-studio:dropped-paths' || !Array.isArray(e.data.paths)) return;
@@ -54,7 +66,7 @@ export function LoadScreen() {
   });
   const onDrop = (e: React.DragEvent) => {
     e.preventDefault();
-    if (!window.studio) setDropHint('A browser cannot tell the app where a dropped file lives: use Open files… or type the path.');
+    if (browser) dropped.take(e.dataTransfer);
   };
 
   const selected = models.find((m) => m.modelId === selectedModelId) ?? null;
@@ -62,9 +74,22 @@ export function LoadScreen() {
     <Screen title="Load models" lead="Open PyTorch, safetensors or ONNX files and see every parameter, shape, dtype and tied weight." next={models.length ? forwardFrom('load') : undefined}>
       <div onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="drop-zone"
         className="rounded-lg border-2 border-dashed border-slate-300 bg-white p-3 text-center text-sm text-slate-600">
-        Drop model files or Hugging Face model folders here (.pt, .pth, .bin, .ckpt, .safetensors, .onnx)
-        {dropHint && <p className="mt-1 text-amber-800" role="status">{dropHint}</p>}
+        {browser
+          ? <>Drop model files (.pt, .pth, .bin, .ckpt, .safetensors, .onnx) or a recipe (.yaml) here. Each is copied into the workspace&apos;s imports folder and opened from there.</>
+          : 'Drop model files or Hugging Face model folders here (.pt, .pth, .bin, .ckpt, .safetensors, .onnx)'}
+        {dropped.busy > 0 && <p className="mt-1" role="status">Copying into the workspace&apos;s imports folder…</p>}
       </div>
+      {dropped.copies.length > 0 && (
+        <ul className="text-sm text-slate-600" aria-label="Copied files" data-testid="dropped-copies">
+          {dropped.copies.map((c) => <li key={c.path} title={c.path}>{c.name}: copied into the workspace&apos;s imports folder ({c.path})</li>)}
+        </ul>
+      )}
+      {recipeReady && (
+        <p className="text-sm" role="status" data-testid="dropped-recipe">
+          The recipe {recipeReady} is ready on the Scheme step.{' '}
+          <button type="button" className="font-medium text-indigo-700 underline" onClick={() => setStep('scheme')}>Open the Scheme step</button>
+        </p>
+      )}
       <div className="flex flex-wrap items-center gap-2">
         <button type="button" onClick={() => void pick()} className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700">Open files…</button>
         <button type="button" onClick={() => void pick(true)} className="rounded-md border border-indigo-600 px-4 py-2 font-medium text-indigo-700 hover:bg-indigo-50" title="A Hugging Face model folder (config.json beside model.safetensors, a sharded index or pytorch_model.bin), or a Hugging Face cache folder">Open model folder…</button>

@@ -12,6 +12,7 @@ import { CheckPanel } from './scheme/CheckPanel';
 import { alignmentFromRecipe, withAlignment } from './alignRecipe';
 import { DataSampleField } from './scheme/DataSampleField';
 import { RecipeStepsList } from './scheme/RecipeStepsList';
+import { MergekitImport } from './scheme/MergekitImport';
 import { DEFAULT_DATA, emptySchemeForm, formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
 
 const input = 'rounded border border-slate-300 px-2 py-1 text-sm';
@@ -111,17 +112,6 @@ export function SchemeScreen() {
   async function saveRecipe() {
     setFileMessage(null);
     try { setFileMessage(`Saved ${(await studio.saveRecipe({ path: recipePath, recipe })).path}`); } catch (e) { setFileMessage((e as Error).message); }
-  }
-  /** A mergekit config file (the path in the recipe field) into the form, with what did not carry over. */
-  async function importMergekitFile() {
-    setFileMessage(null);
-    setImportNotes([]);
-    try {
-      const r = await studio.importMergekit({ path: recipePath });
-      setForm((f) => recipeToForm(r.recipe, f));
-      setImportNotes(r.dropped);
-      setFileMessage(`Imported the mergekit config ${recipePath}`);
-    } catch (e) { setFileMessage((e as Error).message); }
   }
   async function loadRecipe() {
     setFileMessage(null);
@@ -338,17 +328,16 @@ export function SchemeScreen() {
           <input className={`${input} flex-1`} placeholder="recipe file path (.yaml)" aria-label="Recipe file" value={recipePath} onChange={(e) => setRecipePath(e.target.value)} />
           <button type="button" className="rounded border px-3" disabled={!recipePath} onClick={() => void saveRecipe()}>Save recipe</button>
           <button type="button" className="rounded border px-3" disabled={!recipePath} onClick={() => void loadRecipe()}>Load recipe</button>
-          <button type="button" className="rounded border px-3" disabled={!recipePath} onClick={() => void importMergekitFile()}>Import mergekit config</button>
           <button type="button" className="rounded border px-3" onClick={() => void studio.exportMergekit({ recipe }).then((r) => setMergekit({ text: r.yaml, dropped: r.dropped }), (e: Error) => setFileMessage(e.message))}>Export mergekit</button>
-          <button type="button" className="rounded border px-3" onClick={() => setMergekit({ text: '', dropped: [] })}>Import mergekit…</button>
+          {/* one import, from a file or pasted text; what the config holds that the recipe cannot is listed below */}
+          <MergekitImport initialPath={recipePath} onImported={(r) => { setForm((f) => recipeToForm(r.recipe, f)); setImportNotes(r.dropped); setFileMessage(r.message); }} />
         </div>
         {fileMessage && <p className="mt-1 text-sm text-slate-700" role="status">{fileMessage}</p>}
         {importNotes.length > 0 && <ul className="text-xs text-amber-800" data-testid="mergekit-not-carried">{importNotes.map((d) => <li key={d}>not carried over: {d}</li>)}</ul>}
         {mergekit && (
           <div className="mt-2">
-            <textarea className="h-40 w-full rounded border font-mono text-xs" aria-label="mergekit YAML" value={mergekit.text} onChange={(e) => setMergekit({ ...mergekit, text: e.target.value })} />
+            <textarea readOnly className="h-40 w-full rounded border font-mono text-xs" aria-label="mergekit YAML" value={mergekit.text} />
             {mergekit.dropped.length > 0 && <ul className="text-xs text-amber-800">{mergekit.dropped.map((d) => <li key={d}>not carried over: {d}</li>)}</ul>}
-            <button type="button" className="rounded border px-3 text-sm" onClick={() => void studio.importMergekit({ yaml: mergekit.text }).then((r) => { setForm((f) => recipeToForm(r.recipe, f)); setMergekit({ text: mergekit.text, dropped: r.dropped }); }, (e: Error) => setFileMessage(e.message))}>Use this mergekit config</button>
           </div>
         )}
       </section>
