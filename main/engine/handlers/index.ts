@@ -9,6 +9,7 @@ import { mergeHandlers, mergeJobs } from './merge';
 import { modelHandlers } from './models';
 import { trainHandlers, trainJobs } from './train';
 import type { HandlerContext, Handlers, JobStarters } from './types';
+import { uiStateHandlers } from './ui-state';
 
 export { createHandlerContext } from './context';
 export type { HandlerContext, Handlers } from './types';
@@ -23,5 +24,6 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...alignHandlers(ctx),
     ...trainHandlers(),
     ...historyHandlers(),
+    ...uiStateHandlers(),
   };
 }
