@@ -11,8 +11,9 @@ export const UI_STATE_MAX_BYTES = 2 * 1024 * 1024;
 
 const Path = z.string().max(4096);
 const Text = z.string().max(4096);
-// JSON has no NaN: a number field left unparseable in a form is written as null and comes back as NaN.
-const Num = z.number().or(z.null().transform(() => Number.NaN));
+// A form's number may be NaN or ±Infinity while the user types ("1e999"): accepted as it is, and since JSON
+// writes those as null, null comes back as NaN.
+const Num = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' }).or(z.null().transform(() => Number.NaN));
 const ParamValue = z.union([Num, z.boolean(), Text]);
 const Loose = z.record(z.string(), z.unknown());
 

@@ -82,8 +82,8 @@ const SAVED: (keyof StudioState)[] = [
 ];
 
 export interface Persister {
-  /** Save now what is pending (a new merge, the page going away). */
-  flush(): Promise<void>;
+  /** Save now what is pending (the page going away); `always`: even when it looks unchanged (a new merge). */
+  flush(always?: boolean): Promise<void>;
   stop(): void;
 }
 
@@ -97,12 +97,12 @@ export function startPersisting(api: PersistApi, onProblem: (message: string) =>
   let lastProblem: string | null = null;
   const problem = (message: string) => { if (message !== lastProblem) { lastProblem = message; onProblem(message); } };
 
-  async function flush(): Promise<void> {
+  async function flush(always = false): Promise<void> {
     clearTimeout(timer);
     timer = undefined;
     const state = snapshot(useStudio.getState());
     const text = JSON.stringify(state);
-    if (text === saved) return;
+    if (text === saved && !always) return;
     const tooBig = uiStateTooBig(state);
     if (tooBig) { problem(tooBig); return; }
     saved = text;
@@ -128,5 +128,6 @@ export async function startNewMerge(api: PersistApi, persister: Persister | null
   const { models } = useStudio.getState();
   await Promise.all(models.map((m) => api.closeModel({ modelId: m.modelId }).catch(() => undefined)));
   useStudio.getState().replaceSession({});
-  await persister?.flush();
+  if (persister) await persister.flush(true);
+  else await api.saveUiState({ state: snapshot(useStudio.getState()) });
 }
