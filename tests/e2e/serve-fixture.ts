@@ -40,6 +40,10 @@ export const test = base.extend<{ appUrl: string }, { served: { url: string } }>
     await use(s);
     await s.stop();
   }, { scope: 'worker' }],
-  appUrl: async ({ served }, use) => use(served.url),
+  // The wizard's state is kept per workspace (state/persist.ts); the specs share one: each test starts clean.
+  appUrl: async ({ served }, use) => {
+    fs.rmSync(path.join(SCRATCH, 'workspace', '.merge-studio', 'ui-state.json'), { force: true });
+    await use(served.url);
+  },
 });
 export { expect } from '@playwright/test';
