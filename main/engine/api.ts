@@ -9,6 +9,7 @@ import { LABEL_MAX } from './workspace/run-label';
 import { CompareRequestSchema, PlaneRequestSchema, DemoRequestSchema, RunDetailSchema, RunSummarySchema, SearchRequestSchema, SoupRequestSchema } from './compare/types';
 import { DoctorRequestSchema } from './doctor/types';
 import { VerifyRequestSchema } from './merge/verify-request';
+import { UI_STATE_MAX_BYTES, UiStateSchema, uiStateBytes } from './ui-state-schema';
 
 export { Environment };
 
@@ -217,6 +218,17 @@ export const calls = {
   },
   /** A comparison run's report.html and its table as CSV, for export. */
   compareReport: { args: z.object({ runDir: FilePath }).strict(), result: z.object({ html: z.string(), csv: z.string(), path: z.string() }) },
+  /**
+   * The wizard's saved state for this workspace (ui-state-schema.ts): null when none, or when the file was of
+   * another version or damaged (then set aside, and `notice` says so in words).
+   */
+  getUiState: { args: Empty, result: z.object({ state: UiStateSchema.nullable(), notice: z.string().optional() }) },
+  /** The wizard's state, written whole (atomically); a state over UI_STATE_MAX_BYTES is refused. */
+  saveUiState: {
+    args: z.object({ state: UiStateSchema }).strict()
+      .refine((a) => uiStateBytes(a.state) <= UI_STATE_MAX_BYTES, { message: `the screens' settings are too big to keep (at most ${UI_STATE_MAX_BYTES / 1024 / 1024} MB)` }),
+    result: z.object({ bytes: z.number() }),
+  },
 } as const;
 
 export type CallName = keyof typeof calls;

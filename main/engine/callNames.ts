@@ -5,6 +5,6 @@ export const CALL_NAMES = [
   'openModel', 'closeModel', 'tensorStats', 'browse', 'pickFiles', 'trainingChoices',
   'mergeMethods', 'preflightMerge', 'recipeToYaml', 'recipeFromYaml', 'saveRecipe', 'loadRecipe', 'importMergekit', 'exportMergekit', 'matchLayers',
   'listRuns', 'readRun', 'deleteRun', 'renameRun', 'compareReport', 'modelNames',
-  'architectureGraph',
+  'architectureGraph', 'getUiState', 'saveUiState',
 ] as const;
 export type CallNameList = (typeof CALL_NAMES)[number];

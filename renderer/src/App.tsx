@@ -1,11 +1,13 @@
 // The app shell: the wizard's steps on the left (Train beside Load), the current screen, engine notices.
-// Which steps exist and what each waits for: navigation.ts. Colours and dark mode: styles.css.
+// Which steps exist and what each waits for: navigation.ts. Colours and dark mode: styles.css. The wizard's
+// state is restored before the screens show and saved as it changes (state/persist.ts); "New merge" clears it.
 import type React from 'react';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Info } from 'lucide-react';
 import { studio } from './api/studio';
 import { AboutDialog } from './components/AboutDialog';
 import { EngineStatusLine } from './components/EnvironmentPanel';
+import { NewMergeButton } from './components/NewMergeButton';
 import { ThemeToggle } from './components/ThemeToggle';
 import { STEP_INFO } from './navigation';
 import { RunScreen } from './screens/RunScreen';
@@ -14,6 +16,7 @@ import { AlignScreen } from './screens/AlignScreen';
 import { CompareScreen } from './screens/CompareScreen';
 import { SchemeScreen } from './screens/SchemeScreen';
 import { TrainScreen } from './screens/TrainScreen';
+import { restoreUiState, startNewMerge, startPersisting, type Persister } from './state/persist';
 import { useStudio, type Step } from './state/store';
 
 const SCREENS: Record<Step, () => React.JSX.Element> = {
@@ -49,27 +52,57 @@ function StepNav() {
   );
 }
 
+const tell = (notice: string) => useStudio.setState({ notice });
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The environment, then last time's state: once per page, however often the effect runs (React's StrictMode). */
+let started: Promise<void> | null = null;
+function startOnce(): Promise<void> {
+  started ??= studio.getEnvironment({})
+    .then((env) => useStudio.getState().setEnvironment(env), (e: unknown) => useStudio.getState().setEnvironment(null, messageOf(e)))
+    .then(() => restoreUiState(studio))
+    .then((notice) => { if (notice) tell(notice); }, (e: unknown) => tell(`The screens' settings of last time could not be restored: ${messageOf(e)}`));
+  return started;
+}
+
 export function App() {
-  const { setEnvironment, applyEvent, notice, dismissNotice } = useStudio();
+  const { applyEvent, notice, dismissNotice } = useStudio();
   const [about, setAbout] = useState(false);
+  const [ready, setReady] = useState(false);
+  const persister = useRef<Persister | null>(null);
 
   useEffect(() => {
     const off = studio.onEvent(applyEvent);
-    studio.getEnvironment({}).then(
-      (env) => setEnvironment(env),
-      (e: unknown) => setEnvironment(null, e instanceof Error ? e.message : String(e)),
-    );
     studio.listJobs({}).then((jobs) => jobs.forEach((job) => applyEvent({ type: 'job', job })), () => {});
-    return off;
-  }, [applyEvent, setEnvironment]);
+    let live = true;
+    void startOnce().then(() => {
+      if (!live) return;
+      persister.current = startPersisting(studio, tell);
+      setReady(true);
+    });
+    // A change not yet saved goes out as the page closes or reloads.
+    const flush = () => void persister.current?.flush();
+    window.addEventListener('pagehide', flush);
+    return () => {
+      live = false;
+      off();
+      window.removeEventListener('pagehide', flush);
+      persister.current?.stop();
+      persister.current = null;
+    };
+  }, [applyEvent]);
 
+  const newMerge = useCallback(() => startNewMerge(studio, persister.current), []);
   const Current = SCREENS[useStudio((s) => s.step)];
+  // A restore or a new merge replaces the whole state: screens start afresh rather than keep their own copies.
+  const session = useStudio((s) => s.session);
   return (
     <div className="flex min-h-screen">
       <nav className="sticky top-0 flex h-screen w-56 shrink-0 flex-col border-r border-slate-200 bg-white p-4" aria-label="Wizard steps">
         <div className="mb-6 flex items-center gap-2 text-lg font-bold text-indigo-700">
           <img src="./favicon.svg" alt="" className="size-6" />Merge Studio
         </div>
+        <NewMergeButton onConfirm={newMerge} />
         <StepNav />
         <div className="mt-auto space-y-3 pt-6">
           <ThemeToggle />
@@ -86,7 +119,7 @@ export function App() {
             <button type="button" onClick={dismissNotice} className="text-sm underline">Dismiss</button>
           </div>
         )}
-        <Current />
+        {ready ? <Current key={session} /> : <p className="p-6 text-slate-600" role="status">Opening the models and settings of last time…</p>}
       </main>
       <AboutDialog open={about} onClose={() => setAbout(false)} />
     </div>

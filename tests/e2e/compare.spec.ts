@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import { ROOT, SCRATCH, startServe } from './serve-fixture';
+import { clearSavedState, ROOT, SCRATCH, startServe } from './serve-fixture';
 
 // A served app of its own: the Run screen lists every job of its engine, and these merges must not show up
 // in the other specs' Run screens.
@@ -15,7 +15,8 @@ const test = base.extend<{ appUrl: string }, { compareServer: { url: string } }>
     await use(s);
     await s.stop();
   }, { scope: 'worker' }],
-  appUrl: async ({ compareServer }, use) => use(compareServer.url),
+  // each test starts from a clean saved wizard state (the served engine keeps it per workspace)
+  appUrl: async ({ compareServer }, use) => { clearSavedState(); await use(compareServer.url); },
 });
 
 const nav = (page: import('@playwright/test').Page, label: string) =>

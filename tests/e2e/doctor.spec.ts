@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import { ROOT, SCRATCH, startServe } from './serve-fixture';
+import { clearSavedState, ROOT, SCRATCH, startServe } from './serve-fixture';
 
 // A served app of its own: its Run screen and history hold only these jobs.
 const test = base.extend<{ appUrl: string }, { doctorServer: { url: string } }>({
@@ -14,7 +14,8 @@ const test = base.extend<{ appUrl: string }, { doctorServer: { url: string } }>(
     await use(s);
     await s.stop();
   }, { scope: 'worker' }],
-  appUrl: async ({ doctorServer }, use) => use(doctorServer.url),
+  // each test starts from a clean saved wizard state (the served engine keeps it per workspace)
+  appUrl: async ({ doctorServer }, use) => { clearSavedState(); await use(doctorServer.url); },
 });
 
 const nav = (page: import('@playwright/test').Page, label: string) =>

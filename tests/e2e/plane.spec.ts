@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import { ROOT, SCRATCH, startServe } from './serve-fixture';
+import { clearSavedState, ROOT, SCRATCH, startServe } from './serve-fixture';
 
 const test = base.extend<{ appUrl: string }, { planeServer: { url: string } }>({
   planeServer: [async ({}, use) => {
@@ -12,7 +12,8 @@ const test = base.extend<{ appUrl: string }, { planeServer: { url: string } }>({
     await use(s);
     await s.stop();
   }, { scope: 'worker' }],
-  appUrl: async ({ planeServer }, use) => use(planeServer.url),
+  // each test starts from a clean saved wizard state (the served engine keeps it per workspace)
+  appUrl: async ({ planeServer }, use) => { clearSavedState(); await use(planeServer.url); },
 });
 
 let files: string[] = [];

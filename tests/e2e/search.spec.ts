@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
-import { ROOT, SCRATCH, startServe } from './serve-fixture';
+import { clearSavedState, ROOT, SCRATCH, startServe } from './serve-fixture';
 
 const test = base.extend<{ appUrl: string }, { searchServer: { url: string } }>({
   searchServer: [async ({}, use) => {
@@ -14,7 +14,8 @@ const test = base.extend<{ appUrl: string }, { searchServer: { url: string } }>(
     await use(s);
     await s.stop();
   }, { scope: 'worker' }],
-  appUrl: async ({ searchServer }, use) => use(searchServer.url),
+  // each test starts from a clean saved wizard state (the served engine keeps it per workspace)
+  appUrl: async ({ searchServer }, use) => { clearSavedState(); await use(searchServer.url); },
 });
 
 const dir = path.join(SCRATCH, 'search-models');

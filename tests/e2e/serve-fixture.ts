@@ -11,7 +11,13 @@ export const ROOT = path.resolve(__dirname, '../..');
 export const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'ms-e2e-'));
 export const FIXTURES = path.join(ROOT, 'tests', 'fixtures');
 
+/** The wizard's state is kept per workspace (renderer/src/state/persist.ts), and the specs share one: each starts clean. */
+export function clearSavedState(): void {
+  fs.rmSync(path.join(SCRATCH, 'workspace', '.merge-studio', 'ui-state.json'), { force: true });
+}
+
 export async function startServe(): Promise<{ url: string; stop(): Promise<void> }> {
+  clearSavedState();
   const args = [path.join(ROOT, 'out/main/cli.js'), 'serve', '--port', '0', '--allow', FIXTURES, '--allow', SCRATCH];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -40,6 +46,9 @@ export const test = base.extend<{ appUrl: string }, { served: { url: string } }>
     await use(s);
     await s.stop();
   }, { scope: 'worker' }],
-  appUrl: async ({ served }, use) => use(served.url),
+  appUrl: async ({ served }, use) => {
+    clearSavedState();
+    await use(served.url);
+  },
 });
 export { expect } from '@playwright/test';

@@ -10,6 +10,7 @@ import { modelNameHandlers } from './model-names';
 import { modelHandlers } from './models';
 import { trainHandlers, trainJobs } from './train';
 import type { HandlerContext, Handlers, JobStarters } from './types';
+import { uiStateHandlers } from './ui-state';
 
 export { createHandlerContext } from './context';
 export type { HandlerContext, Handlers } from './types';
@@ -25,5 +26,6 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...trainHandlers(),
     ...historyHandlers(),
     ...modelNameHandlers(ctx),
+    ...uiStateHandlers(),
   };
 }

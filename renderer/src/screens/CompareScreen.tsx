@@ -33,7 +33,11 @@ function ComparePanel() {
   const [dataset, setDataset] = useState('mnist:test');
   const [curve, setCurve] = useState({ on: true, a: 0, b: 1, steps: 11 });
   const [diff, setDiff] = useState({ on: true, a: 0, b: 1 });
-  const [jobId, setJobId] = useState<string | null>(null);
+  // The last comparison: its job while the engine runs it, then its run folder (kept across restarts, persist.ts).
+  const jobId = useStudio((s) => s.compareJobId);
+  const runDir = useStudio((s) => s.compareRunDir);
+  const setCompareJob = useStudio((s) => s.setCompareJob);
+  const [saved, setSaved] = useState<CompareResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => { studio.trainingChoices({}).then((c) => setDatasets(c.datasets), () => {}); }, []);
   // A merge and its parents arrive with the merge last: curves and diffs default to its first two parents.
@@ -45,6 +49,18 @@ function ComparePanel() {
 
   const job = jobId ? jobs[jobId] : undefined;
   const result = job?.status === 'succeeded' ? (job.result as CompareResult) : undefined;
+  useEffect(() => { if (jobId && result?.runDir && result.runDir !== runDir) setCompareJob(jobId, result.runDir); }, [jobId, result, runDir, setCompareJob]);
+  // After a restart the job is gone: the table comes back from the run's eval.json (unless the run was deleted).
+  const jobKnown = job !== undefined;
+  useEffect(() => {
+    if (jobKnown || !runDir) { setSaved(null); return; }
+    let live = true;
+    studio.readRun({ dir: runDir }).then(
+      (r) => { const e = r.evaluation as CompareResult | undefined; if (live) setSaved(e && Array.isArray(e.rows) ? e : null); },
+      () => { if (live) setSaved(null); },
+    );
+    return () => { live = false; };
+  }, [jobKnown, runDir]);
   const running = job?.status === 'running' || job?.status === 'queued';
   const pair = models.length >= 2;
 
@@ -56,7 +72,7 @@ function ComparePanel() {
       ...(pair && curve.on && curve.a !== curve.b ? { curve: { a: curve.a, b: curve.b, steps: curve.steps } } : {}),
       ...(pair && diff.on && diff.a !== diff.b ? { diff: { a: diff.a, b: diff.b } } : {}),
     };
-    try { setJobId((await studio.startJob({ kind: 'compare', params: request })).jobId); } catch (e) { setError((e as Error).message); }
+    try { setCompareJob((await studio.startJob({ kind: 'compare', params: request })).jobId, null); } catch (e) { setError((e as Error).message); }
   }
   const choose = (value: number, on: (v: number) => void, label: string) => (
     <select className={input} aria-label={label} value={value} onChange={(e) => on(Number(e.target.value))}>
@@ -89,6 +105,12 @@ function ComparePanel() {
       {error && <p role="alert" className="text-red-700">{error}</p>}
       {job && job.status !== 'succeeded' && <JobProgress job={job} />}
       {result && <CompareResults r={result} />}
+      {!result && saved && (
+        <>
+          <p className="text-sm text-slate-600" data-testid="compare-saved">The last comparison, read back from its run folder <code className="text-xs">{runDir}</code>.</p>
+          <CompareResults r={saved} />
+        </>
+      )}
     </div>
   );
 }

@@ -9,7 +9,7 @@ import { studio } from '../api/studio';
 import { JobProgress } from '../components/JobProgress';
 import { Screen } from '../components/Screen';
 import { VegaChart } from '../components/VegaChart';
-import { useStudio } from '../state/store';
+import { useStudio, type TrainForm } from '../state/store';
 
 type Choices = CallResult<'trainingChoices'>;
 
@@ -42,15 +42,13 @@ export function TrainScreen() {
   const training = useStudio((s) => s.training);
   const logs = useStudio((s) => s.logs);
   const [choices, setChoices] = useState<Choices | null>(null);
-  const [form, setForm] = useState({
-    arch: 'smallcnn', modelFile: '', hidden: '', width: '', dataset: 'mnist:train', task: '', evalDataset: 'mnist:test',
-    epochs: 2, batchSize: 128, optimizer: 'sgd' as TrainRequest['optimizer'], lr: 0.05, momentum: 0.9, nesterov: false,
-    weightDecay: 0, schedule: 'constant', seed: 0, keepFrom: 1, provider: 'cpu', threads: 0, outDir: '',
-    pair: false, taskB: 'subset:5-9', coupleLambda: 0,
-  });
-  const [jobId, setJobId] = useState<string | null>(null);
+  // The form and the job it started live in the store: they survive navigation, reloads and restarts (persist.ts).
+  const form = useStudio((s) => s.trainForm);
+  const setTrainForm = useStudio((s) => s.setTrainForm);
+  const jobId = useStudio((s) => s.trainJobId);
+  const setJobId = useStudio((s) => s.setTrainJob);
   const [error, setError] = useState<string | null>(null);
-  const set = <K extends keyof typeof form>(k: K, v: (typeof form)[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const set = <K extends keyof TrainForm>(k: K, v: TrainForm[K]) => setTrainForm({ ...useStudio.getState().trainForm, [k]: v });
 
   useEffect(() => { studio.trainingChoices({}).then(setChoices, (e: Error) => setError(e.message)); }, []);
   const arch = choices?.architectures.find((a) => a.id === form.arch);

@@ -1,4 +1,5 @@
-// UI state: the wizard step, the environment, jobs as the engine reports them, engine notices.
+// UI state: the wizard step, the environment, jobs as the engine reports them, engine notices. What of it
+// survives a reload or restart (models by path, forms, last results) is chosen in persist.ts.
 import { create } from 'zustand';
 import type { Environment, JobSummary, LoadedModel, StudioEvent } from '../../../main/engine/api';
 import { pointsFromTrainMetric, type TrainingPoint } from '../../../main/engine/charts/training';
@@ -27,6 +28,22 @@ export interface AlignChoice {
 }
 /** A model picked on the Compare screen (bare weights name their architecture). */
 export interface CompareModel { path: string; arch?: string; label?: string }
+
+/** The Train screen's form: kept here so that it survives navigation (and, through persist.ts, restarts). */
+export interface TrainForm {
+  arch: string; modelFile: string; hidden: string; width: string; dataset: string; task: string; evalDataset: string;
+  epochs: number; batchSize: number; optimizer: 'sgd' | 'adam' | 'adamw'; lr: number; momentum: number; nesterov: boolean;
+  weightDecay: number; schedule: string; seed: number; keepFrom: number; provider: string; threads: number; outDir: string;
+  pair: boolean; taskB: string; coupleLambda: number;
+}
+export const DEFAULT_TRAIN_FORM: TrainForm = {
+  arch: 'smallcnn', modelFile: '', hidden: '', width: '', dataset: 'mnist:train', task: '', evalDataset: 'mnist:test',
+  epochs: 2, batchSize: 128, optimizer: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false,
+  weightDecay: 0, schedule: 'constant', seed: 0, keepFrom: 1, provider: 'cpu', threads: 0, outDir: '',
+  pair: false, taskB: 'subset:5-9', coupleLambda: 0,
+};
+/** The last parameter search in one line, kept after its job is gone (a restart). */
+export interface SearchSummary { best: string; heldout: number; test?: number; output: string; runDir?: string; tries: number }
 
 export const STEPS = ['train', 'load', 'align', 'scheme', 'run', 'compare'] as const;
 export type Step = (typeof STEPS)[number];
@@ -68,8 +85,37 @@ interface StudioState {
   setSchemeForm(form: SchemeForm): void;
   /** Live points of search jobs, from their "search" metric events. */
   searchPoints: Record<string, Record<string, unknown>[]>;
+  /** The Train screen's form and the training job it follows. */
+  trainForm: TrainForm;
+  setTrainForm(form: TrainForm): void;
+  trainJobId: string | null;
+  setTrainJob(id: string | null): void;
+  /** The Compare screen's last comparison: its job while the engine has it, its run folder after. */
+  compareJobId: string | null;
+  compareRunDir: string | null;
+  setCompareJob(id: string | null, runDir?: string | null): void;
+  /** The last parameter search: its job while the engine has it, its summary after. */
+  searchJobId: string | null;
+  searchSummary: SearchSummary | null;
+  setSearchJob(id: string | null, summary?: SearchSummary | null): void;
+  /** Bumped when the whole wizard state is replaced (restored, or a new merge): screens start afresh. */
+  session: number;
+  /** The wizard's state, replaced at once (a restore, or a new merge) and the screens started afresh. */
+  replaceSession(patch: Partial<SessionState>): void;
   applyEvent(event: StudioEvent): void;
   dismissNotice(): void;
+}
+
+/** What a new merge clears; a restore sets some of it. */
+export type SessionState = Pick<StudioState, 'step' | 'models' | 'loadErrors' | 'selectedModelId' | 'alignment' | 'schemeForm' | 'mergeJobId'
+  | 'compareModels' | 'compareJobId' | 'compareRunDir' | 'searchJobId' | 'searchSummary' | 'trainForm' | 'trainJobId' | 'recipeToLoad'>;
+
+export function cleanSession(): SessionState {
+  return {
+    step: 'load', models: [], loadErrors: [], selectedModelId: null, alignment: null, schemeForm: null, mergeJobId: null,
+    compareModels: [], compareJobId: null, compareRunDir: null, searchJobId: null, searchSummary: null,
+    trainForm: DEFAULT_TRAIN_FORM, trainJobId: null, recipeToLoad: null,
+  };
 }
 
 export const useStudio = create<StudioState>((set) => ({
@@ -104,6 +150,18 @@ export const useStudio = create<StudioState>((set) => ({
   schemeForm: null,
   setSchemeForm: (schemeForm) => set({ schemeForm }),
   searchPoints: {},
+  trainForm: DEFAULT_TRAIN_FORM,
+  setTrainForm: (trainForm) => set({ trainForm }),
+  trainJobId: null,
+  setTrainJob: (trainJobId) => set({ trainJobId }),
+  compareJobId: null,
+  compareRunDir: null,
+  setCompareJob: (compareJobId, runDir) => set(runDir === undefined ? { compareJobId } : { compareJobId, compareRunDir: runDir }),
+  searchJobId: null,
+  searchSummary: null,
+  setSearchJob: (searchJobId, summary) => set(summary === undefined ? { searchJobId } : { searchJobId, searchSummary: summary }),
+  session: 0,
+  replaceSession: (patch) => set((s) => ({ ...cleanSession(), ...patch, session: s.session + 1 })),
   applyEvent: (event) =>
     set((s) => {
       switch (event.type) {

@@ -11,7 +11,7 @@ const ENGINE = path.join(ROOT, 'main/engine');
 
 /** Lowest floor first. Modules on one floor do not import each other. */
 export const FLOORS: string[][] = [
-  ['tensor', 'files', 'random', 'callNames', 'job-context', 'environment-schema'],
+  ['tensor', 'files', 'random', 'callNames', 'job-context', 'environment-schema', 'ui-state-schema'],
   ['onnx', 'workspace'],
   ['formats'],
   ['runtime'],

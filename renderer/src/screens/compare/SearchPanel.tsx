@@ -47,7 +47,10 @@ export function SearchPanel({ heldout, test, onCompareBest }: { heldout: string;
   const [chosen, setChosen] = useState<Record<string, VaryChoice>>({});
   const [budget, setBudget] = useState(11);
   const [strategy, setStrategy] = useState<'grid' | 'random'>('grid');
-  const [jobId, setJobId] = useState<string | null>(null);
+  // The last search: its job while the engine has it, then its one-line summary (kept across restarts, persist.ts).
+  const jobId = useStudio((s) => s.searchJobId);
+  const summary = useStudio((s) => s.searchSummary);
+  const setSearchJob = useStudio((s) => s.setSearchJob);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => { studio.mergeMethods({}).then(setInfos, (e: Error) => setError(e.message)); }, []);
 
@@ -74,12 +77,19 @@ export function SearchPanel({ heldout, test, onCompareBest }: { heldout: string;
     const out = `${env?.workspace ?? '.'}/search-best-${Date.now()}.safetensors`;
     const { recipe } = searchRecipe(scheme, compareModels, alignment, tried, out);
     try {
-      setJobId((await studio.startJob({ kind: 'search', params: { recipe, dimensions, budget, strategy, heldout, ...(test ? { test } : {}) } })).jobId);
+      setSearchJob((await studio.startJob({ kind: 'search', params: { recipe, dimensions, budget, strategy, heldout, ...(test ? { test } : {}) } })).jobId, null);
     } catch (e) { setError((e as Error).message); }
   }
 
   const job = jobId ? jobs[jobId] : undefined;
   const result = job?.status === 'succeeded' ? (job.result as SearchResult) : undefined;
+  useEffect(() => {
+    if (!jobId || !result || summary?.output === result.output.path) return;
+    setSearchJob(jobId, {
+      best: result.best.label.slice(0, 500), heldout: result.output.heldout, ...(result.output.test !== undefined ? { test: result.output.test } : {}),
+      output: result.output.path, ...(result.runDir ? { runDir: result.runDir } : {}), tries: result.trials.length,
+    });
+  }, [jobId, result, summary, setSearchJob]);
   const tries = useMemo(() => (jobId ? (searchPoints[jobId] ?? []) as unknown as TryPoint[] : []), [jobId, searchPoints]);
   const scored = useMemo(() => tries.filter((p) => typeof p.accuracy === 'number' && !Number.isNaN(p.accuracy) && !p.error), [tries]);
   const gridSpec = useMemo(() => {
@@ -136,6 +146,12 @@ export function SearchPanel({ heldout, test, onCompareBest }: { heldout: string;
           <p><b>Best: {result.best.label}</b> — held-out {pct(result.output.heldout)}{result.output.test !== undefined && <>, test {pct(result.output.test)}</>} — <code className="text-xs">{result.output.path}</code></p>
           {gridSpec && <ChartCard key={`grid-${jobId}`} id="search-grid" title="Tried merges by parameter and method" spec={gridSpec} />}
           <button type="button" className={secondary} onClick={() => onCompareBest(result.output.path)}>Compare the best with the models</button>
+        </div>
+      )}
+      {!job && summary && (
+        <div className="mt-3 space-y-2 text-sm" data-testid="search-summary">
+          <p>Last search ({summary.tries} tries): <b>best {summary.best}</b> — held-out {pct(summary.heldout)}{summary.test !== undefined && <>, test {pct(summary.test)}</>} — <code className="text-xs">{summary.output}</code></p>
+          <button type="button" className={secondary} onClick={() => onCompareBest(summary.output)}>Compare the best with the models</button>
         </div>
       )}
       {error && <p role="alert" className="mt-2 text-red-700">{error}</p>}
