@@ -163,8 +163,9 @@ async function walk(page: Page, appUrl: string, theme: 'light' | 'dark'): Promis
   await shot(page, theme, '09-scheme-ties');
   await page.getByRole('button', { name: 'Run merge →' }).click();
   await expect(page.getByRole('heading', { name: 'Run', exact: true })).toBeVisible();
-  await expect(page.locator('[data-status="succeeded"]')).toHaveCount(2, { timeout: 60_000 });
-  await expect(page.getByTestId('merge-output').first()).toHaveText(/newcomer-.*-ties\.safetensors$/);
+  // the Run screen shows the newest merge: the TIES one replaces the mean's card
+  await expect(page.getByTestId('merge-output')).toHaveText(/newcomer-.*-ties\.safetensors$/, { timeout: 60_000 });
+  await expect(page.locator('[data-status="succeeded"]')).toHaveCount(1);
   await expect(counts.first()).toHaveText(/^Done: wrote newcomer-.*-ties\.safetensors/);
   await scan(page, 'Run, TIES done');
   await shot(page, theme, '10-run-ties');

@@ -41,8 +41,9 @@ test.describe('Train screen', () => {
     await page.getByRole('button', { name: 'Open the 2 checkpoints →' }).click();
     await expect(page.getByRole('heading', { name: 'Load models' })).toBeVisible();
     const open = page.getByRole('list', { name: 'Open models' });
-    await expect(open.getByText('epoch-001.safetensors')).toBeVisible();
-    await expect(open.getByText('epoch-002.safetensors')).toBeVisible();
+    // each named by its run (the training) and the file's stem
+    await expect(open.getByText(/^train · .*· epoch-001$/)).toBeVisible();
+    await expect(open.getByText(/^train · .*· epoch-002$/)).toBeVisible();
     // a checkpoint holds weights only; the Graph tab shows the built-in architecture whose tensors they are
     await page.getByRole('tab', { name: 'Graph' }).click();
     await expect(page.getByTestId('graph-note')).toContainText("MLP on 1×28×28 inputs, 10 classes, hidden 64: its tensors are exactly this file's.");
