@@ -95,6 +95,9 @@ async function claimName(dir: string, name: string): Promise<string> {
   }
 }
 
+/** How long a refused upload's remaining bytes are read and dropped before its connection is closed. */
+const LINGER_MS = 2000;
+
 /** Counts the bytes passing and fails once they pass `limit`. */
 function capped(limit: number): Transform {
   let seen = 0;
@@ -156,7 +159,14 @@ export function uploadHandler(site: UploadSite): http.RequestListener {
       site.log(`refused an upload ${req.method} ${loggedTarget(req)} from ${peer(req)}: ${err.message}`);
       // the rest of a refused body is not read: the connection closes once the answer is out
       reply(res, code, { error: code === 500 && !/^cannot write|broke off/.test(err.message) ? `could not keep the upload: ${err.message}` : err.message }, true);
-      if (!req.complete) res.once('finish', () => req.destroy());
+      // Lingering close: the rest of the body is read and dropped for a moment before the socket goes, so the
+      // answer is not lost to a reset (closing on unread bytes resets the connection, and a client still
+      // sending may then never read the 413). A client that keeps sending is cut off after LINGER_MS.
+      if (!req.complete) {
+        req.unpipe();
+        req.resume();
+        res.once('finish', () => setTimeout(() => req.destroy(), LINGER_MS).unref());
+      }
     });
   };
 }

@@ -40,12 +40,19 @@ function upload(name: string, body: Buffer, o: Sent = {}): Promise<{ status: num
     const token = o.token ?? server.token;
     const headers: http.OutgoingHttpHeaders = { Host: `127.0.0.1:${server.port}`, Origin: o.origin ?? `http://127.0.0.1:${server.port}` };
     if (!o.chunked) headers['Content-Length'] = o.declaredLength ?? body.length;
+    let status = 0;
     const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: `/api/upload?name=${encodeURIComponent(name)}&token=${encodeURIComponent(token)}`, headers }, (res) => {
+      status = res.statusCode ?? 0;
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') }));
+      res.on('end', () => resolve({ status, json: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') }));
+      // the server closes a refused upload's connection: an answer whose body was cut off still counts by its status
+      res.on('aborted', () => resolve({ status, json: {} }));
     });
-    req.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE' && e.code !== 'ECONNRESET') reject(e); });
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ECONNRESET') reject(e);
+      else if (status) resolve({ status, json: {} });
+    });
     if (o.chunked) {
       // in pieces, with no length given: the cap must hold while the bytes arrive
       let at = 0;

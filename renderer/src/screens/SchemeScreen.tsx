@@ -13,6 +13,7 @@ import { alignmentFromRecipe, withAlignment } from './alignRecipe';
 import { DataSampleField } from './scheme/DataSampleField';
 import { RecipeStepsList } from './scheme/RecipeStepsList';
 import { MergekitImport } from './scheme/MergekitImport';
+import { inScreenWords } from './scheme/blockingWords';
 import { DEFAULT_DATA, emptySchemeForm, formToRecipe, groupNames, parseWeightText, recipeToForm, type GroupAction, type SchemeForm } from './scheme/recipeForm';
 
 const input = 'rounded border border-slate-300 px-2 py-1 text-sm';
@@ -95,7 +96,7 @@ export function SchemeScreen() {
 
   // With no model ticked there is nothing to check yet: the models card guides instead of a list of errors.
   const nothingChosen = form.source === 'models' && usedCount === 0;
-  const blocking = nothingChosen ? [] : recipeError ? [recipeError] : (preflight?.blocking ?? []);
+  const blocking = nothingChosen ? [] : recipeError ? [recipeError] : (preflight?.blocking ?? []).map(inScreenWords);
   const canRun = !checking && !!preflight && blocking.length === 0;
 
   async function run() {
