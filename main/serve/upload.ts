@@ -109,20 +109,20 @@ function capped(limit: number): Transform {
   });
 }
 
-function reply(res: http.ServerResponse, code: number, body: unknown, close = false): void {
+function reply(res: http.ServerResponse, code: number, body: unknown): void {
   if (res.headersSent) return void res.destroy();
-  res.writeHead(code, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...(close ? { Connection: 'close' } : {}) });
+  res.writeHead(code, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(JSON.stringify(body));
 }
 
 async function receive(req: http.IncomingMessage, res: http.ServerResponse, site: UploadSite): Promise<void> {
   const url = requestUrl(req);
-  if (!allowedHosts(site.port()).includes(req.headers.host ?? '')) return reply(res, 403, { error: 'forbidden host' }, true);
+  if (!allowedHosts(site.port()).includes(req.headers.host ?? '')) return reply(res, 403, { error: 'forbidden host' });
   // a page on another 127.0.0.1 port shares our cookie (cookies ignore ports): its Origin gives it away
   const origin = req.headers.origin;
-  if (origin !== undefined && !allowedOrigins(site.port()).includes(origin)) return reply(res, 403, { error: 'forbidden origin' }, true);
-  if (!hasToken(req, url, site.token)) return reply(res, 401, { error: 'missing or wrong token: open the URL that `merge-studio serve` printed' }, true);
-  if (req.method !== 'POST') return reply(res, 405, { error: 'method not allowed' }, true);
+  if (origin !== undefined && !allowedOrigins(site.port()).includes(origin)) return reply(res, 403, { error: 'forbidden origin' });
+  if (!hasToken(req, url, site.token)) return reply(res, 401, { error: 'missing or wrong token: open the URL that `merge-studio serve` printed' });
+  if (req.method !== 'POST') return reply(res, 405, { error: 'method not allowed' });
   const name = uploadName(url.searchParams.get('name') ?? '');
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   if (declared !== undefined && declared > site.maxUploadBytes) throw new TooBig(site.maxUploadBytes);
@@ -142,13 +142,46 @@ async function receive(req: http.IncomingMessage, res: http.ServerResponse, site
     await fs.promises.rename(temp, target); // onto our own empty claim, never onto another file
   } catch (e) {
     req.unpipe(body);
+    // the rest of a body past the cap is read and dropped (for a moment at most) before the answer goes out:
+    // an answer to a request still arriving may be lost to the connection's reset
+    const drained = drainBriefly(req);
     await rm(temp, { force: true });
     await rm(target, { force: true });
+    await drained;
     if (e instanceof TooBig || e instanceof BrokeOff) throw e;
     throw describeWriteError(target, e, declared);
   }
   const bytes = (await fs.promises.stat(target)).size;
   reply(res, 201, { path: target, name: path.basename(target), bytes });
+}
+
+/** Reads and drops what is left of `req`; resolves when it has all arrived, or after LINGER_MS. */
+function drainBriefly(req: http.IncomingMessage): Promise<void> {
+  if (req.complete) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, LINGER_MS);
+    timer.unref();
+    const done = () => { clearTimeout(timer); resolve(); };
+    req.once('end', done);
+    req.once('close', done);
+    req.resume();
+  });
+}
+
+/**
+ * Lingering close for a refused upload whose body is still arriving: the rest is read and dropped for a moment,
+ * then the connection is cut. Closing at once on unread bytes resets the connection, and the client may then
+ * lose the answer it was sent (so it never learns why); a client that keeps sending is cut off after LINGER_MS.
+ */
+function drainThenClose(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.complete) return;
+  req.unpipe();
+  req.resume();
+  res.once('finish', () => {
+    const timer = setTimeout(() => req.destroy(), LINGER_MS);
+    timer.unref();
+    req.once('end', () => clearTimeout(timer));
+  });
 }
 
 /** The upload's request listener; every refusal is an answer with a reason and a log line, never a crash. */
@@ -157,17 +190,8 @@ export function uploadHandler(site: UploadSite): http.RequestListener {
     receive(req, res, site).catch((err: Error) => {
       const code = err instanceof TooBig ? 413 : err instanceof UnsupportedType ? 415 : err instanceof BadRequest ? 400 : 500;
       site.log(`refused an upload ${req.method} ${loggedTarget(req)} from ${peer(req)}: ${err.message}`);
-      // the rest of a refused body is not read: the connection closes once the answer is out
-      reply(res, code, { error: code === 500 && !/^cannot write|broke off/.test(err.message) ? `could not keep the upload: ${err.message}` : err.message }, true);
-      // Lingering close: the rest of the body is read and dropped for a moment before the socket goes, so the
-      // answer is not lost to a reset (closing on unread bytes resets the connection, and a client still
-      // sending may then never read the 413). A client that keeps sending is cut off after LINGER_MS.
-      if (!req.complete) {
-        req.unpipe();
-        req.resume();
-        res.once('finish', () => setTimeout(() => req.destroy(), LINGER_MS).unref());
-      }
-    });
+      reply(res, code, { error: code === 500 && !/^cannot write|broke off/.test(err.message) ? `could not keep the upload: ${err.message}` : err.message });
+    }).finally(() => drainThenClose(req, res));
   };
 }
 
