@@ -169,19 +169,14 @@ function drainBriefly(req: http.IncomingMessage): Promise<void> {
 }
 
 /**
- * Lingering close for a refused upload whose body is still arriving: the rest is read and dropped for a moment,
- * then the connection is cut. Closing at once on unread bytes resets the connection, and the client may then
- * lose the answer it was sent (so it never learns why); a client that keeps sending is cut off after LINGER_MS.
+ * Lingering close for a refused upload whose body is still arriving: the rest is read and dropped for a moment
+ * (drainBriefly), then the connection is cut. Closing at once on unread bytes resets the connection, and the
+ * client may then lose the answer it was sent (so it never learns why).
  */
-function drainThenClose(req: http.IncomingMessage, res: http.ServerResponse): void {
+function drainThenClose(req: http.IncomingMessage): void {
   if (req.complete) return;
   req.unpipe();
-  req.resume();
-  res.once('finish', () => {
-    const timer = setTimeout(() => req.destroy(), LINGER_MS);
-    timer.unref();
-    req.once('end', () => clearTimeout(timer));
-  });
+  void drainBriefly(req).then(() => { if (!req.complete) req.destroy(); });
 }
 
 /** The upload's request listener; every refusal is an answer with a reason and a log line, never a crash. */
@@ -191,7 +186,7 @@ export function uploadHandler(site: UploadSite): http.RequestListener {
       const code = err instanceof TooBig ? 413 : err instanceof UnsupportedType ? 415 : err instanceof BadRequest ? 400 : 500;
       site.log(`refused an upload ${req.method} ${loggedTarget(req)} from ${peer(req)}: ${err.message}`);
       reply(res, code, { error: code === 500 && !/^cannot write|broke off/.test(err.message) ? `could not keep the upload: ${err.message}` : err.message });
-    }).finally(() => drainThenClose(req, res));
+    }).finally(() => drainThenClose(req));
   };
 }
 
