@@ -62,9 +62,8 @@ function inputsOf(t: PlannedTensor, nModels: number): TensorInput[] {
 }
 
 /** Bytes each planned tensor reads from the parents (the base's counted as one more model's), by index. */
-export function plannedInputBytes(plan: MergePlan, sources: PlanSources, index = new TensorIndex(sources.models), groups = tiedGroupsOf(sources)): number[] {
+export function plannedInputBytes(plan: MergePlan, sources: PlanSources, index = new TensorIndex(sources.models), groups = tiedGroupsOf(sources), baseIndex = sources.base ? new TensorIndex([sources.base]) : undefined): number[] {
   const readsBase = Boolean(sources.base && (plan.method.needsBase || plan.method.acceptsBase));
-  const baseIndex = sources.base ? new TensorIndex([sources.base]) : undefined;
   return plan.tensors.map((t: PlannedTensor) => {
     const group = groups.get(t.name);
     const wanted = inputsOf(t, sources.models.length);
@@ -103,7 +102,7 @@ export class TensorReader {
     this.baseIndex = sources.base ? new TensorIndex([sources.base]) : undefined;
     this.readsBase = Boolean(plan.method.needsBase || plan.method.acceptsBase);
     this.groups = tiedGroupsOf(sources);
-    this.sizes = plannedInputBytes(plan, sources, this.index, this.groups);
+    this.sizes = plannedInputBytes(plan, sources, this.index, this.groups, this.baseIndex);
     this.arena = new SharedArena(PREFETCH_MAX_BYTES, 5 * this.sizes.reduce((m, b) => (b <= PREFETCH_MAX_BYTES && b > m ? b : m), 0));
   }
 
